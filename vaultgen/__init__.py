@@ -1,0 +1,1 @@
+"""vaultgen: metadata-driven Data Vault 2.0 generator."""

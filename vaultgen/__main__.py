@@ -1,0 +1,5 @@
+import sys
+
+from vaultgen.cli import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""The vaultgen command line. One error handler: a VaultgenError is printed, never a traceback (--debug shows it)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from vaultgen.errors import VaultgenError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from vaultgen.spec.loader import load_spec
+
+    spec = load_spec(args.spec)
+    print(f"{args.spec}: ok ({len(spec.hubs)} hubs, {len(spec.links)} links, {len(spec.satellites) + len(spec.tracking_satellites)} satellites)")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from vaultgen.spec.schema import spec_json_schema
+
+    text = json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from vaultgen.pipeline import render
+
+    report = render(args.spec, args.out, check=args.check)
+    if args.check:
+        if report.changed:
+            for name in report.written:
+                print(f"differs: {args.out / name}")
+            for name in report.removed:
+                print(f"stale:   {args.out / name}")
+            print(f"{args.out} is out of date with {args.spec}: run `vaultgen render`", file=sys.stderr)
+            return 1
+        print(f"{args.out} is up to date ({len(report.unchanged)} files)")
+        return 0
+    print(f"rendered {args.out}: {len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.removed)} removed")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from vaultgen.demo.job import run_demo
+
+    return run_demo(spec_dir=args.spec, out_dir=args.out, work_dir=args.work_dir, scale=args.scale, batches=args.batches, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vaultgen", description="Data Vault 2.0 dbt projects from one YAML spec.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_spec(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--spec", type=Path, default=Path("vault_spec"), help="spec folder (default: vault_spec)")
+        return sub
+
+    validate = with_spec(commands.add_parser("validate", help="check the spec and report every problem"))
+    validate.set_defaults(handler=_cmd_validate)
+
+    schema = commands.add_parser("schema", help="write the JSON Schema of the spec (for YAML editors)")
+    schema.add_argument("--output", default="-", help="file to write, or - for stdout")
+    schema.set_defaults(handler=_cmd_schema)
+
+    render = with_spec(commands.add_parser("render", help="render the dbt projects into generated/"))
+    render.add_argument("--out", type=Path, default=Path("generated"))
+    render.add_argument("--check", action="store_true", help="write nothing; exit 1 when generated/ differs from the spec")
+    render.set_defaults(handler=_cmd_render)
+
+    demo = with_spec(commands.add_parser("demo", help="the main job: generate Northwind batches, load and build the vault on DuckDB"))
+    demo.add_argument("--out", type=Path, default=Path("generated"))
+    demo.add_argument("--work-dir", type=Path, default=Path("work"))
+    demo.add_argument("--scale", type=float, default=1.0, help="data volume factor (1.0 ~ the real Northwind size)")
+    demo.add_argument("--batches", type=int, default=4, help="number of batches: the first load plus change batches")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except VaultgenError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

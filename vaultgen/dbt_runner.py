@@ -1,0 +1,79 @@
+"""Run dbt on a generated project, keeping dbt's own output (target/, logs/) out of generated/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultgen.errors import RunError
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    command: str
+    passed: int
+    failed: int
+    output: str
+    results: list[dict]
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def _dbt_executable() -> list[str]:
+    beside = Path(sys.executable).with_name("dbt")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("dbt")
+    if not found:
+        raise RunError("dbt is not installed: run the README's setup command (pip install -e '.[duckdb]')")
+    return [found]
+
+
+def run_dbt(
+    args: list[str],
+    project_dir: Path,
+    work_dir: Path,
+    duckdb_path: Path,
+    variables: dict[str, str] | None = None,
+    check: bool = True,
+) -> DbtResult:
+    """Run `dbt <args>` on `project_dir`; target/ and logs/ go under `work_dir`."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    target = work_dir / "dbt_target"
+    command = [
+        *_dbt_executable(),
+        *args,
+        "--project-dir", str(project_dir.resolve()),
+        "--profiles-dir", str(project_dir.resolve()),
+        "--target-path", str(target.resolve()),
+        "--log-path", str((work_dir / "dbt_logs").resolve()),
+    ]
+    if variables:
+        command += ["--vars", json.dumps(variables, sort_keys=True)]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DUCKDB_PATH": str(duckdb_path.resolve()), "DBT_PARTIAL_PARSE": "false"}
+    completed = subprocess.run(command, cwd=work_dir, env=env, capture_output=True, text=True)
+    output = completed.stdout + completed.stderr
+    results: list[dict] = []
+    run_results = target / "run_results.json"
+    if run_results.is_file():
+        results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+    passed = sum(1 for r in results if r.get("status") in ("success", "pass"))
+    failed = sum(1 for r in results if r.get("status") in ("error", "fail", "runtime error"))
+    if completed.returncode != 0 and not failed:
+        failed = 1
+    result = DbtResult(" ".join(args), passed, failed, output, results)
+    if check and not result.ok:
+        raise RunError(f"dbt {' '.join(args)} failed:\n{_failures(result)}")
+    return result
+
+
+def _failures(result: DbtResult) -> str:
+    lines = [f"  {r.get('unique_id')}: {r.get('status')} {r.get('message') or ''}" for r in result.results if r.get("status") not in ("success", "pass", "skipped")]
+    return "\n".join(lines) or result.output[-4000:]

@@ -1,0 +1,126 @@
+"""sources.yml and schema.yml: column docs and the Data Vault tests of every generated model."""
+
+from __future__ import annotations
+
+import yaml
+
+from vaultgen.graph import parent_of
+from vaultgen.naming import Naming
+from vaultgen.spec.model import Hub, Link, Spec
+from vaultgen.sql.common import sentinel_keys
+
+
+def _dump(data: object) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
+
+
+def sources_yml(spec: Spec) -> str:
+    raw = spec.project.raw
+    batch_columns = [
+        {"name": raw.load_timestamp_column, "description": "When the batch was loaded (the vault's load timestamp).", "data_tests": ["not_null"]},
+        {"name": raw.batch_id_column, "description": "Identifier of the load batch.", "data_tests": ["not_null"]},
+    ]
+    tables = []
+    for system, table in spec.tables():
+        tables.append(
+            {
+                "name": table.name,
+                "description": table.description or f"{system.name}.{table.name}",
+                "columns": [
+                    {"name": c.name, "description": c.description or f"{c.type}", "meta": {"source_type": c.type, "sensitivity": c.sensitivity}}
+                    for c in table.columns
+                ]
+                + batch_columns,
+            }
+        )
+    tables.append(
+        {
+            "name": raw.load_log_table,
+            "description": "One row per source table and batch loaded into the raw layer, even when the snapshot is empty.",
+            "columns": [
+                {"name": "table_name", "data_tests": ["not_null"]},
+                {"name": raw.batch_id_column, "data_tests": ["not_null"]},
+                {"name": raw.load_timestamp_column, "data_tests": ["not_null"]},
+                {"name": "row_count"},
+            ],
+        }
+    )
+    return _dump({"version": 2, "sources": [{"name": "raw", "schema": raw.schema_name, "description": "Raw batches, one snapshot per load.", "tables": tables}]})
+
+
+def _real_keys_only(column: str, spec: Spec) -> str:
+    keys = ", ".join(f"'{key}'" for key in sentinel_keys(spec))
+    return f"{column} not in ({keys})"
+
+
+def _relationship(column: str, to_model: str, to_column: str, spec: Spec) -> dict:
+    return {
+        "relationships": {
+            "arguments": {"to": f"ref('{to_model}')", "field": to_column},
+            "config": {"where": _real_keys_only(column, spec)},
+        }
+    }
+
+
+def schema_yml(spec: Spec) -> str:
+    naming = Naming(spec)
+    load_ts = {"name": naming.load_ts, "description": "Load timestamp of the raw batch that first carried this row.", "data_tests": ["not_null"]}
+    record_source = {"name": naming.record_source, "description": "Source table the row came from.", "data_tests": ["not_null"]}
+    models = []
+    for hub in spec.hubs:
+        key = naming.hash_key(hub.name)
+        models.append(
+            {
+                "name": naming.model_name(hub),
+                "description": hub.description or f"Hub {hub.name}",
+                "columns": [
+                    {"name": key, "description": f"Hash key of {', '.join(hub.business_keys)}.", "data_tests": ["unique", "not_null"]},
+                    *[{"name": bk, "description": "Business key as first seen.", "data_tests": ["not_null"]} for bk in hub.business_keys],
+                    load_ts,
+                    record_source,
+                ],
+            }
+        )
+    for link in spec.links:
+        key = naming.hash_key(link.name)
+        columns = [{"name": key, "description": "Hash key of the combination of hub business keys.", "data_tests": ["unique", "not_null"]}]
+        for reference in link.references:
+            role_key = naming.hash_key(reference.role_name)
+            hub = spec.entity(reference.hub)
+            columns.append(
+                {
+                    "name": role_key,
+                    "description": f"Hash key of hub {reference.hub} (role {reference.role_name}).",
+                    "data_tests": ["not_null", _relationship(role_key, naming.model_name(hub), naming.hash_key(hub.name), spec)],
+                }
+            )
+        models.append({"name": naming.model_name(link), "description": link.description or f"Link {link.name}", "columns": columns + [load_ts, record_source]})
+    for satellite in spec.satellites + spec.tracking_satellites:
+        parent = parent_of(spec, satellite)
+        key = naming.parent_key(satellite)
+        columns = [
+            {
+                "name": key,
+                "description": f"Hash key of {'hub' if isinstance(parent, Hub) else 'link'} {parent.name}.",
+                "data_tests": ["not_null", _relationship(key, naming.model_name(parent), naming.hash_key(parent.name), spec)],
+            },
+            load_ts,
+            record_source,
+        ]
+        if hasattr(satellite, "attributes"):
+            columns.append({"name": naming.hashdiff, "description": f"Hash of {', '.join(satellite.attributes)}.", "data_tests": ["not_null"]})
+            table = spec.table(satellite.source)
+            for attribute in satellite.attributes:
+                column = table.column(attribute)
+                columns.append({"name": attribute, "description": column.description or column.type, "meta": {"sensitivity": column.sensitivity}})
+        else:
+            columns.append({"name": spec.project.naming.status_column, "description": "Whether the key is in the snapshot of this batch.", "data_tests": ["not_null"]})
+        models.append(
+            {
+                "name": naming.model_name(satellite),
+                "description": satellite.description or f"Satellite {satellite.name} of {parent.name}, from {satellite.source}",
+                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [key, naming.load_ts]}}}],
+                "columns": columns,
+            }
+        )
+    return _dump({"version": 2, "models": models})

@@ -1,0 +1,79 @@
+"""Naming conventions in one place: model names, key and hashdiff column names."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Satellite, Spec
+
+
+class Naming:
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.rules = spec.project.naming
+
+    # model names
+    def model_name(self, entity: Hub | Link | Satellite | RecordTrackingSatellite) -> str:
+        prefix = {
+            Hub: self.rules.hub_prefix,
+            Link: self.rules.link_prefix,
+            Satellite: self.rules.satellite_prefix,
+            RecordTrackingSatellite: self.rules.record_tracking_prefix,
+        }[type(entity)]
+        return f"{prefix}_{entity.name}"
+
+    def staging_model(self, table_name: str) -> str:
+        return f"{self.rules.staging_prefix}_{self.spec.system_of(table_name).name}__{table_name}"
+
+    # columns
+    def hash_key(self, name: str) -> str:
+        return f"{name}_{self.rules.hash_key_suffix}"
+
+    def staged_hashdiff(self, satellite: Satellite) -> str:
+        return f"{self.rules.hashdiff_column}_{satellite.name}"
+
+    @property
+    def load_ts(self) -> str:
+        return self.rules.load_timestamp_column
+
+    @property
+    def record_source(self) -> str:
+        return self.rules.record_source_column
+
+    @property
+    def hashdiff(self) -> str:
+        return self.rules.hashdiff_column
+
+    def parent_key(self, satellite: Satellite | RecordTrackingSatellite) -> str:
+        return self.hash_key(satellite.parent)
+
+    # staging columns a table gets, name -> the key columns (or hashdiff attributes) they hash
+    def staging_key_definitions(self, table_name: str) -> dict[str, set[tuple[str, ...]]]:
+        definitions: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for hub in self.spec.hubs:
+            for source in hub.sources:
+                if source.table == table_name:
+                    definitions[self.hash_key(hub.name)].add(tuple(source.columns))
+        for link in self.spec.links:
+            for source in link.sources:
+                if source.table != table_name:
+                    continue
+                all_columns: list[str] = []
+                for reference in link.references:
+                    columns = tuple(source.columns.get(reference.role_name, ()))
+                    definitions[self.hash_key(reference.role_name)].add(columns)
+                    all_columns.extend(columns)
+                definitions[self.hash_key(link.name)].add(tuple(all_columns))
+        return definitions
+
+    def staging_key_conflicts(self, table_name: str) -> dict[str, set[str]]:
+        return {
+            name: {"(" + ", ".join(cols) + ")" for cols in defs}
+            for name, defs in self.staging_key_definitions(table_name).items()
+            if len(defs) > 1
+        }
+
+    def staging_columns(self, table_name: str) -> set[str]:
+        names = set(self.staging_key_definitions(table_name))
+        names.update(self.staged_hashdiff(s) for s in self.spec.satellites if s.source == table_name)
+        return names

@@ -1,0 +1,26 @@
+"""spec -> checked model -> files per target -> written. The one place the stages are chained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vaultgen.dialects import get_dialect
+from vaultgen.emit.dbt_project import render_dbt_project
+from vaultgen.spec.loader import load_spec
+from vaultgen.spec.model import Spec
+from vaultgen import writer
+
+
+def render_files(spec: Spec) -> dict[str, str]:
+    """Every generated file, keyed by its path under generated/."""
+    files: dict[str, str] = {}
+    for target in sorted(spec.project.targets):
+        for name, text in render_dbt_project(spec, get_dialect(target)).items():
+            files[f"{target}/{name}"] = text
+    return files
+
+
+def render(spec_dir: Path, out_dir: Path, check: bool = False) -> writer.WriteReport:
+    spec = load_spec(spec_dir)
+    files = render_files(spec)
+    return writer.diff(out_dir, files) if check else writer.write(out_dir, files)

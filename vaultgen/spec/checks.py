@@ -1,0 +1,177 @@
+"""Meaning checks: references resolve, columns exist, links join hubs, generated names are unique and legal.
+
+Runs after the shape check; returns every problem with its location and a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+from vaultgen.errors import Location, Problem
+from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Satellite, Spec, Table
+
+Locate = Callable[[tuple[Any, ...]], Location]
+MAX_GENERATED_NAME = 63  # PostgreSQL's limit, the tightest of the engines vaultgen targets
+
+
+def _hint(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    def __init__(self, spec: Spec, locate: Locate):
+        self.spec = spec
+        self.locate = locate
+        self.problems: list[Problem] = []
+
+    def add(self, code: str, message: str, path: tuple[Any, ...], hint: str = "") -> None:
+        self.problems.append(Problem(code, message, self.locate(path), hint))
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def table(self, name: str, path: tuple[Any, ...]) -> Table | None:
+        table = self.spec.table(name)
+        if table is None:
+            self.add("VG022", f"unknown source table '{name}'", path, _hint(name, (t.name for _, t in self.spec.tables())))
+        return table
+
+    def columns(self, table: Table, names: list[str], path: tuple[Any, ...]) -> None:
+        for index, name in enumerate(names):
+            if table.column(name) is None:
+                self.add("VG023", f"column '{name}' does not exist in table '{table.name}'", (*path, index),
+                         _hint(name, (c.name for c in table.columns)))
+
+    def duplicates(self, names: list[str], path_of: Callable[[int], tuple[Any, ...]], what: str) -> None:
+        seen: set[str] = set()
+        for index, name in enumerate(names):
+            if name in seen:
+                self.add("VG020", f"duplicate {what} '{name}'", path_of(index), f"{what} names must be unique")
+            seen.add(name)
+
+    # -- checks ---------------------------------------------------------------------------------------------
+    def run(self) -> list[Problem]:
+        self.check_sources()
+        entity_names = [entity.name for entity in self.spec.entities]
+        self.duplicates(entity_names, lambda i: ("entities", i, "name"), "entity")
+        for index, entity in enumerate(self.spec.entities):
+            path = ("entities", index)
+            if isinstance(entity, Hub):
+                self.check_hub(entity, path)
+            elif isinstance(entity, Link):
+                self.check_link(entity, path)
+            elif isinstance(entity, (Satellite, RecordTrackingSatellite)):
+                self.check_satellite(entity, path)
+        if not self.problems:
+            self.check_generated_names()
+        return self.problems
+
+    def check_sources(self) -> None:
+        self.duplicates([s.name for s in self.spec.sources], lambda i: ("sources", i, "name"), "source system")
+        all_tables = [(si, ti, t) for si, s in enumerate(self.spec.sources) for ti, t in enumerate(s.tables)]
+        counts = Counter(t.name for _, _, t in all_tables)
+        reserved = {self.spec.project.raw.load_timestamp_column, self.spec.project.raw.batch_id_column,
+                    self.spec.project.naming.record_source_column}
+        for si, ti, table in all_tables:
+            path = ("sources", si, "tables", ti)
+            if counts[table.name] > 1:
+                self.add("VG020", f"duplicate table '{table.name}'", (*path, "name"), "table names must be unique across source systems")
+                counts[table.name] = 1
+            self.duplicates([c.name for c in table.columns], lambda i, p=path: (*p, "columns", i, "name"), "column")
+            self.columns(table, table.primary_key, (*path, "primary_key"))
+            for ci, column in enumerate(table.columns):
+                if column.name in reserved:
+                    self.add("VG031", f"column '{column.name}' clashes with a batch column vaultgen adds", (*path, "columns", ci, "name"),
+                             "rename the batch column in project.raw / project.naming")
+
+    def check_hub(self, hub: Hub, path: tuple[Any, ...]) -> None:
+        self.duplicates(hub.business_keys, lambda i: (*path, "business_keys", i), "business key")
+        self.duplicates([s.table for s in hub.sources], lambda i: (*path, "sources", i, "table"), "hub source table")
+        for index, source in enumerate(hub.sources):
+            source_path = (*path, "sources", index)
+            table = self.table(source.table, (*source_path, "table"))
+            if table is None:
+                continue
+            self.columns(table, source.columns, (*source_path, "columns"))
+            if len(source.columns) != len(hub.business_keys):
+                self.add("VG024", f"hub '{hub.name}' has {len(hub.business_keys)} business key(s) but this source maps {len(source.columns)}",
+                         (*source_path, "columns"), "map one source column per business key, in the same order")
+
+    def check_link(self, link: Link, path: tuple[Any, ...]) -> None:
+        if len(link.references) < 2:
+            self.add("VG025", f"link '{link.name}' joins {len(link.references)} hub reference(s)", (*path, "references"),
+                     "a link joins two or more hub references; use a satellite for attributes of one hub")
+        hubs = {hub.name: hub for hub in self.spec.hubs}
+        for index, reference in enumerate(link.references):
+            if reference.hub not in hubs:
+                self.add("VG026", f"link '{link.name}' references unknown hub '{reference.hub}'", (*path, "references", index, "hub"),
+                         _hint(reference.hub, hubs))
+        roles = [reference.role_name for reference in link.references]
+        self.duplicates(roles, lambda i: (*path, "references", i), "link role")
+        if len(set(roles)) != len(roles):
+            self.problems[-1] = Problem(self.problems[-1].code, self.problems[-1].message, self.problems[-1].location,
+                                        "give each reference to the same hub its own `role:`")
+        self.duplicates([s.table for s in link.sources], lambda i: (*path, "sources", i, "table"), "link source table")
+        for index, source in enumerate(link.sources):
+            source_path = (*path, "sources", index)
+            table = self.table(source.table, (*source_path, "table"))
+            if table is None:
+                continue
+            for role in roles:
+                if role not in source.columns:
+                    self.add("VG028", f"source '{source.table}' maps no columns for role '{role}'", (*source_path, "columns"),
+                             f"add `{role}: [column, ...]`")
+            for role, columns in source.columns.items():
+                if role not in roles:
+                    self.add("VG028", f"'{role}' is not a role of link '{link.name}'", (*source_path, "columns", role), _hint(role, roles))
+                    continue
+                self.columns(table, columns, (*source_path, "columns", role))
+                reference = link.references[roles.index(role)]
+                hub = hubs.get(reference.hub)
+                if hub and len(columns) != len(hub.business_keys):
+                    self.add("VG024", f"role '{role}' maps {len(columns)} column(s) but hub '{hub.name}' has {len(hub.business_keys)} business key(s)",
+                             (*source_path, "columns", role), "map one source column per business key, in the same order")
+
+    def check_satellite(self, satellite: Satellite | RecordTrackingSatellite, path: tuple[Any, ...]) -> None:
+        parent = self.spec.entity(satellite.parent)
+        parents = [e.name for e in self.spec.entities if isinstance(e, (Hub, Link))]
+        if not isinstance(parent, (Hub, Link)):
+            self.add("VG026", f"satellite parent '{satellite.parent}' is not a hub or link", (*path, "parent"), _hint(satellite.parent, parents))
+        table = self.table(satellite.source, (*path, "source"))
+        if table is None:
+            return
+        if isinstance(parent, (Hub, Link)) and satellite.source not in [s.table for s in parent.sources]:
+            self.add("VG029", f"'{parent.name}' is not loaded from table '{satellite.source}', so its key cannot be computed there",
+                     (*path, "source"), f"add '{satellite.source}' to the sources of '{parent.name}'")
+        if isinstance(satellite, Satellite):
+            self.duplicates(satellite.attributes, lambda i: (*path, "attributes", i), "attribute")
+            self.columns(table, satellite.attributes, (*path, "attributes"))
+
+    def check_generated_names(self) -> None:
+        from vaultgen.naming import Naming  # late import: naming needs a checked spec
+
+        naming = Naming(self.spec)
+        seen: dict[str, tuple[Any, ...]] = {}
+        for index, entity in enumerate(self.spec.entities):
+            name = naming.model_name(entity)
+            path = ("entities", index, "name")
+            if name in seen:
+                self.add("VG030", f"generated model name '{name}' is produced twice", path, "rename one of the entities")
+            if len(name) > MAX_GENERATED_NAME:
+                self.add("VG030", f"generated model name '{name}' is longer than {MAX_GENERATED_NAME} characters", path, "use a shorter name")
+            seen[name] = path
+        for system_index, system in enumerate(self.spec.sources):
+            for table_index, table in enumerate(system.tables):
+                staged = naming.staging_columns(table.name)
+                clashes = [c.name for c in table.columns if c.name in staged]
+                for clash in clashes:
+                    self.add("VG031", f"column '{clash}' of '{table.name}' clashes with a generated key or hashdiff column",
+                             ("sources", system_index, "tables", table_index), "rename the entity or role that generates it")
+                for column, meanings in naming.staging_key_conflicts(table.name).items():
+                    self.add("VG032", f"staging column '{column}' of '{table.name}' would mean both {' and '.join(sorted(meanings))}",
+                             ("sources", system_index, "tables", table_index), "give one of the link references a distinct role")
+
+
+def check_meaning(spec: Spec, locate: Locate) -> list[Problem]:
+    return _Checker(spec, locate).run()

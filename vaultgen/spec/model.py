@@ -1,0 +1,245 @@
+"""The spec as frozen pydantic models: the shape of vault_spec/*.yml.
+
+Shape only: whether references resolve is checked afterwards by `vaultgen.spec.checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from vaultgen.types import parse_source_type
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_RULE = "use lower-case letters, digits and underscores, starting with a letter"
+
+
+def _check_name(value: str) -> str:
+    if not NAME_PATTERN.fullmatch(value):
+        raise ValueError(f"'{value}' is not a valid name: {NAME_RULE}")
+    if len(value) > 60:
+        raise ValueError(f"'{value}' is longer than 60 characters")
+    return value
+
+
+def _check_type(value: str) -> str:
+    parse_source_type(value)  # raises ValueError with the list of known types
+    return value
+
+
+def _check_hex_char(value: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]", value):
+        raise ValueError(f"'{value}' must be one lower-case hexadecimal character (0-9, a-f)")
+    return value
+
+
+def _check_marker(value: str) -> str:
+    if not value or len(value) > 8 or any(ch in value for ch in "'\"\\\n\r\t{}%#"):
+        raise ValueError("must be 1 to 8 characters without quotes, backslashes, line breaks or any of { } % #")
+    return value
+
+
+def _check_label(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.:/-]{1,100}", value):
+        raise ValueError("must be 1 to 100 letters, digits or _ . : / -")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+Label = Annotated[str, AfterValidator(_check_label)]
+SourceType = Annotated[str, AfterValidator(_check_type)]
+Marker = Annotated[str, AfterValidator(_check_marker)]
+HexChar = Annotated[str, AfterValidator(_check_hex_char)]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- project settings -------------------------------------------------------------------------------------
+
+
+class KeyNormalisation(Strict):
+    """How a value is normalised before it is hashed."""
+
+    trim: bool = True
+    case: Literal["upper", "lower", "preserve"] = "upper"
+
+
+class Hashing(Strict):
+    algorithm: Literal["md5", "sha1", "sha256"] = "md5"
+    delimiter: Marker = "||"
+    null_marker: Marker = "^^"
+    business_key: KeyNormalisation = KeyNormalisation()
+    hashdiff: KeyNormalisation = KeyNormalisation(trim=False, case="preserve")
+
+
+class SentinelKeys(Strict):
+    """Hash keys that stand for a missing business key: the character fills the whole key."""
+
+    null_key: HexChar = "0"
+    empty_key: HexChar = "f"
+
+
+class Naming(Strict):
+    staging_prefix: Name = "stg"
+    hub_prefix: Name = "hub"
+    link_prefix: Name = "link"
+    satellite_prefix: Name = "sat"
+    record_tracking_prefix: Name = "rts"
+    hash_key_suffix: Name = "hk"
+    hashdiff_column: Name = "hashdiff"
+    load_timestamp_column: Name = "load_ts"
+    record_source_column: Name = "record_source"
+    status_column: Name = "is_present"
+
+
+class RawLayer(Strict):
+    """Where the raw (landing) tables live and the batch columns every raw row carries."""
+
+    schema_name: Name = Field("raw", alias="schema")
+    load_timestamp_column: Name = "load_ts"
+    batch_id_column: Name = "batch_id"
+    load_log_table: Name = "load_log"
+
+
+Target = Literal["duckdb"]
+
+
+class Project(Strict):
+    name: Name
+    description: Text = ""
+    targets: list[Target] = Field(default_factory=lambda: ["duckdb"], min_length=1)
+    hashing: Hashing = Hashing()
+    sentinels: SentinelKeys = SentinelKeys()
+    naming: Naming = Naming()
+    raw: RawLayer = RawLayer()
+
+
+# --- the source -------------------------------------------------------------------------------------------
+
+
+class Column(Strict):
+    name: Name
+    type: SourceType
+    nullable: bool = True
+    description: Text = ""
+    sensitivity: Literal["public", "internal", "confidential", "pii"] = "internal"
+
+
+class Table(Strict):
+    name: Name
+    description: Text = ""
+    primary_key: list[Name] = Field(min_length=1)
+    load: Literal["full_snapshot"] = "full_snapshot"
+    columns: list[Column] = Field(min_length=1)
+
+    def column(self, name: str) -> Column | None:
+        return next((column for column in self.columns if column.name == name), None)
+
+
+class SourceSystem(Strict):
+    name: Name
+    description: Text = ""
+    record_source: Label | None = None
+    tables: list[Table] = Field(min_length=1)
+
+
+# --- the vault --------------------------------------------------------------------------------------------
+
+
+class HubSource(Strict):
+    table: Name
+    columns: list[Name] = Field(min_length=1)
+
+
+class Hub(Strict):
+    kind: Literal["hub"]
+    name: Name
+    description: Text = ""
+    business_keys: list[Name] = Field(min_length=1)
+    sources: list[HubSource] = Field(min_length=1)
+
+
+class LinkReference(Strict):
+    hub: Name
+    role: Name | None = None
+
+    @property
+    def role_name(self) -> str:
+        return self.role or self.hub
+
+
+class LinkSource(Strict):
+    table: Name
+    columns: dict[Name, list[Name]]
+
+
+class Link(Strict):
+    kind: Literal["link"]
+    name: Name
+    description: Text = ""
+    references: list[LinkReference]
+    sources: list[LinkSource] = Field(min_length=1)
+
+
+class Satellite(Strict):
+    kind: Literal["satellite"]
+    name: Name
+    description: Text = ""
+    parent: Name
+    source: Name
+    attributes: list[Name] = Field(min_length=1)
+
+
+class RecordTrackingSatellite(Strict):
+    """Records, per full-snapshot batch, whether the parent key is present in the source table."""
+
+    kind: Literal["record_tracking_satellite"]
+    name: Name
+    description: Text = ""
+    parent: Name
+    source: Name
+
+
+Entity = Annotated[Union[Hub, Link, Satellite, RecordTrackingSatellite], Field(discriminator="kind")]
+
+
+class Spec(Strict):
+    project: Project
+    sources: list[SourceSystem] = Field(min_length=1)
+    entities: list[Entity] = Field(min_length=1)
+
+    def of_kind(self, kind: type) -> list:
+        return [entity for entity in self.entities if isinstance(entity, kind)]
+
+    @property
+    def hubs(self) -> list[Hub]:
+        return self.of_kind(Hub)
+
+    @property
+    def links(self) -> list[Link]:
+        return self.of_kind(Link)
+
+    @property
+    def satellites(self) -> list[Satellite]:
+        return self.of_kind(Satellite)
+
+    @property
+    def tracking_satellites(self) -> list[RecordTrackingSatellite]:
+        return self.of_kind(RecordTrackingSatellite)
+
+    def entity(self, name: str):
+        return next((entity for entity in self.entities if entity.name == name), None)
+
+    def tables(self) -> list[tuple[SourceSystem, Table]]:
+        return [(system, table) for system in self.sources for table in system.tables]
+
+    def table(self, name: str) -> Table | None:
+        return next((table for _, table in self.tables() if table.name == name), None)
+
+    def system_of(self, table_name: str) -> SourceSystem:
+        return next(system for system, table in self.tables() if table.name == table_name)

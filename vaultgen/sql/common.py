@@ -1,0 +1,82 @@
+"""Small helpers shared by the entity builders: quoted names, model references, sentinel filters.
+
+Models refer to each other through placeholder table names ("vg.ref:<model>", "vg.source:<table>",
+"vg.this"), which the dbt wrapper turns into ref()/source()/this. Names are validated identifiers, so the
+placeholders can never collide with real text.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from sqlglot import exp
+
+from vaultgen.sql.hashing import sentinel
+from vaultgen.spec.model import Spec
+
+THIS = "vg.this"
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def alias(expression: exp.Expression, name: str) -> exp.Alias:
+    return exp.alias_(expression, name, quoted=True)
+
+
+def ref(model: str, table_alias: str | None = None) -> exp.Table:
+    return _placeholder(f"vg.ref:{model}", table_alias)
+
+
+def source(table: str, table_alias: str | None = None) -> exp.Table:
+    return _placeholder(f"vg.source:{table}", table_alias)
+
+
+def this(table_alias: str | None = None) -> exp.Table:
+    return _placeholder(THIS, table_alias)
+
+
+def _placeholder(name: str, table_alias: str | None) -> exp.Table:
+    table = exp.Table(this=exp.to_identifier(name, quoted=True))
+    if table_alias:
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
+    return table
+
+
+def sentinel_keys(spec: Spec) -> list[str]:
+    hashing, sentinels = spec.project.hashing, spec.project.sentinels
+    return [sentinel(sentinels.null_key, hashing.algorithm), sentinel(sentinels.empty_key, hashing.algorithm)]
+
+
+def is_real_key(column: exp.Expression, spec: Spec) -> exp.Expression:
+    """The key is neither the null nor the empty sentinel."""
+    return exp.Not(this=exp.In(this=column, expressions=[exp.Literal.string(k) for k in sentinel_keys(spec)]))
+
+
+def row_number_is_first(partition: Sequence[exp.Expression], order: Iterable[exp.Expression]) -> exp.Expression:
+    window = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=list(partition),
+        order=exp.Order(expressions=list(order)),
+    )
+    return exp.EQ(this=window, expression=exp.Literal.number(1))
+
+
+def ascending(expression: exp.Expression) -> exp.Ordered:
+    return exp.Ordered(this=expression, desc=False)
+
+
+def descending(expression: exp.Expression) -> exp.Ordered:
+    return exp.Ordered(this=expression, desc=True)
+
+
+def load_window(column: str) -> exp.Expression:
+    """Placeholder for the batch window filter; the dbt wrapper turns it into the vaultgen_load_window macro."""
+    return exp.column(f"vg.window:{column}", quoted=True)
+
+
+def with_ctes(ctes: list[tuple[str, exp.Select]], final: exp.Select) -> exp.Select:
+    for name, query in ctes:
+        final = final.with_(exp.to_identifier(name, quoted=False), as_=query)
+    return final

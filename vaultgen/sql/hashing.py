@@ -1,0 +1,100 @@
+"""Hash keys and hashdiffs: the SQL expression and its Python twin, which must agree byte for byte.
+
+Business key rule, for the key columns c1..cn of one row:
+  each part = normalise(cast(ci as string))           (trim and case as the spec says)
+  all parts NULL                 -> the null sentinel  (the fill character repeated to the digest length)
+  all parts NULL or ''           -> the empty sentinel
+  otherwise                      -> hex(hash(p1' || delimiter || ... || pn'))  with pi' = coalesce(pi, null_marker)
+Hashdiff rule: hex(hash(a1' || delimiter || ... || an')) with the hashdiff normalisation; no sentinels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Sequence
+
+from sqlglot import exp
+
+from vaultgen.dialects.base import Dialect
+from vaultgen.spec.model import Hashing, KeyNormalisation, SentinelKeys
+
+DIGEST_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64}
+
+
+def sentinel(fill: str, algorithm: str) -> str:
+    return fill * DIGEST_LENGTH[algorithm]
+
+
+def _normalise(value: exp.Expression, rules: KeyNormalisation, dialect: Dialect) -> exp.Expression:
+    value = dialect.to_string(value)
+    if rules.trim:
+        value = exp.Trim(this=value)
+    if rules.case == "upper":
+        value = exp.Upper(this=value)
+    elif rules.case == "lower":
+        value = exp.Lower(this=value)
+    return value
+
+
+def _concatenation(parts: Sequence[exp.Expression], hashing: Hashing) -> exp.Expression:
+    marked = [exp.Coalesce(this=part, expressions=[exp.Literal.string(hashing.null_marker)]) for part in parts]
+    result = marked[0]
+    for part in marked[1:]:
+        result = exp.DPipe(this=exp.DPipe(this=result, expression=exp.Literal.string(hashing.delimiter)), expression=part)
+    return result
+
+
+def hash_key_sql(columns: Sequence[exp.Expression], hashing: Hashing, sentinels: SentinelKeys, dialect: Dialect) -> exp.Expression:
+    parts = [_normalise(column, hashing.business_key, dialect) for column in columns]
+    all_null = exp.and_(*[exp.Is(this=part.copy(), expression=exp.Null()) for part in parts])
+    all_empty = exp.and_(
+        *[exp.EQ(this=exp.Coalesce(this=part.copy(), expressions=[exp.Literal.string("")]), expression=exp.Literal.string("")) for part in parts]
+    )
+    digest = dialect.hash_hex(hashing.algorithm, _concatenation([p.copy() for p in parts], hashing))
+    return exp.Case(
+        ifs=[
+            exp.If(this=all_null, true=exp.Literal.string(sentinel(sentinels.null_key, hashing.algorithm))),
+            exp.If(this=all_empty, true=exp.Literal.string(sentinel(sentinels.empty_key, hashing.algorithm))),
+        ],
+        default=digest,
+    )
+
+
+def hashdiff_sql(columns: Sequence[exp.Expression], hashing: Hashing, dialect: Dialect) -> exp.Expression:
+    parts = [_normalise(column, hashing.hashdiff, dialect) for column in columns]
+    return dialect.hash_hex(hashing.algorithm, _concatenation(parts, hashing))
+
+
+# --- the Python twin ---------------------------------------------------------------------------------------
+
+
+def _normalise_py(value: str | None, rules: KeyNormalisation) -> str | None:
+    if value is None:
+        return None
+    if rules.trim:
+        value = value.strip(" ")
+    if rules.case == "upper":
+        value = value.upper()
+    elif rules.case == "lower":
+        value = value.lower()
+    return value
+
+
+def _digest(text: str, algorithm: str) -> str:
+    return hashlib.new(algorithm, text.encode("utf-8")).hexdigest()
+
+
+def hash_key_py(values: Sequence[str | None], hashing: Hashing, sentinels: SentinelKeys) -> str:
+    """The hash key of business key values already rendered as strings (None for NULL)."""
+    parts = [_normalise_py(value, hashing.business_key) for value in values]
+    if all(part is None for part in parts):
+        return sentinel(sentinels.null_key, hashing.algorithm)
+    if all(not part for part in parts):
+        return sentinel(sentinels.empty_key, hashing.algorithm)
+    text = hashing.delimiter.join(hashing.null_marker if part is None else part for part in parts)
+    return _digest(text, hashing.algorithm)
+
+
+def hashdiff_py(values: Sequence[str | None], hashing: Hashing) -> str:
+    parts = [_normalise_py(value, hashing.hashdiff) for value in values]
+    return _digest(hashing.delimiter.join(hashing.null_marker if part is None else part for part in parts), hashing.algorithm)

@@ -1,0 +1,37 @@
+"""Link: every combination of hub keys once, with the load timestamp of its first appearance."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from vaultgen.naming import Naming
+from vaultgen.spec.model import Link, Spec
+from vaultgen.sql.common import alias, ascending, col, is_real_key, ref, row_number_is_first, this, with_ctes
+
+
+def link_sql(spec: Spec, link: Link, incremental: bool) -> exp.Select:
+    naming = Naming(spec)
+    key = naming.hash_key(link.name)
+    role_keys = [naming.hash_key(reference.role_name) for reference in link.references]
+    branches = [
+        exp.select(col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source)).from_(
+            ref(naming.staging_model(source.table))
+        )
+        for source in sorted(link.sources, key=lambda s: s.table)
+    ]
+    incoming = branches[0]
+    for branch in branches[1:]:
+        incoming = exp.union(incoming, branch, distinct=False)
+    first_seen = (
+        exp.select(exp.Star())
+        .from_("incoming")
+        .where(is_real_key(col(key), spec))
+        .qualify(row_number_is_first([col(key)], [ascending(col(naming.load_ts)), ascending(col(naming.record_source))]))
+    )
+    final = exp.select(col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source)).from_("first_seen")
+    if incremental:
+        known = exp.select(exp.Literal.number(1)).from_(this("known")).where(
+            exp.EQ(this=col(key, "known"), expression=col(key, "first_seen"))
+        )
+        final = final.where(exp.Not(this=exp.Exists(this=known)))
+    return with_ctes([("incoming", incoming), ("first_seen", first_seen)], final)

@@ -1,0 +1,40 @@
+"""Staging: one view per source table that computes every hash key and hashdiff once.
+
+Reads the raw table inside the batch window and carries the load timestamp of the raw batch.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from vaultgen.dialects.base import Dialect
+from vaultgen.graph import record_source, staged_hashdiffs, staged_keys
+from vaultgen.naming import Naming
+from vaultgen.spec.model import Spec, Table
+from vaultgen.sql.common import alias, col, load_window, source, with_ctes
+from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
+
+
+def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
+    naming = Naming(spec)
+    project = spec.project
+    raw = project.raw
+    batch = (
+        exp.select(
+            *[col(c.name) for c in table.columns],
+            alias(col(raw.load_timestamp_column), naming.load_ts),
+            alias(exp.Literal.string(record_source(spec, table.name)), naming.record_source),
+        )
+        .from_(source(table.name))
+        .where(load_window(raw.load_timestamp_column))
+    )
+    hashed = [
+        alias(hash_key_sql([col(c) for c in key.source_columns], project.hashing, project.sentinels, dialect), key.column)
+        for key in staged_keys(spec, table)
+    ]
+    hashed += [
+        alias(hashdiff_sql([col(a) for a in satellite.attributes], project.hashing, dialect), naming.staged_hashdiff(satellite))
+        for satellite in staged_hashdiffs(spec, table)
+    ]
+    final = exp.select(exp.Star(), *hashed).from_("batch")
+    return with_ctes([("batch", batch)], final)

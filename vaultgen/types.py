@@ -1,0 +1,78 @@
+"""Type mapping as tables: PostgreSQL source type -> logical type -> each warehouse's type.
+
+A source type is written as PostgreSQL spells it ("smallint", "character varying(40)", "numeric(10,2)").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# PostgreSQL spelling (and aliases) -> logical type
+SOURCE_TYPES: dict[str, str] = {
+    "smallint": "int16",
+    "int2": "int16",
+    "integer": "int32",
+    "int": "int32",
+    "int4": "int32",
+    "bigint": "int64",
+    "int8": "int64",
+    "real": "float32",
+    "float4": "float32",
+    "double precision": "float64",
+    "float8": "float64",
+    "numeric": "decimal",
+    "decimal": "decimal",
+    "character varying": "string",
+    "varchar": "string",
+    "character": "string",
+    "char": "string",
+    "text": "string",
+    "bytea": "binary",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+    "timestamp without time zone": "timestamp",
+    "timestamptz": "timestamptz",
+    "timestamp with time zone": "timestamptz",
+}
+
+# logical type -> DuckDB type
+DUCKDB_TYPES: dict[str, str] = {
+    "int16": "SMALLINT",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "float32": "REAL",
+    "float64": "DOUBLE",
+    "decimal": "DECIMAL",
+    "string": "VARCHAR",
+    "binary": "BLOB",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "timestamptz": "TIMESTAMPTZ",
+}
+
+_TYPE_PATTERN = re.compile(r"^\s*([a-z][a-z0-9 ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+
+
+@dataclass(frozen=True)
+class SourceType:
+    logical: str
+    length: int | None = None
+    scale: int | None = None
+
+
+def parse_source_type(text: str) -> SourceType:
+    match = _TYPE_PATTERN.match(text.lower())
+    if not match or match.group(1) not in SOURCE_TYPES:
+        known = ", ".join(sorted(set(SOURCE_TYPES)))
+        raise ValueError(f"unknown source type '{text}'; known types: {known}")
+    name, length, scale = match.groups()
+    logical = SOURCE_TYPES[name]
+    if scale is not None and logical != "decimal":
+        raise ValueError(f"type '{text}' takes no scale")
+    if logical == "decimal" and length is not None and not (1 <= int(length) <= 38 and int(scale or 0) <= int(length)):
+        raise ValueError(f"type '{text}': precision must be 1..38 and scale at most the precision")
+    return SourceType(logical, int(length) if length else None, int(scale) if scale else None)
