@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up and run every test on a fresh clone: system packages, the virtualenv, then the test tiers,
+# fast first. Each tier is one pytest run; any failure (or a tier that finds no tests) fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+echo "== installing vaultgen and test dependencies"
+bash scripts/setup.sh dev
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+py=.venv/bin/python
+
+run_tier() {
+  local name="$1"; shift
+  echo "== tier: ${name}"
+  local started=$SECONDS
+  "$py" -m pytest -q -p no:cacheprovider "$@"
+  echo "== tier ${name} done in $((SECONDS - started)) s"
+}
+
+echo "== generated/ must match the spec"
+.venv/bin/vaultgen render --check
+
+run_tier fast -m "not dbt and not postgres"
+run_tier dbt -m "dbt and not postgres"
+run_tier postgres -m "postgres"
