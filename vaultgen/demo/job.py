@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
+from sqlglot import exp
 
 from vaultgen.dbt_runner import run_dbt
 from vaultgen.demo.northwind_data import Snapshot, snapshots
@@ -18,6 +19,7 @@ from vaultgen.pipeline import render
 from vaultgen.raw.duckdb_raw import Batch, create_raw_tables, load_batch
 from vaultgen.spec.loader import load_spec
 from vaultgen.spec.model import Spec
+from vaultgen.verify.roundtrip import compare_batch
 
 FIRST_LOAD = datetime(2024, 1, 1, 6, 0, 0)
 
@@ -41,7 +43,8 @@ def vault_row_counts(database: Path, spec: Spec) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as connection:
         for entity in spec.entities:
             name = naming.model_name(entity)
-            counts[name] = connection.execute(f'SELECT count(*) FROM "raw_vault"."{name}"').fetchone()[0]  # name is a validated identifier
+            query = exp.select(exp.Count(this=exp.Star())).from_(exp.table_(name, db="raw_vault", quoted=True))
+            counts[name] = connection.execute(query.sql("duckdb")).fetchone()[0]
     return counts
 
 
@@ -57,7 +60,7 @@ def run_demo(spec_dir: Path, out_dir: Path, work_dir: Path, scale: float, batche
     with duckdb.connect(str(database)) as connection:
         create_raw_tables(connection, spec)
     project = out_dir / "duckdb"
-    totals = {"passed": 0, "failed": 0}
+    totals = {"passed": 0, "failed": 0, "unequal": 0}
     previous: datetime | None = None
     for snapshot in snapshots(seed, scale, batches):
         batch = to_batch(spec, snapshot)
@@ -71,6 +74,12 @@ def run_demo(spec_dir: Path, out_dir: Path, work_dir: Path, scale: float, batche
         totals["passed"] += result.passed
         totals["failed"] += result.failed
         say(f"[batch {snapshot.number + 1}/{batches}] dbt build: {result.passed} models and tests passed, {result.failed} failed")
+        with duckdb.connect(str(database), read_only=True) as connection:
+            comparisons = compare_batch(connection, spec, batch.load_ts)
+        unequal = [c.table for c in comparisons if not c.equal]
+        totals["unequal"] += len(unequal)
+        say(f"[batch {snapshot.number + 1}/{batches}] round trip: {len(comparisons) - len(unequal)}/{len(comparisons)} source tables rebuilt from the vault"
+            f" equal their snapshot{'; differ: ' + ', '.join(unequal) if unequal else ''}")
         previous = batch.load_ts
     counts = vault_row_counts(database, spec)
     say("")
@@ -78,8 +87,9 @@ def run_demo(spec_dir: Path, out_dir: Path, work_dir: Path, scale: float, batche
     for name, count in sorted(counts.items()):
         say(f"{name:48} {count:>8}")
     say("")
-    say(f"{batches} batches, {totals['passed']} dbt nodes passed, {totals['failed']} failed, in {time.monotonic() - started:.0f} s; vault in {database}")
-    return 0 if totals["failed"] == 0 else 1
+    say(f"{batches} batches, {totals['passed']} dbt nodes passed, {totals['failed']} failed, "
+        f"{totals['unequal']} table snapshots differing from the vault, in {time.monotonic() - started:.0f} s; vault in {database}")
+    return 0 if totals["failed"] == 0 and totals["unequal"] == 0 else 1
 
 
 if __name__ == "__main__":  # pragma: no cover
