@@ -58,7 +58,7 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
     if not files:
         problems.append(Problem("VG004", "no spec files (*.yml) found", Location(str(spec_dir)), "run `vaultgen init`"))
     for path in files:
-        display = path.relative_to(spec_dir.parent).as_posix() if spec_dir.parent != path else path.name
+        display = _display_name(path)
         document, read_problems = read_yaml(path, display)
         problems.extend(read_problems)
         if document is None:
@@ -90,6 +90,14 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
         problems.append(Problem("VG011", "no `project:` block found", Location(str(spec_dir)),
                                 "add a project.yml with `project: {name: ...}`"))
     return merged, locator
+
+
+def _display_name(path: Path) -> str:
+    """The file as the user would type it: relative to the working directory when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
@@ -152,14 +160,13 @@ def _shape_problem(error: dict[str, Any], locator: SpecLocator) -> Problem:
     path = tuple(error["loc"])
     location = locator.locate(path)
     kind = error["type"]
-    field = str(path[-1]) if path else "spec"
+    field = next((str(element) for element in reversed(path) if isinstance(element, str)), "spec")
     if kind == "extra_forbidden":
         model = _model_at(path[:-1])
         hint = _did_you_mean(field, _field_names(model)) if model else "remove it"
         return Problem("VG010", f"unknown key '{field}'", location, hint)
     if kind == "missing":
-        return Problem("VG011", f"missing required key '{field}'", location.__class__(location.file, location.line, location.column),
-                       f"add `{field}:`")
+        return Problem("VG011", f"missing required key '{field}'", location, f"add `{field}:`")
     if kind == "union_tag_invalid":
         kinds = error.get("ctx", {}).get("expected_tags", "")
         return Problem("VG014", f"unknown entity kind {error.get('input', {}).get('kind')!r}" if isinstance(error.get("input"), dict) else "unknown entity kind",

@@ -26,12 +26,14 @@ class SourceMap:
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
 
     def locate(self, path: PathKey) -> Location:
-        """The location of the deepest known prefix of `path` (pydantic paths may carry union tags)."""
-        for end in range(len(path), -1, -1):
-            position = self.positions.get(tuple(path[:end]))
-            if position:
-                return Location(self.file, *position)
-        return Location(self.file)
+        """The location of the deepest known part of `path`; elements that are not in the document (the
+        union tags in pydantic's error paths) are skipped."""
+        current: PathKey = ()
+        for element in path:
+            if (*current, element) in self.positions:
+                current = (*current, element)
+        position = self.positions.get(current)
+        return Location(self.file, *position) if position else Location(self.file)
 
 
 @dataclass

@@ -68,15 +68,32 @@ def hashdiff_sql(columns: Sequence[exp.Expression], hashing: Hashing, dialect: D
 # --- the Python twin ---------------------------------------------------------------------------------------
 
 
+# Case mapping is one code point to one code point (as DuckDB's upper/lower do): Python's full mapping would
+# turn 'ß' into 'SS' and change the hash. The exceptions are the code points whose simple mapping differs.
+_UPPER_EXCEPTIONS = {"ß": "ẞ"}
+
+
+def _upper_char(char: str) -> str:
+    if char in _UPPER_EXCEPTIONS:
+        return _UPPER_EXCEPTIONS[char]
+    upper = char.upper()
+    return upper if len(upper) == 1 else char
+
+
+def _lower_char(char: str) -> str:
+    lower = char.lower()
+    return lower if len(lower) == 1 else lower[0]
+
+
 def _normalise_py(value: str | None, rules: KeyNormalisation) -> str | None:
     if value is None:
         return None
     if rules.trim:
         value = value.strip(" ")
     if rules.case == "upper":
-        value = value.upper()
+        value = "".join(_upper_char(char) for char in value)
     elif rules.case == "lower":
-        value = value.lower()
+        value = "".join(_lower_char(char) for char in value)
     return value
 
 

@@ -1,0 +1,153 @@
+"""Bad specs: every mistake gets a located error with a stable code and a hint, a non-zero exit, no
+traceback, and nothing written. One row per mistake."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from vaultgen.cli import main
+from vaultgen.errors import SpecError
+from vaultgen.spec.loader import load_spec
+
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini_spec"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    file: str
+    old: str
+    new: str
+    code: str
+    at: str | None  # text on the line the error must point at (None: the file only)
+    message: str = ""
+    hint: str = ""
+
+
+CASES = [
+    Case("malformed-yaml", "vault.yml", "attributes: [name, city]", "attributes: [name, city", "VG001", "- kind: satellite\n    name: order_details", "malformed YAML"),
+    Case("duplicate-yaml-key", "source.yml", "name: customers\n", "name: customers\n        name: clients\n", "VG003", "name: clients", "duplicate key"),
+    Case("wrong-type", "source.yml", "{name: name, type: varchar(40)}", "{name: name, type: varchar(40), nullable: maybe}", "VG012", "nullable: maybe", "'nullable'"),
+    Case("unknown-key", "vault.yml", "business_keys: [order_id]", "busines_keys: [order_id]", "VG010", "busines_keys", "unknown key 'busines_keys'", "did you mean 'business_keys'?"),
+    Case("missing-key", "vault.yml", "    business_keys: [order_id]\n", "", "VG011", "kind: hub\n    name: order", "missing required key 'business_keys'"),
+    Case("unknown-kind", "vault.yml", "kind: link", "kind: lnk", "VG014", "kind: lnk", "unknown entity kind"),
+    Case("unknown-type", "source.yml", "type: varchar(15)", "type: varchr(15)", "VG013", "varchr", "unknown source type"),
+    Case("dangling-parent", "vault.yml", "parent: customer\n", "parent: custmer\n", "VG026", "parent: custmer", "not a hub or link", "did you mean 'customer'?"),
+    Case("dangling-link-hub", "vault.yml", "- {hub: customer}", "- {hub: client}", "VG026", "hub: client", "unknown hub 'client'"),
+    Case("unknown-table", "vault.yml", "{table: customers, columns: [customer_id]}", "{table: customer, columns: [customer_id]}", "VG022", "table: customer,", "unknown source table", "did you mean 'customers'?"),
+    Case("missing-column", "vault.yml", "attributes: [name, city]", "attributes: [name, cty]", "VG023", "attributes: [name, cty]", "column 'cty' does not exist", "did you mean 'city'?"),
+    Case("missing-pk-column", "source.yml", "primary_key: [order_id]", "primary_key: [order_no]", "VG023", "primary_key: [order_no]", "'order_no'"),
+    Case("duplicate-entity", "vault.yml", "name: order_details", "name: customer_details", "VG020", "name: customer_details\n    parent: order", "duplicate entity 'customer_details'"),
+    Case("duplicate-column", "source.yml", "{name: city, type: varchar(15)}", "{name: name, type: varchar(15)}", "VG020", "{name: name, type: varchar(15)}", "duplicate column 'name'"),
+    Case("link-of-one-hub", "vault.yml", "      - {hub: order}\n      - {hub: customer}\n", "      - {hub: order}\n", "VG025", "references:", "joins 1 hub reference"),
+    Case("key-count-mismatch", "vault.yml", "{table: orders, columns: [order_id]}", "{table: orders, columns: [order_id, amount]}", "VG024", "table: orders, columns: [order_id, amount]", "1 business key"),
+    Case("link-role-unmapped", "vault.yml", "columns: {order: [order_id], customer: [customer_id]}", "columns: {order: [order_id]}", "VG028", "columns: {order: [order_id]}", "no columns for role 'customer'"),
+    Case("satellite-source-not-fed", "vault.yml", "parent: order\n    source: orders", "parent: order\n    source: customers", "VG029", "source: customers\n    attributes: [amount]", "not loaded from table 'customers'"),
+    Case("batch-column-clash", "source.yml", "{name: city, type: varchar(15)}", "{name: load_ts, type: varchar(15)}", "VG031", "name: load_ts", "clashes with a batch column"),
+    Case("sql-in-table-name", "source.yml", "- name: orders", '- name: "orders; drop table customers"', "VG013", "drop table", "not a valid name"),
+    Case("sql-in-column-name", "vault.yml", "attributes: [amount]", 'attributes: ["amount\\" from x; --"]', "VG013", "from x", "not a valid name"),
+    Case("sql-in-record-source", "source.yml", "  - name: shop\n", "  - name: shop\n    record_source: \"shop'; drop table x; --\"\n", "VG013", "record_source", "'record_source'"),
+    Case("sql-in-delimiter", "project.yml", "algorithm: md5", "algorithm: md5\n    delimiter: \"'||'\"", "VG013", "delimiter", "quotes"),
+    Case("unknown-algorithm", "project.yml", "algorithm: md5", "algorithm: md4", "VG015", "algorithm: md4", "'algorithm'"),
+    Case("unknown-top-level-key", "project.yml", "project:", "projekt:", "VG010", "projekt:", "unknown key 'projekt'", "did you mean 'project'?"),
+]
+
+
+def _mutated_spec(tmp_path: Path, case: Case) -> Path:
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(MINI, spec_dir)
+    target = spec_dir / case.file
+    text = target.read_text()
+    assert case.old in text, f"fixture no longer contains {case.old!r}"
+    target.write_text(text.replace(case.old, case.new, 1))
+    return spec_dir
+
+
+def _expected_line(spec_dir: Path, case: Case) -> int | None:
+    if case.at is None:
+        return None
+    text = (spec_dir / case.file).read_text()
+    index = text.index(case.at)
+    return text[:index].count("\n") + 1
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_spec_is_reported_with_location_and_nothing_is_written(case: Case, tmp_path: Path, capsys, monkeypatch):
+    spec_dir = _mutated_spec(tmp_path, case)
+    out_dir = tmp_path / "generated"
+    monkeypatch.chdir(tmp_path)
+    exit_code = main(["render", "--spec", str(spec_dir), "--out", str(out_dir)])
+    captured = capsys.readouterr()
+    assert exit_code == 2
+    assert not out_dir.exists()
+    assert "Traceback" not in captured.err + captured.out
+    line = _expected_line(spec_dir, case)
+    problems = [p for p in _problems(spec_dir) if p.code == case.code]
+    assert problems, f"expected {case.code}, got:\n{captured.err}"
+    problem = next((p for p in problems if line is None or p.location.line == line), problems[0])
+    assert problem.location.file.endswith(f"spec/{case.file}")
+    if line is not None:
+        assert problem.location.line == line, captured.err
+    assert case.message in problem.message
+    assert case.hint in problem.hint
+    assert f"{problem.location}: {case.code}" in captured.err
+
+
+def _problems(spec_dir: Path):
+    with pytest.raises(SpecError) as raised:
+        load_spec(spec_dir)
+    return raised.value.problems
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path):
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(MINI, spec_dir)
+    vault = spec_dir / "vault.yml"
+    vault.write_text(vault.read_text().replace("attributes: [name, city]", "attributes: [name, cty]").replace("parent: order\n", "parent: ordr\n"))
+    codes = sorted(p.code for p in _problems(spec_dir))
+    assert codes == ["VG023", "VG026"]
+
+
+def test_cli_process_prints_no_traceback_and_exits_nonzero(tmp_path: Path):
+    spec_dir = _mutated_spec(tmp_path, CASES[0])
+    completed = subprocess.run([sys.executable, "-m", "vaultgen", "validate", "--spec", str(spec_dir)], capture_output=True, text=True)
+    assert completed.returncode == 2
+    assert "VG001" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_debug_flag_shows_the_traceback(tmp_path: Path):
+    spec_dir = _mutated_spec(tmp_path, CASES[0])
+    completed = subprocess.run([sys.executable, "-m", "vaultgen", "--debug", "validate", "--spec", str(spec_dir)], capture_output=True, text=True)
+    assert completed.returncode != 0 and "Traceback" in completed.stderr
+
+
+def test_failed_render_leaves_existing_output_untouched(tmp_path: Path):
+    out_dir = tmp_path / "generated"
+    assert main(["render", "--spec", str(MINI), "--out", str(out_dir)]) == 0
+    before = {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
+    spec_dir = _mutated_spec(tmp_path, CASES[3])
+    assert main(["render", "--spec", str(spec_dir), "--out", str(out_dir)]) == 2
+    assert {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()} == before
+
+
+def test_the_northwind_spec_is_valid(repo: Path):
+    spec = load_spec(repo / "vault_spec")
+    assert len(spec.tables()) == 14
+    assert {h.name for h in spec.hubs} >= {"customer", "product", "order", "employee", "supplier", "category", "shipper", "region", "territory", "us_state", "customer_type"}
+    manager = spec.entity("employee_manager")
+    assert [r.hub for r in manager.references] == ["employee", "employee"]
+
+
+def test_json_schema_is_written(tmp_path: Path):
+    out = tmp_path / "schema.json"
+    assert main(["schema", "--output", str(out)]) == 0
+    import json
+
+    schema = json.loads(out.read_text())
+    assert "Hub" in schema["$defs"] and schema["$defs"]["Hub"]["additionalProperties"] is False
