@@ -54,6 +54,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(spec_dir=args.spec, out_dir=args.out, work_dir=args.work_dir, scale=args.scale, batches=args.batches, seed=args.seed)
 
 
+def _cmd_glue_sync(args: argparse.Namespace) -> int:
+    from vaultgen.catalog.aws import glue_client
+    from vaultgen.catalog.sync import sync_catalog
+    from vaultgen.spec.loader import load_spec
+
+    spec = load_spec(args.spec)
+    report = sync_catalog(glue_client(region=args.region, endpoint_url=args.endpoint_url), spec, allow_drop=args.allow_drop, warehouse=args.warehouse)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vaultgen", description="Data Vault 2.0 dbt projects from one YAML spec.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -82,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--batches", type=int, default=4, help="number of batches: the first load plus change batches")
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(handler=_cmd_demo)
+
+    glue = commands.add_parser("glue", help="the raw layer's Glue Data Catalog").add_subparsers(dest="glue_command", required=True)
+    glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw Iceberg tables in Glue; never drops a table or column"))
+    glue_sync.add_argument("--region", default=None, help="AWS region (default: the AWS configuration's)")
+    glue_sync.add_argument("--endpoint-url", default=None, help="Glue endpoint, e.g. a moto server")
+    glue_sync.add_argument("--warehouse", default=None, help="s3://bucket/prefix: new tables get Iceberg metadata at <warehouse>/<database>.db/<table>")
+    glue_sync.add_argument("--allow-drop", action="store_true", help="report tables and columns missing from the spec instead of failing (they are still kept)")
+    glue_sync.set_defaults(handler=_cmd_glue_sync)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vaultgen.catalog.glue import render_glue_files
 from vaultgen.dialects import get_dialect
 from vaultgen.emit.dbt_project import render_dbt_project
 from vaultgen.spec.loader import load_spec
@@ -17,6 +18,7 @@ def render_files(spec: Spec) -> dict[str, str]:
     for target in sorted(spec.project.targets):
         for name, text in render_dbt_project(spec, get_dialect(target)).items():
             files[f"{target}/{name}"] = text
+    files.update(render_glue_files(spec))  # the raw layer's Glue Data Catalog definitions: glue/<database>/<table>.json
     return files
 
 

@@ -1,0 +1,110 @@
+"""`vaultgen glue sync` against a moto server: create, update after a spec change, refuse to drop."""
+
+from __future__ import annotations
+
+import pytest
+
+from vaultgen.catalog.glue import glue_table_inputs
+from vaultgen.catalog.sync import GlueDropRefused, sync_catalog
+from vaultgen.cli import main
+from vaultgen.spec.model import Column
+
+pytestmark = pytest.mark.glue
+
+
+def _with_tables(spec, edit):
+    """A copy of the spec whose northwind tables went through edit(list) -> list."""
+    system = spec.sources[0]
+    return spec.model_copy(update={"sources": [system.model_copy(update={"tables": edit(list(system.tables))}), *spec.sources[1:]]})
+
+
+def _add_column(spec, table_name, column):
+    return _with_tables(spec, lambda tables: [t.model_copy(update={"columns": [*t.columns, column]}) if t.name == table_name else t for t in tables])
+
+
+def _columns(glue, database, table):
+    return [c["Name"] for c in glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]["Columns"]]
+
+
+def test_create_then_noop(spec, aws_client, reset_moto):
+    glue = aws_client("glue")
+    database = spec.project.raw.schema_name
+    report = sync_catalog(glue, spec, warehouse="s3://lake/warehouse")
+    assert report.plan.create_database
+    assert len(report.plan.create_tables) == len(glue_table_inputs(spec))
+    tables = {t["Name"]: t for t in glue.get_tables(DatabaseName=database)["TableList"]}
+    assert set(tables) == {d["TableInput"]["Name"] for d in glue_table_inputs(spec)}
+    orders = tables["orders"]
+    assert orders["Parameters"]["table_type"] == "ICEBERG"
+    assert orders["StorageDescriptor"]["Location"] == "s3://lake/warehouse/raw.db/orders"
+    assert [c["Name"] for c in orders["StorageDescriptor"]["Columns"]] == [c["Name"] for c in next(d for d in glue_table_inputs(spec) if d["TableInput"]["Name"] == "orders")["TableInput"]["StorageDescriptor"]["Columns"]]
+
+    again = sync_catalog(glue, spec)
+    assert not again.plan.create_database and not again.plan.create_tables and not again.plan.updates
+    assert len(again.plan.unchanged) == len(tables)
+
+
+def test_new_column_is_added_and_foreign_parameters_kept(spec, aws_client, reset_moto):
+    glue = aws_client("glue")
+    database = spec.project.raw.schema_name
+    sync_catalog(glue, spec)
+    # what Iceberg's Glue catalog writes on each commit: the sync must never lose it
+    current = glue.get_table(DatabaseName=database, Name="customers")["Table"]
+    glue.update_table(DatabaseName=database, TableInput={"Name": "customers", "StorageDescriptor": current["StorageDescriptor"], "Parameters": {**current["Parameters"], "metadata_location": "s3://lake/raw.db/customers/metadata/00001.metadata.json"}})
+
+    changed = _add_column(spec, "customers", Column(name="email", type="varchar(80)", sensitivity="pii"))
+    report = sync_catalog(glue, changed)
+    assert [(change.table, change.added_columns) for _, change in report.plan.updates] == [("customers", ["email"])]
+    after = glue.get_table(DatabaseName=database, Name="customers")["Table"]
+    assert _columns(glue, database, "customers")[-1] == "email"
+    assert after["Parameters"]["metadata_location"].endswith("00001.metadata.json")
+    assert after["Parameters"]["table_type"] == "ICEBERG"
+    versions = glue.get_table_versions(DatabaseName=database, TableName="customers")["TableVersions"]
+    assert len(versions) >= 3
+
+
+def test_removed_column_and_table_are_refused_then_only_reported(spec, aws_client, reset_moto, capsys):
+    glue = aws_client("glue")
+    database = spec.project.raw.schema_name
+    with_email = _add_column(spec, "customers", Column(name="email", type="text"))
+    sync_catalog(glue, with_email)
+    before = {t["Name"]: [c["Name"] for c in t["StorageDescriptor"]["Columns"]] for t in glue.get_tables(DatabaseName=database)["TableList"]}
+
+    # the spec drops customers.email and the whole shippers table, and adds a column elsewhere
+    shrunk = _add_column(_with_tables(spec, lambda tables: [t for t in tables if t.name != "shippers"]), "region", Column(name="note", type="text"))
+    with pytest.raises(GlueDropRefused) as refused:
+        sync_catalog(glue, shrunk)
+    message = str(refused.value)
+    assert "raw.shippers" in message and "raw.customers.email" in message and "nothing was changed" in message
+    assert {t["Name"]: [c["Name"] for c in t["StorageDescriptor"]["Columns"]] for t in glue.get_tables(DatabaseName=database)["TableList"]} == before
+
+    report = sync_catalog(glue, shrunk, allow_drop=True)
+    assert any("shippers" in line for line in report.lines())
+    assert "shippers" in {t["Name"] for t in glue.get_tables(DatabaseName=database)["TableList"]}
+    assert "email" in _columns(glue, database, "customers")
+    assert _columns(glue, database, "region")[-1] == "note"
+
+
+def test_cli_exits_non_zero_without_traceback(spec, reset_moto, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    from tests.conftest import REPO
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(REPO / "vault_spec", spec_dir)
+    source = spec_dir / "sources" / "northwind.yml"
+    original = source.read_text()
+    fax = "          - {name: fax, type: varchar(24), sensitivity: pii}\n"
+    source.write_text(original.replace(fax, fax + "          - {name: email, type: text}\n", 1))
+    args = ["glue", "sync", "--spec", str(spec_dir), "--region", "eu-west-1", "--endpoint-url", reset_moto]
+    assert main(args) == 0
+    assert "create table raw.orders" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "up to date" in capsys.readouterr().out
+
+    source.write_text(original)  # customers.email leaves the spec
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert "error: refusing to sync raw" in captured.err and "customers.email" in captured.err and "Traceback" not in captured.err
+    assert main([*args, "--allow-drop"]) == 0
+    assert "keep (not dropped) column raw.customers.email is in the catalog but not in the spec" in capsys.readouterr().out
