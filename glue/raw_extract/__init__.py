@@ -1,0 +1,10 @@
+"""The raw extract: PostgreSQL (Aurora) over JDBC -> one Iceberg table per source table, one snapshot per batch.
+
+Plain PySpark, no awsglue: `glue/job.py` is the thin AWS Glue entry point, and `run_extract` is what a local
+command (or a test) drives with its own SparkSession.
+"""
+
+from raw_extract.extract import ExtractReport, TableResult, run_extract
+from raw_extract.source import Credentials, fetch_credentials, jdbc_url
+
+__all__ = ["Credentials", "ExtractReport", "TableResult", "fetch_credentials", "jdbc_url", "run_extract"]
