@@ -1,0 +1,66 @@
+"""Synthesize an environment's stacks into Terraform JSON: `python -m infra_cdktf.app --env dev --out DIR`.
+
+The output holds `stacks/<stack>/cdk.tf.json` per stack; plan and apply it with terraform or OpenTofu.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_VERSIONS = (("terraform", ">=1.10.0"), ("opentofu", ">=1.10.0"))
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    out: Path
+    stacks: dict[str, Path]  # stack name -> its directory (holding cdk.tf.json)
+    missing_script: Path | None  # the Glue script named in the configuration, when it is not on disk
+
+
+def synth(env: str, out: Path, *, spec_dir: Path = REPO / "vault_spec", repo: Path = REPO, config=None) -> Synthesized:
+    """Load the spec and the environment's configuration, build both stacks and write them under `out`."""
+    from cdktn import App
+
+    from infra_cdktf.config import load_config
+    from infra_cdktf.raw_tables import raw_tables
+    from infra_cdktf.stacks import AwsStack, SnowflakeStack
+    from vaultgen.spec.loader import load_spec
+
+    config = config or load_config(env)
+    spec = load_spec(spec_dir)
+    tables = raw_tables(spec)
+    raw_layer = spec.project.raw.schema_name
+    script = repo / config.glue.script
+    # S3 lock files (use_lockfile) need Terraform/OpenTofu 1.10; CDK Terrain checks features against this.
+    app = App(outdir=str(out), context={"targetVersions": dict(TARGET_VERSIONS)})
+    aws = AwsStack(app, config, raw_layer=raw_layer, tables=tables, glue_script=script if script.is_file() else None)
+    snowflake = SnowflakeStack(app, config, raw_layer=raw_layer, tables=tables)
+    app.synth()
+    stacks = {stack.node.id: out / "stacks" / stack.node.id for stack in (aws, snowflake)}
+    return Synthesized(out, stacks, None if script.is_file() else script)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from infra_cdktf.config import ENVIRONMENT_NAMES
+
+    parser = argparse.ArgumentParser(prog="python -m infra_cdktf.app", description=__doc__.splitlines()[0])
+    parser.add_argument("--env", required=True, choices=ENVIRONMENT_NAMES)
+    parser.add_argument("--out", required=True, type=Path, help="output directory (cdktf.out layout)")
+    parser.add_argument("--spec", type=Path, default=REPO / "vault_spec", help="the vault spec directory")
+    args = parser.parse_args(argv)
+    result = synth(args.env, args.out, spec_dir=args.spec)
+    for name, path in result.stacks.items():
+        print(f"{name}: {path / 'cdk.tf.json'}")
+    if result.missing_script:
+        print(f"warning: Glue script {result.missing_script} not found: upload it to the scripts bucket yourself", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

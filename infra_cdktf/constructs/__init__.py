@@ -1,0 +1,1 @@
+"""Small constructs, one job each; the stacks in `infra_cdktf.stacks` compose them."""
