@@ -146,7 +146,12 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         network=NetworkConfig(cidr="10.40.0.0/16"),
         aurora=AuroraConfig(max_capacity=2.0, backup_retention_days=7),
         glue=GlueJobConfig(number_of_workers=2),
-        snowflake=SnowflakeConfig(warehouse_size="XSMALL", auto_suspend_seconds=60),
+        snowflake=SnowflakeConfig(
+            warehouse_size="XSMALL",
+            auto_suspend_seconds=60,
+            # Replace with the outputs of the first Snowflake apply (README: "Snowflake trust").
+            trust=SnowflakeTrust(iam_user_arn="arn:aws:iam::999999999999:user/snowflake-dev", external_ids=("DEV_GLUE_EXTERNAL_ID",)),
+        ),
     ),
     "prod": EnvironmentConfig(
         name="prod",
@@ -154,7 +159,12 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         network=NetworkConfig(cidr="10.41.0.0/16", interface_endpoints=True),
         aurora=AuroraConfig(max_capacity=8.0, backup_retention_days=14, instances=2),
         glue=GlueJobConfig(worker_type="G.2X", number_of_workers=4, timeout_minutes=120, max_retries=1),
-        snowflake=SnowflakeConfig(warehouse_size="SMALL", auto_suspend_seconds=120, data_retention_days=7),
+        snowflake=SnowflakeConfig(
+            warehouse_size="SMALL",
+            auto_suspend_seconds=120,
+            data_retention_days=7,
+            trust=SnowflakeTrust(iam_user_arn="arn:aws:iam::999999999999:user/snowflake-prod", external_ids=("PROD_GLUE_EXTERNAL_ID",)),
+        ),
     ),
 }
 

@@ -1,4 +1,4 @@
-"""IAM policy documents as Python structures, serialised once with json.dumps, and checkov skips in code.
+"""IAM policy documents as Python structures, serialised once with json.dumps.
 
 Terraform references (tokens) may sit inside the strings; CDK Terrain resolves them during synth.
 """
@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 from typing import Any, Iterable
-
-from cdktn import TerraformResource
 
 
 def statement(
@@ -50,11 +48,3 @@ def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
         condition={"Bool": {"aws:SecureTransport": "false"}},
     )
 
-
-def skip_checks(resource: TerraformResource, reasons: dict[str, str]) -> None:
-    """Record a checkov skip with its reason inside the resource's JSON block (checkov reads `//` comments).
-
-    One key per check so that each skip sits on its own line of cdk.tf.json, where checkov's parser finds it.
-    """
-    for check_id, reason in sorted(reasons.items()):
-        resource.add_override(f"//.checkov_{check_id}", f"checkov:skip={check_id}: {reason}")

@@ -33,11 +33,12 @@ def stack_name(kind: str, config: EnvironmentConfig) -> str:
     return f"{config.project}-{kind}-{config.name}"
 
 
-REQUIRED_TERRAFORM = ">= 1.10.0"  # S3 native state locking
-
-
 def remote_state(stack: TerraformStack, config: EnvironmentConfig, name: str) -> S3Backend:
-    stack.add_override("terraform.required_version", REQUIRED_TERRAFORM)
+    """S3 state, locked by a lock file next to it (Terraform/OpenTofu >= 1.10) or by a DynamoDB table.
+
+    No `required_version` in the terraform block: checkov 3.3.30 cannot parse it in JSON; app.py declares the
+    1.10 floor to CDK Terrain (targetVersions), which checks the lock-file feature against it at synth.
+    """
     state = config.state
     locking = {"use_lockfile": True} if state.lock == "lockfile" else {"dynamodb_table": state.dynamodb_table}
     return S3Backend(stack, bucket=state.bucket, key=f"{name}/terraform.tfstate", region=state.region, encrypt=True, **locking)
