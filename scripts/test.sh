@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)  # Spark (the glue tier)
+[ -f /usr/share/java/postgresql.jar ] || need_apt+=(libpostgresql-jdbc-java)  # Spark's JDBC reads of PostgreSQL
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
   apt-get update -qq
@@ -28,6 +30,7 @@ run_tier() {
 echo "== generated/ must match the spec"
 .venv/bin/vaultgen render --check
 
-run_tier fast -m "not dbt and not postgres"
+run_tier fast -m "not dbt and not postgres and not glue and not spark"
 run_tier dbt -m "dbt and not postgres"
 run_tier postgres -m "postgres"
+run_tier glue -m "glue or spark"

@@ -23,7 +23,7 @@ import yaml
 from tests.conftest import REPO
 from tests.glue.conftest import GLUE_DIR, REGION
 
-pytestmark = [pytest.mark.spark, pytest.mark.glue, pytest.mark.postgres]
+pytestmark = [pytest.mark.spark, pytest.mark.glue]  # needs the postgres fixture too; runs in the glue tier only
 
 DATABASE = "northwind_glue"
 CATALOG = "lake"
