@@ -20,7 +20,19 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 class Synthesized:
     out: Path
     stacks: dict[str, Path]  # stack name -> its directory (holding cdk.tf.json)
-    missing_script: Path | None  # the Glue script named in the configuration, when it is not on disk
+    missing: tuple[Path, ...]  # job files named in the configuration but not on disk (upload them by hand)
+
+
+def job_files(config, repo: Path, spec_dir: Path):
+    """The Glue job's files: its script, its package folder and the spec (YAML files, keyed by relative path)."""
+    from infra_cdktf.constructs.glue_job import JobFiles
+    from vaultgen.spec.loader import spec_files
+
+    script, modules = repo / config.glue.script, repo / config.glue.modules
+    spec = tuple((path.relative_to(spec_dir).as_posix(), path) for path in spec_files(spec_dir))
+    files = JobFiles(script if script.is_file() else None, modules if modules.is_dir() else None, spec)
+    missing = tuple(path for path, found in ((script, files.script), (modules, files.modules)) if found is None)
+    return files, missing
 
 
 def synth(env: str, out: Path, *, spec_dir: Path = REPO / "vault_spec", repo: Path = REPO, config=None) -> Synthesized:
@@ -34,16 +46,16 @@ def synth(env: str, out: Path, *, spec_dir: Path = REPO / "vault_spec", repo: Pa
 
     config = config or load_config(env)
     spec = load_spec(spec_dir)
-    tables = raw_tables(spec)
+    tables = raw_tables(spec, config.warehouse_uri())
     raw_layer = spec.project.raw.schema_name
-    script = repo / config.glue.script
+    files, missing = job_files(config, repo, spec_dir)
     # S3 lock files (use_lockfile) need Terraform/OpenTofu 1.10; CDK Terrain checks features against this.
     app = App(outdir=str(out), context={"targetVersions": dict(TARGET_VERSIONS)})
-    aws = AwsStack(app, config, raw_layer=raw_layer, tables=tables, glue_script=script if script.is_file() else None)
+    aws = AwsStack(app, config, raw_layer=raw_layer, tables=tables, job_files=files)
     snowflake = SnowflakeStack(app, config, raw_layer=raw_layer, tables=tables)
     app.synth()
     stacks = {stack.node.id: out / "stacks" / stack.node.id for stack in (aws, snowflake)}
-    return Synthesized(out, stacks, None if script.is_file() else script)
+    return Synthesized(out, stacks, missing)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     result = synth(args.env, args.out, spec_dir=args.spec)
     for name, path in result.stacks.items():
         print(f"{name}: {path / 'cdk.tf.json'}")
-    if result.missing_script:
-        print(f"warning: Glue script {result.missing_script} not found: upload it to the scripts bucket yourself", file=sys.stderr)
+    for path in result.missing:
+        print(f"warning: {path} not found: upload it to the scripts bucket yourself", file=sys.stderr)
     return 0
 
 

@@ -43,7 +43,10 @@ class AuroraConfig:
 @dataclass(frozen=True)
 class GlueJobConfig:
     # The job script, relative to the repository root; uploaded to the scripts bucket by Terraform.
-    script: str = "glue/load_raw.py"
+    script: str = "glue/job.py"
+    # Shipped beside it as --extra-py-files: the folder holding the job's own package (raw_extract).
+    modules: str = "glue"
+    spark_catalog: str = "glue_catalog"  # the Spark catalog name the job writes through (job.py --catalog)
     glue_version: str = "5.0"
     worker_type: str = "G.1X"
     number_of_workers: int = 2
@@ -116,9 +119,9 @@ class EnvironmentConfig:
         """S3 names are global: the account id keeps them unique."""
         return f"{self.prefix}-{purpose}-{self.aws_account_id}"
 
-    def glue_database_name(self, layer: str) -> str:
-        """Glue database names allow no dashes: `vaultgen_dev_raw`."""
-        return f"{self.project}_{self.name}_{layer}".replace("-", "_")
+    def warehouse_uri(self) -> str:
+        """The Iceberg warehouse: tables live at <uri>/<database>.db/<table> (Iceberg's Glue catalog layout)."""
+        return f"s3://{self.bucket_name('warehouse')}"
 
     @property
     def snowflake_database(self) -> str:

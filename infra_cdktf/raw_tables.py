@@ -1,91 +1,95 @@
-"""What the infrastructure needs from the spec: the raw tables with Glue/Iceberg and Snowflake column types.
+"""What the infrastructure needs from the spec: the raw Iceberg tables, as Glue and as Snowflake see them.
 
-Type mapping is a table (logical type -> Iceberg column as Glue spells it -> how Snowflake shows that Iceberg
-column), following `vaultgen.types` for the PostgreSQL side. Pure: takes a loaded Spec, returns plain data.
+The Glue side comes from `vaultgen.catalog.glue` (the same definitions `vaultgen glue sync` applies), so Terraform
+and the sync agree on names, columns, Iceberg schema and partitioning. This module adds only how Snowflake types
+an Iceberg column (a masking policy's signature must match it) and which columns the spec marks as pii.
+Pure: takes a loaded Spec, returns plain data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from vaultgen.catalog.glue import glue_table_inputs, iceberg_create_input, iceberg_types, table_location
 from vaultgen.spec.model import Spec
-from vaultgen.types import SourceType, parse_source_type
 
-
-@dataclass(frozen=True)
-class IcebergType:
-    glue: str  # the Glue column type that Glue's Iceberg table creation turns into this Iceberg type
-    snowflake: str  # the data type Snowflake gives such a column (masking policy signatures must match it)
-
-
-# PostgreSQL numeric without precision has none; Iceberg decimals need one.
-DEFAULT_DECIMAL = (38, 10)
-
-ICEBERG_TYPES: dict[str, IcebergType] = {
-    "int16": IcebergType("int", "NUMBER"),  # Iceberg has no 16-bit integer
-    "int32": IcebergType("int", "NUMBER"),
-    "int64": IcebergType("bigint", "NUMBER"),
-    "float32": IcebergType("float", "FLOAT"),
-    "float64": IcebergType("double", "FLOAT"),
-    "decimal": IcebergType("decimal", "NUMBER"),
-    "string": IcebergType("string", "VARCHAR"),
-    "binary": IcebergType("binary", "BINARY"),
-    "boolean": IcebergType("boolean", "BOOLEAN"),
-    "date": IcebergType("date", "DATE"),
-    # Glue's Hive-style types have no zone: the loader writes UTC instants, Iceberg stores them as timestamp.
-    "timestamp": IcebergType("timestamp", "TIMESTAMP_NTZ"),
-    "timestamptz": IcebergType("timestamp", "TIMESTAMP_NTZ"),
+# Iceberg type -> the data type Snowflake gives that column in an Iceberg table
+SNOWFLAKE_TYPES: dict[str, str] = {
+    "boolean": "BOOLEAN",
+    "int": "NUMBER",
+    "long": "NUMBER",
+    "float": "FLOAT",
+    "double": "FLOAT",
+    "decimal": "NUMBER",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP_NTZ",
+    "timestamptz": "TIMESTAMP_LTZ",
+    "string": "VARCHAR",
+    "binary": "BINARY",
 }
 
-# The batch columns every raw row carries (see vaultgen.raw): load timestamp and batch id.
-LOAD_TIMESTAMP_TYPE = SourceType("timestamp")
-BATCH_ID_TYPE = SourceType("string")
+
+def snowflake_type(iceberg_type: str) -> str:
+    return SNOWFLAKE_TYPES[iceberg_type.split("(")[0]]
 
 
 @dataclass(frozen=True)
 class RawColumn:
     name: str
     glue_type: str
-    snowflake_type: str
     comment: str
+    iceberg_type: str
+    snowflake_type: str
     pii: bool
 
 
 @dataclass(frozen=True)
 class RawTable:
-    source: str
     name: str
     description: str
+    parameters: dict[str, str]
     columns: tuple[RawColumn, ...]
+    location: str
+    iceberg: dict[str, Any]  # CreateIcebergTableInput: Location, Schema, PartitionSpec, Properties
 
     @property
     def pii_columns(self) -> tuple[RawColumn, ...]:
         return tuple(column for column in self.columns if column.pii)
 
 
-def glue_type(source_type: SourceType) -> str:
-    mapped = ICEBERG_TYPES[source_type.logical].glue
-    if source_type.logical != "decimal":
-        return mapped
-    precision, scale = (source_type.length, source_type.scale or 0) if source_type.length else DEFAULT_DECIMAL
-    return f"{mapped}({precision},{scale})"
-
-
-def _column(name: str, source_type: SourceType, comment: str, pii: bool) -> RawColumn:
-    return RawColumn(name, glue_type(source_type), ICEBERG_TYPES[source_type.logical].snowflake, comment, pii)
-
-
-def raw_tables(spec: Spec) -> list[RawTable]:
-    """One raw table per source table, in spec order, with the two batch columns appended."""
-    raw = spec.project.raw
+def raw_tables(spec: Spec, warehouse_uri: str) -> list[RawTable]:
+    """Every raw table (each source table, then the load log) with its Iceberg table under `warehouse_uri`."""
+    database = spec.project.raw.schema_name
     tables = []
-    for system, table in spec.tables():
-        columns = [
-            _column(c.name, parse_source_type(c.type), c.description, c.sensitivity == "pii") for c in table.columns
-        ]
-        columns.append(_column(raw.load_timestamp_column, LOAD_TIMESTAMP_TYPE, "when the batch was loaded", False))
-        columns.append(_column(raw.batch_id_column, BATCH_ID_TYPE, "the batch this row arrived in", False))
-        tables.append(RawTable(system.name, table.name, table.description, tuple(columns)))
+    for definition in glue_table_inputs(spec):
+        table_input = definition["TableInput"]
+        name = table_input["Name"]
+        source = spec.table(name)
+        pii = {column.name for column in source.columns if column.sensitivity == "pii"} if source else set()
+        iceberg = {column: kind for column, kind, _required in iceberg_types(spec, name)}
+        location = table_location(warehouse_uri, database, name)
+        columns = tuple(
+            RawColumn(
+                name=column["Name"],
+                glue_type=column["Type"],
+                comment=column.get("Comment", ""),
+                iceberg_type=iceberg[column["Name"]],
+                snowflake_type=snowflake_type(iceberg[column["Name"]]),
+                pii=column["Name"] in pii,
+            )
+            for column in table_input["StorageDescriptor"]["Columns"]
+        )
+        tables.append(
+            RawTable(
+                name=name,
+                description=table_input.get("Description", ""),
+                parameters=dict(table_input.get("Parameters", {})),
+                columns=columns,
+                location=location,
+                iceberg=iceberg_create_input(spec, name, location),
+            )
+        )
     return tables
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cdktn import S3Backend, TerraformOutput, TerraformStack
 from cdktn_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktn_provider_snowflake.provider import SnowflakeProvider
@@ -14,7 +12,7 @@ from infra_cdktf.constructs.athena import AthenaWorkgroupConstruct
 from infra_cdktf.constructs.catalog import Catalog
 from infra_cdktf.constructs.database import Database
 from infra_cdktf.constructs.encryption import EncryptionKey
-from infra_cdktf.constructs.glue_job import GlueJob, GlueNetwork
+from infra_cdktf.constructs.glue_job import GlueJob, GlueNetwork, JobFiles
 from infra_cdktf.constructs.iam import GlueJobRole, SnowflakeAccessRole
 from infra_cdktf.constructs.network import Network
 from infra_cdktf.constructs.snowflake import PiiMasking, SnowflakeDatabase, SnowflakeIceberg, SnowflakeRoles
@@ -46,7 +44,7 @@ def remote_state(stack: TerraformStack, config: EnvironmentConfig, name: str) ->
 
 class AwsStack(TerraformStack):
     def __init__(
-        self, scope: Construct, config: EnvironmentConfig, *, raw_layer: str, tables: list[RawTable], glue_script: Path | None
+        self, scope: Construct, config: EnvironmentConfig, *, raw_layer: str, tables: list[RawTable], job_files: JobFiles
     ) -> None:
         name = stack_name("aws", config)
         super().__init__(scope, name)
@@ -59,11 +57,10 @@ class AwsStack(TerraformStack):
         network = Network(self, "network", config, key.arn)
         storage = Storage(self, "storage", config, key.arn)
         database = Database(self, "database", config, vpc_id=network.vpc.id, subnet_ids=network.private_subnet_ids, kms_key_arn=key.arn)
-        warehouse_bucket = config.bucket_name("warehouse")
-        catalog = Catalog(
-            self, "catalog", config, raw_layer=raw_layer, tables=tables, warehouse_bucket=warehouse_bucket, kms_key_arn=key.arn
+        Catalog(
+            self, "catalog", config, raw_layer=raw_layer, tables=tables, warehouse_uri=config.warehouse_uri(), kms_key_arn=key.arn
         )
-        raw_database = catalog.raw_database_name
+        raw_database = raw_layer
         glue_network = GlueNetwork(
             self, "glue-network", config, vpc_id=network.vpc.id, vpc_cidr=network.cidr,
             s3_prefix_list_id=network.s3_endpoint.prefix_list_id, database_security_group_id=database.security_group.id,
@@ -75,8 +72,8 @@ class AwsStack(TerraformStack):
             connection_name=connection_name,
         )
         self.glue_job = GlueJob(
-            self, "glue-job", config, script=glue_script, scripts_bucket=config.bucket_name("glue-scripts"),
-            warehouse_bucket=warehouse_bucket, raw_database=raw_database, role_arn=glue_role.arn, kms_key_arn=key.arn,
+            self, "glue-job", config, files=job_files, scripts_bucket=config.bucket_name("glue-scripts"),
+            role_arn=glue_role.arn, kms_key_arn=key.arn,
             subnet_id=network.private_subnets[0].id, availability_zone=config.network.availability_zones[0],
             security_group_id=glue_network.security_group.id,
             jdbc_url=f"jdbc:postgresql://{database.endpoint}:{database.cluster.port}/{config.aurora.database_name}",
@@ -106,8 +103,8 @@ class SnowflakeStack(TerraformStack):
         db = SnowflakeDatabase(self, "database", config, raw_schema=raw_layer)
         SnowflakeRoles(self, "roles", config, db=db)
         iceberg = SnowflakeIceberg(
-            self, "iceberg", config, db=db, tables=tables, raw_glue_database=config.glue_database_name(raw_layer),
-            warehouse_bucket=config.bucket_name("warehouse"),
+            self, "iceberg", config, db=db, tables=tables, raw_glue_database=raw_layer,
+            warehouse_uri=config.warehouse_uri(),
         )
         PiiMasking(self, "pii", config, db=db, tables=tables, iceberg_tables=iceberg.tables)
         # What the AWS role must trust (SnowflakeTrust in config.py), reported after the first apply.

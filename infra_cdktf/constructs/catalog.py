@@ -1,4 +1,5 @@
-"""Glue Data Catalog: one database per layer and the raw layer's Iceberg tables, one per spec source table."""
+"""Glue Data Catalog: one database per layer and the raw layer's Iceberg tables (each spec source table and the
+load log), defined by `vaultgen.catalog.glue` through `infra_cdktf.raw_tables`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from cdktn_provider_aws.glue_catalog_table import (
     GlueCatalogTable,
     GlueCatalogTableOpenTableFormatInput,
     GlueCatalogTableOpenTableFormatInputIcebergInput,
+    GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInput,
+    GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputPartitionSpec,
+    GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputPartitionSpecFields,
+    GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputSchema,
+    GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputSchemaFields,
     GlueCatalogTableStorageDescriptor,
     GlueCatalogTableStorageDescriptorColumns,
 )
@@ -35,7 +41,7 @@ class Catalog(Construct):
         *,
         raw_layer: str,
         tables: list[RawTable],
-        warehouse_bucket: str,
+        warehouse_uri: str,
         kms_key_arn: str,
     ) -> None:
         super().__init__(scope, id_)
@@ -51,30 +57,58 @@ class Catalog(Construct):
             ),
         )
         self.databases: dict[str, GlueCatalogDatabase] = {}
+        # One AWS account per environment (the provider's allowed_account_ids): database names are the layers'.
         for layer in (raw_layer, *DERIVED_LAYERS):
-            name = config.glue_database_name(layer)
             self.databases[layer] = GlueCatalogDatabase(
-                self, f"db-{layer}", name=name, location_uri=f"s3://{warehouse_bucket}/{name}/",
+                self, f"db-{layer}", name=layer, location_uri=f"{warehouse_uri}/{layer}.db",
                 description=f"{config.prefix}: {layer} layer",
             )
         self.raw_database = self.databases[raw_layer]
-        self.raw_database_name = config.glue_database_name(raw_layer)
-        self.tables = [self._table(table, warehouse_bucket) for table in tables]
+        self.tables = [self._table(table) for table in tables]
 
-    def _table(self, table: RawTable, warehouse_bucket: str) -> GlueCatalogTable:
+    def _table(self, table: RawTable) -> GlueCatalogTable:
+        iceberg = table.iceberg
+        schema, partition = iceberg["Schema"], iceberg["PartitionSpec"]
         return GlueCatalogTable(
             self, f"raw-{table.name}",
             name=table.name,
             database_name=self.raw_database.name,
             description=table.description or None,
             table_type="EXTERNAL_TABLE",
+            parameters=table.parameters,
             open_table_format_input=GlueCatalogTableOpenTableFormatInput(
                 iceberg_input=GlueCatalogTableOpenTableFormatInputIcebergInput(
-                    metadata_operation="CREATE", version=ICEBERG_FORMAT_VERSION
+                    metadata_operation="CREATE",
+                    version=ICEBERG_FORMAT_VERSION,
+                    # The Iceberg schema and day partitioning Glue writes into the first metadata file: the same
+                    # as `vaultgen glue sync` (load timestamp as timestamptz, partitioned by its day).
+                    iceberg_table_input=GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInput(
+                        location=iceberg["Location"],
+                        properties=iceberg["Properties"],
+                        schema=GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputSchema(
+                            schema_id=schema["SchemaId"],
+                            type=schema["Type"],
+                            fields=[
+                                GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputSchemaFields(
+                                    id=field["Id"], name=field["Name"], type=field["Type"], required=field["Required"]
+                                )
+                                for field in schema["Fields"]
+                            ],
+                        ),
+                        partition_spec=GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputPartitionSpec(
+                            spec_id=partition["SpecId"],
+                            fields=[
+                                GlueCatalogTableOpenTableFormatInputIcebergInputIcebergTableInputPartitionSpecFields(
+                                    name=field["Name"], source_id=field["SourceId"], transform=field["Transform"], field_id=field["FieldId"]
+                                )
+                                for field in partition["Fields"]
+                            ],
+                        ),
+                    ),
                 )
             ),
             storage_descriptor=GlueCatalogTableStorageDescriptor(
-                location=f"s3://{warehouse_bucket}/{self.raw_database_name}/{table.name}",
+                location=table.location,
                 columns=[
                     GlueCatalogTableStorageDescriptorColumns(name=column.name, type=column.glue_type, comment=column.comment or None)
                     for column in table.columns

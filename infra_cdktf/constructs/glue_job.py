@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from cdktn import AssetType, TerraformAsset
@@ -24,6 +25,7 @@ from constructs import Construct
 from infra_cdktf.config import EnvironmentConfig
 
 SCRIPT_PREFIX = "jobs"
+SPEC_PREFIX = "spec"
 POSTGRES_PORT = 5432
 
 
@@ -64,6 +66,28 @@ class GlueNetwork(Construct):
         )
 
 
+def iceberg_conf(catalog: str, warehouse_uri: str) -> str:
+    """The job's --conf value: an Iceberg catalog backed by Glue, as Glue 5.0 expects it (one argument)."""
+    settings = {
+        "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        f"spark.sql.catalog.{catalog}": "org.apache.iceberg.spark.SparkCatalog",
+        f"spark.sql.catalog.{catalog}.catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
+        f"spark.sql.catalog.{catalog}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+        f"spark.sql.catalog.{catalog}.warehouse": warehouse_uri,
+    }
+    # Glue takes several settings in one --conf as "k=v --conf k=v".
+    return " --conf ".join(f"{key}={value}" for key, value in settings.items())
+
+
+@dataclass(frozen=True)
+class JobFiles:
+    """What the job needs from the repository; None/empty where it is not on disk (uploaded by hand then)."""
+
+    script: Path | None
+    modules: Path | None  # a folder, zipped and passed as --extra-py-files
+    spec: tuple[tuple[str, Path], ...]  # (key under spec/, file)
+
+
 class GlueJob(Construct):
     def __init__(
         self,
@@ -71,10 +95,8 @@ class GlueJob(Construct):
         id_: str,
         config: EnvironmentConfig,
         *,
-        script: Path | None,
+        files: JobFiles,
         scripts_bucket: str,
-        warehouse_bucket: str,
-        raw_database: str,
         role_arn: str,
         kms_key_arn: str,
         subnet_id: str,
@@ -86,14 +108,15 @@ class GlueJob(Construct):
         super().__init__(scope, id_)
         job = config.glue
         name = f"{config.prefix}-load-raw"
-        key = f"{SCRIPT_PREFIX}/{Path(job.script).name}"
-        if script is not None:
-            # The script is copied into the synth output (assets/), so the output is self-contained.
-            asset = TerraformAsset(self, "script-asset", path=str(script), type=AssetType.FILE)
-            self.script_object = S3Object(
-                self, "script", bucket=scripts_bucket, key=key, source=asset.path, source_hash=asset.asset_hash,
-                kms_key_id=kms_key_arn,
-            )
+        script_key = f"{SCRIPT_PREFIX}/{Path(job.script).name}"
+        modules_key = f"{SCRIPT_PREFIX}/{Path(job.modules).name}.zip"
+        # Files are copied into the synth output (assets/), so the output is self-contained.
+        if files.script is not None:
+            self._upload("script", files.script, AssetType.FILE, scripts_bucket, script_key, kms_key_arn)
+        if files.modules is not None:
+            self._upload("modules", files.modules, AssetType.ARCHIVE, scripts_bucket, modules_key, kms_key_arn)
+        for index, (key, path) in enumerate(files.spec):
+            self._upload(f"spec-{index}", path, AssetType.FILE, scripts_bucket, f"{SPEC_PREFIX}/{key}", kms_key_arn)
         self.connection = GlueConnection(
             self, "source", name=f"{config.prefix}-source", connection_type="JDBC",
             connection_properties={"JDBC_CONNECTION_URL": jdbc_url, "SECRET_ID": secret_arn, "JDBC_ENFORCE_SSL": "true"},
@@ -113,7 +136,7 @@ class GlueJob(Construct):
         self.job = GlueJobResource(
             self, "job",
             name=name,
-            description="Copies the source tables of the spec into the raw Iceberg tables",
+            description="Loads one raw batch: the spec's source tables from Aurora into the raw Iceberg tables",
             role_arn=role_arn,
             glue_version=job.glue_version,
             worker_type=job.worker_type,
@@ -123,7 +146,7 @@ class GlueJob(Construct):
             connections=[self.connection.name],
             security_configuration=self.security_configuration.name,
             execution_property=GlueJobExecutionProperty(max_concurrent_runs=1),
-            command=GlueJobCommand(name="glueetl", python_version="3", script_location=f"s3://{scripts_bucket}/{key}"),
+            command=GlueJobCommand(name="glueetl", python_version="3", script_location=f"s3://{scripts_bucket}/{script_key}"),
             default_arguments={
                 "--job-language": "python",
                 "--datalake-formats": "iceberg",
@@ -132,8 +155,16 @@ class GlueJob(Construct):
                 "--enable-continuous-cloudwatch-log": "true",
                 "--continuous-log-logGroup": f"/aws-glue/jobs/{name}",
                 "--TempDir": f"s3://{scripts_bucket}/tmp/",
-                "--source_connection": self.connection.name,
-                "--raw_database": raw_database,
-                "--warehouse": f"s3://{warehouse_bucket}/{raw_database}/",
+                "--extra-py-files": f"s3://{scripts_bucket}/{modules_key}",
+                "--conf": iceberg_conf(job.spark_catalog, config.warehouse_uri()),
+                # glue/job.py's own arguments
+                "--spec_uri": f"s3://{scripts_bucket}/{SPEC_PREFIX}/",
+                "--secret_id": secret_arn,
+                "--catalog": job.spark_catalog,
+                "--region": config.region,
             },
         )
+
+    def _upload(self, id_: str, path: Path, kind: AssetType, bucket: str, key: str, kms_key_arn: str) -> S3Object:
+        asset = TerraformAsset(self, f"{id_}-asset", path=str(path), type=kind)
+        return S3Object(self, id_, bucket=bucket, key=key, source=asset.path, source_hash=asset.asset_hash, kms_key_id=kms_key_arn)

@@ -59,12 +59,12 @@ class GlueJobRole(Role):
     ) -> None:
         region_account = f"{config.region}:{config.aws_account_id}"
         statements = [
-            statement("ReadScripts", ["s3:GetObject"], [f"{scripts_bucket_arn}/jobs/*"]),
+            statement("ReadScriptsAndSpec", ["s3:GetObject"], [f"{scripts_bucket_arn}/jobs/*", f"{scripts_bucket_arn}/spec/*"]),
             statement("UseTempDir", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [f"{scripts_bucket_arn}/tmp/*"]),
             statement(
                 "WriteRawTables",
                 ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                [f"{warehouse_bucket_arn}/{raw_database}/*"],
+                [f"{warehouse_bucket_arn}/{raw_database}.db/*"],
             ),
             statement("ListBuckets", ["s3:GetBucketLocation", "s3:ListBucket"], [scripts_bucket_arn, warehouse_bucket_arn]),
             statement(
@@ -128,11 +128,11 @@ class SnowflakeAccessRole(Role):
         trust = assume_role_document({"AWS": principal}, {"StringEquals": {"sts:ExternalId": external_ids}})
         statements = [
             statement(
-                "ReadRawObjects", ["s3:GetObject", "s3:GetObjectVersion"], [f"{warehouse_bucket_arn}/{raw_database}/*"]
+                "ReadRawObjects", ["s3:GetObject", "s3:GetObjectVersion"], [f"{warehouse_bucket_arn}/{raw_database}.db/*"]
             ),
             statement(
                 "ListRawPrefix", ["s3:ListBucket"], [warehouse_bucket_arn],
-                condition={"StringLike": {"s3:prefix": [f"{raw_database}/*"]}},
+                condition={"StringLike": {"s3:prefix": [f"{raw_database}.db/*"]}},
             ),
             statement("LocateBucket", ["s3:GetBucketLocation"], [warehouse_bucket_arn]),
             statement("ReadRawCatalog", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables"], glue_arns(config, raw_database)),

@@ -146,7 +146,7 @@ class SnowflakeIceberg(Construct):
         db: SnowflakeDatabase,
         tables: list[RawTable],
         raw_glue_database: str,
-        warehouse_bucket: str,
+        warehouse_uri: str,
     ) -> None:
         super().__init__(scope, id_)
         role_arn = config.role_arn(config.snowflake_access_role_name)
@@ -157,7 +157,7 @@ class SnowflakeIceberg(Construct):
                 ExternalVolumeStorageLocation(
                     storage_location_name=f"{config.prefix}-warehouse",
                     storage_provider="S3",
-                    storage_base_url=f"s3://{warehouse_bucket}/{raw_glue_database}/",
+                    storage_base_url=f"{warehouse_uri}/{raw_glue_database}.db/",
                     storage_aws_role_arn=role_arn,
                     storage_aws_external_id=config.snowflake.external_volume_external_id,
                 )
