@@ -108,3 +108,10 @@ def test_cli_exits_non_zero_without_traceback(spec, reset_moto, tmp_path, capsys
     assert "error: refusing to sync raw" in captured.err and "customers.email" in captured.err and "Traceback" not in captured.err
     assert main([*args, "--allow-drop"]) == 0
     assert "keep (not dropped) column raw.customers.email is in the catalog but not in the spec" in capsys.readouterr().out
+
+
+def test_unreachable_endpoint_is_an_error_not_a_traceback(moto_server, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["glue", "sync", "--region", "eu-west-1", "--endpoint-url", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Glue call failed") and "Traceback" not in err

@@ -23,7 +23,7 @@ from vaultgen.spec.model import Spec
 _READ_ONLY_KEYS = {
     "DatabaseName", "CreateTime", "UpdateTime", "CreatedBy", "IsRegisteredWithLakeFormation", "CatalogId", "VersionId",
     "FederatedTable", "IsMultiDialectView", "IsMaterializedView", "Status", "ViewDefinition", "LastAccessTime",
-    "LastAnalyzedTime", "IsMaterializedView",
+    "LastAnalyzedTime",
 }
 
 
