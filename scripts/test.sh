@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)  # jsii (CDK Terrain) runs on node
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)  # Spark (the glue tier)
 [ -f /usr/share/java/postgresql.jar ] || need_apt+=(libpostgresql-jdbc-java)  # Spark's JDBC reads of PostgreSQL
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -30,7 +31,8 @@ run_tier() {
 echo "== generated/ must match the spec"
 .venv/bin/vaultgen render --check
 
-run_tier fast -m "not dbt and not postgres and not glue and not spark"
+run_tier fast -m "not dbt and not postgres and not glue and not spark and not infra"
 run_tier dbt -m "dbt and not postgres"
 run_tier postgres -m "postgres"
 run_tier glue -m "glue or spark"
+run_tier infra -m "infra"
