@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
+from typing import Callable
 
 import yaml
+from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_model import render_model
 from vaultgen.emit.schema_yml import schema_yml, sources_yml
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Spec
+from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Satellite, Spec
 from vaultgen.sql.hub import hub_sql
 from vaultgen.sql.link import link_sql
 from vaultgen.sql.record_tracking import record_tracking_sql
@@ -70,6 +73,36 @@ def _profile(spec: Spec, dialect: Dialect) -> str:
     )
 
 
+@dataclass(frozen=True)
+class EntityRenderer:
+    """How one entity kind becomes a dbt model: where it goes, how it is built, how it is described."""
+
+    folder: str
+    build: Callable[[Spec, object, Dialect, bool], exp.Expression]
+    describe: Callable[[object], str]
+    incremental: bool = True
+
+
+RENDERERS: dict[type, EntityRenderer] = {
+    Hub: EntityRenderer("raw_vault/hubs", hub_sql, lambda e: f"hub {e.name}"),
+    Link: EntityRenderer("raw_vault/links", link_sql, lambda e: f"link {e.name}"),
+    Satellite: EntityRenderer("raw_vault/satellites", satellite_sql, lambda e: f"satellite {e.name} on {e.parent}"),
+    RecordTrackingSatellite: EntityRenderer(
+        "raw_vault/record_tracking", record_tracking_sql, lambda e: f"record tracking of {e.parent} in {e.source}"
+    ),
+}
+
+
+def render_entity(spec: Spec, entity, dialect: Dialect) -> tuple[str, str]:
+    """(path, text) of the dbt model of one entity."""
+    renderer = RENDERERS[type(entity)]
+    name = Naming(spec).model_name(entity)
+    full = renderer.build(spec, entity, dialect, False)
+    incremental = renderer.build(spec, entity, dialect, True) if renderer.incremental else None
+    config = INCREMENTAL if renderer.incremental else {"materialized": "view"}
+    return f"models/{renderer.folder}/{name}.sql", render_model(config, full, incremental, dialect, renderer.describe(entity))
+
+
 def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
     naming = Naming(spec)
     files: dict[str, str] = {
@@ -84,22 +117,7 @@ def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
         files[f"models/staging/{name}.sql"] = render_model(
             {}, staging_sql(spec, table, dialect), None, dialect, f"staging of raw table {table.name}"
         )
-    for hub in spec.hubs:
-        files[f"models/raw_vault/hubs/{naming.model_name(hub)}.sql"] = render_model(
-            INCREMENTAL, hub_sql(spec, hub, dialect, False), hub_sql(spec, hub, dialect, True), dialect, f"hub {hub.name}"
-        )
-    for link in spec.links:
-        files[f"models/raw_vault/links/{naming.model_name(link)}.sql"] = render_model(
-            INCREMENTAL, link_sql(spec, link, False), link_sql(spec, link, True), dialect, f"link {link.name}"
-        )
-    for satellite in spec.satellites:
-        files[f"models/raw_vault/satellites/{naming.model_name(satellite)}.sql"] = render_model(
-            INCREMENTAL, satellite_sql(spec, satellite, False), satellite_sql(spec, satellite, True), dialect,
-            f"satellite {satellite.name} on {satellite.parent}",
-        )
-    for tracking in spec.tracking_satellites:
-        files[f"models/raw_vault/record_tracking/{naming.model_name(tracking)}.sql"] = render_model(
-            INCREMENTAL, record_tracking_sql(spec, tracking, False), record_tracking_sql(spec, tracking, True), dialect,
-            f"record tracking of {tracking.parent} in {tracking.source}",
-        )
+    for entity in spec.entities:
+        path, text = render_entity(spec, entity, dialect)
+        files[path] = text
     return dict(sorted(files.items()))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from vaultgen.dialects.base import Dialect
+
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Link, Spec
 from vaultgen.sql.common import alias, ascending, col, is_real_key, ref, row_number_is_first, this, with_ctes
 
 
-def link_sql(spec: Spec, link: Link, incremental: bool) -> exp.Select:
+def link_sql(spec: Spec, link: Link, dialect: Dialect, incremental: bool) -> exp.Select:
     naming = Naming(spec)
     key = naming.hash_key(link.name)
     role_keys = [naming.hash_key(reference.role_name) for reference in link.references]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from vaultgen.dialects.base import Dialect
+
 from vaultgen.graph import record_source
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
@@ -20,7 +22,7 @@ def _table(name: str, table_alias: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
 
 
-def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, incremental: bool) -> exp.Select:
+def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect: Dialect, incremental: bool) -> exp.Select:
     naming = Naming(spec)
     raw = spec.project.raw
     key, load_ts, status = naming.parent_key(satellite), naming.load_ts, spec.project.naming.status_column

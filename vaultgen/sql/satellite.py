@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from vaultgen.dialects.base import Dialect
+
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Satellite, Spec
 from vaultgen.sql.common import alias, ascending, col, descending, is_real_key, ref, row_number_is_first, this, with_ctes
@@ -17,7 +19,7 @@ from vaultgen.sql.common import alias, ascending, col, descending, is_real_key, 
 PREVIOUS = "previous_hashdiff"
 
 
-def satellite_sql(spec: Spec, satellite: Satellite, incremental: bool) -> exp.Select:
+def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incremental: bool) -> exp.Select:
     naming = Naming(spec)
     key, load_ts, hashdiff = naming.parent_key(satellite), naming.load_ts, naming.hashdiff
     incoming = (
