@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import struct
+from datetime import date, datetime
+from decimal import Decimal
+
 import duckdb
 import pytest
 from sqlglot import exp
 
 from vaultgen.dialects import get_dialect
 from vaultgen.spec.model import Hashing, KeyNormalisation, SentinelKeys
-from vaultgen.sql.hashing import hash_key_py, hash_key_sql, hashdiff_py, hashdiff_sql, sentinel
+from vaultgen.sql.hashing import canonical_string, hash_key_py, hash_key_sql, hashdiff_py, hashdiff_sql, sentinel
 
 DUCKDB = get_dialect("duckdb")
 
@@ -58,14 +62,14 @@ def _duckdb_values(expression: exp.Expression, rows: list[tuple]) -> list[str]:
 def test_hash_key_sql_equals_python(hashing: Hashing, width: int):
     sentinels = SentinelKeys()
     rows = [v for v in KEY_VECTORS if len(v) == width]
-    expression = hash_key_sql([exp.column(f"c{i}") for i in range(width)], hashing, sentinels, DUCKDB)
+    expression = hash_key_sql([(exp.column(f"c{i}"), "string") for i in range(width)], hashing, sentinels, DUCKDB)
     assert _duckdb_values(expression, rows) == [hash_key_py(row, hashing, sentinels) for row in rows]
 
 
 @pytest.mark.parametrize("hashing", SETTINGS, ids=["md5-default", "sha1-lower-notrim", "sha256-preserve"])
 def test_hashdiff_sql_equals_python(hashing: Hashing):
     rows = [v for v in KEY_VECTORS if len(v) == 2]
-    expression = hashdiff_sql([exp.column("c0"), exp.column("c1")], hashing, DUCKDB)
+    expression = hashdiff_sql([(exp.column("c0"), "string"), (exp.column("c1"), "string")], hashing, DUCKDB)
     assert _duckdb_values(expression, rows) == [hashdiff_py(row, hashing) for row in rows]
 
 
@@ -89,3 +93,35 @@ def test_null_differs_from_empty_and_delimiter_cannot_forge_a_key():
     assert hashdiff_py(["a", None], hashing) != hashdiff_py(["a", ""], hashing)
     # different positions of a NULL never collide
     assert hash_key_py([None, "a"], hashing, sentinels) != hash_key_py(["a", None], hashing, sentinels)
+
+
+def single_precision(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+TYPED_VECTORS = [
+    # (DuckDB literal, DuckDB type, logical type, Python value)
+    ("42", "SMALLINT", "int16", 42),
+    ("-7", "BIGINT", "int64", -7),
+    ("1.50", "DECIMAL(10,2)", "decimal", Decimal("1.50")),
+    ("-0.05", "DECIMAL(10,3)", "decimal", Decimal("-0.050")),
+    ("0.05", "REAL", "float32", float(single_precision(0.05))),
+    ("18.4", "REAL", "float32", float(single_precision(18.4))),
+    ("1234567.125", "DOUBLE", "float64", 1234567.125),
+    ("1e-9", "DOUBLE", "float64", 1e-9),
+    ("true", "BOOLEAN", "boolean", True),
+    ("'1996-07-04'", "DATE", "date", date(1996, 7, 4)),
+    ("'2024-01-01 06:00:00'", "TIMESTAMP", "timestamp", datetime(2024, 1, 1, 6, 0)),
+    ("'2024-01-01 06:00:00.123456'", "TIMESTAMP", "timestamp", datetime(2024, 1, 1, 6, 0, 0, 123456)),
+    ("'\\x00\\xFFab'", "BLOB", "binary", b"\x00\xffab"),
+]
+
+
+@pytest.mark.parametrize("literal,sql_type,logical,value", TYPED_VECTORS, ids=[f"{v[1]}:{v[0]}" for v in TYPED_VECTORS])
+def test_typed_values_render_and_hash_alike(literal: str, sql_type: str, logical: str, value):
+    hashing = Hashing()
+    column = exp.cast(exp.maybe_parse(literal, dialect="duckdb"), sql_type, dialect="duckdb")
+    rendered = duckdb.sql(exp.select(DUCKDB.render_string(column, logical)).sql("duckdb")).fetchone()[0]
+    assert rendered == canonical_string(value, logical)
+    digest = duckdb.sql(exp.select(hashdiff_sql([(column, logical)], hashing, DUCKDB)).sql("duckdb")).fetchone()[0]
+    assert digest == hashdiff_py([canonical_string(value, logical)], hashing)

@@ -35,5 +35,12 @@ class Dialect:
     def hash_hex(self, algorithm: str, value: exp.Expression) -> exp.Expression:
         return self.hash_functions[algorithm](value)
 
-    def to_string(self, value: exp.Expression) -> exp.Expression:
-        return exp.Cast(this=value, to=exp.DataType.build(self.string_type, dialect=self.sqlglot_dialect))
+    # logical type -> a function rendering a value of that type as its canonical string (see sql/hashing.py)
+    string_renderers: dict[str, Callable[[exp.Expression], exp.Expression]] = field(repr=False, default_factory=dict)
+
+    def cast(self, value: exp.Expression, type_name: str) -> exp.Expression:
+        return exp.Cast(this=value, to=exp.DataType.build(type_name, dialect=self.sqlglot_dialect))
+
+    def render_string(self, value: exp.Expression, logical: str) -> exp.Expression:
+        renderer = self.string_renderers.get(logical)
+        return renderer(value) if renderer else self.cast(value, self.string_type)

@@ -1,7 +1,11 @@
 """Hash keys and hashdiffs: the SQL expression and its Python twin, which must agree byte for byte.
 
+Every value is first rendered as a canonical string that does not depend on the engine (`canonical_string`
+here, `Dialect.render_string` per target): integers and decimals as digits, floats rounded to 6 decimals,
+dates as YYYY-MM-DD, timestamps as YYYY-MM-DD HH:MM:SS.ffffff, booleans as true/false, binary as lower hex.
+
 Business key rule, for the key columns c1..cn of one row:
-  each part = normalise(cast(ci as string))           (trim and case as the spec says)
+  each part = normalise(canonical(ci))                (trim spaces and case as the spec says)
   all parts NULL                 -> the null sentinel  (the fill character repeated to the digest length)
   all parts NULL or ''           -> the empty sentinel
   otherwise                      -> hex(hash(p1' || delimiter || ... || pn'))  with pi' = coalesce(pi, null_marker)
@@ -11,7 +15,9 @@ Hashdiff rule: hex(hash(a1' || delimiter || ... || an')) with the hashdiff norma
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Sequence
 
 from sqlglot import exp
 
@@ -25,10 +31,13 @@ def sentinel(fill: str, algorithm: str) -> str:
     return fill * DIGEST_LENGTH[algorithm]
 
 
-def _normalise(value: exp.Expression, rules: KeyNormalisation, dialect: Dialect) -> exp.Expression:
-    value = dialect.to_string(value)
+TypedColumn = tuple[exp.Expression, str]  # a column and its logical type (vaultgen.types)
+
+
+def _normalise(column: TypedColumn, rules: KeyNormalisation, dialect: Dialect) -> exp.Expression:
+    value = dialect.render_string(*column)
     if rules.trim:
-        value = exp.Trim(this=value)
+        value = exp.Trim(this=value, expression=exp.Literal.string(" "), position="BOTH")
     if rules.case == "upper":
         value = exp.Upper(this=value)
     elif rules.case == "lower":
@@ -44,7 +53,7 @@ def _concatenation(parts: Sequence[exp.Expression], hashing: Hashing) -> exp.Exp
     return result
 
 
-def hash_key_sql(columns: Sequence[exp.Expression], hashing: Hashing, sentinels: SentinelKeys, dialect: Dialect) -> exp.Expression:
+def hash_key_sql(columns: Sequence[TypedColumn], hashing: Hashing, sentinels: SentinelKeys, dialect: Dialect) -> exp.Expression:
     parts = [_normalise(column, hashing.business_key, dialect) for column in columns]
     all_null = exp.and_(*[exp.Is(this=part.copy(), expression=exp.Null()) for part in parts])
     all_empty = exp.and_(
@@ -60,12 +69,43 @@ def hash_key_sql(columns: Sequence[exp.Expression], hashing: Hashing, sentinels:
     )
 
 
-def hashdiff_sql(columns: Sequence[exp.Expression], hashing: Hashing, dialect: Dialect) -> exp.Expression:
+def hashdiff_sql(columns: Sequence[TypedColumn], hashing: Hashing, dialect: Dialect) -> exp.Expression:
     parts = [_normalise(column, hashing.hashdiff, dialect) for column in columns]
     return dialect.hash_hex(hashing.algorithm, _concatenation(parts, hashing))
 
 
 # --- the Python twin ---------------------------------------------------------------------------------------
+
+_SIX_DECIMALS = Decimal("0.000001")
+
+
+def canonical_string(value: Any, logical: str) -> str | None:
+    """The engine-independent text of a value of a logical type, as the SQL renders it."""
+    if value is None:
+        return None
+    if logical == "string":
+        return str(value)
+    if logical in ("int16", "int32", "int64"):
+        return str(int(value))
+    if logical == "decimal":
+        return str(value)
+    if logical in ("float32", "float64"):
+        return str(Decimal(float(value)).quantize(_SIX_DECIMALS, rounding=ROUND_HALF_UP))
+    if logical == "boolean":
+        return "true" if value else "false"
+    if logical == "date":
+        assert isinstance(value, date)
+        return value.strftime("%Y-%m-%d")
+    if logical in ("timestamp", "timestamptz"):
+        assert isinstance(value, datetime)
+        if logical == "timestamptz" and value.tzinfo is not None:
+            from datetime import timezone
+
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if logical == "binary":
+        return bytes(value).hex()
+    raise ValueError(f"no canonical string for logical type {logical!r}")
 
 
 # Case mapping is one code point to one code point (as DuckDB's upper/lower do): Python's full mapping would

@@ -13,6 +13,7 @@ from vaultgen.naming import Naming
 from vaultgen.spec.model import Spec, Table
 from vaultgen.sql.common import alias, col, load_window, source, with_ctes
 from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
+from vaultgen.types import parse_source_type
 
 
 def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
@@ -28,12 +29,15 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
         .from_(source(table.name))
         .where(load_window(raw.load_timestamp_column))
     )
+    def typed(names) -> list[tuple[exp.Expression, str]]:
+        return [(col(name), parse_source_type(table.column(name).type).logical) for name in names]
+
     hashed = [
-        alias(hash_key_sql([col(c) for c in key.source_columns], project.hashing, project.sentinels, dialect), key.column)
+        alias(hash_key_sql(typed(key.source_columns), project.hashing, project.sentinels, dialect), key.column)
         for key in staged_keys(spec, table)
     ]
     hashed += [
-        alias(hashdiff_sql([col(a) for a in satellite.attributes], project.hashing, dialect), naming.staged_hashdiff(satellite))
+        alias(hashdiff_sql(typed(satellite.attributes), project.hashing, dialect), naming.staged_hashdiff(satellite))
         for satellite in staged_hashdiffs(spec, table)
     ]
     final = exp.select(exp.Star(), *hashed).from_("batch")

@@ -15,15 +15,15 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("category_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')))
   END AS "category_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("category_name" AS TEXT), '^^') || '||' || COALESCE(CAST("description" AS TEXT), '^^') || '||' || COALESCE(CAST("picture" AS TEXT), '^^')
+      COALESCE(CAST("category_name" AS TEXT), '^^') || '||' || COALESCE(CAST("description" AS TEXT), '^^') || '||' || COALESCE(LOWER(HEX("picture")), '^^')
     )
   ) AS "hashdiff_category_details"
 FROM batch

@@ -13,30 +13,30 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("customer_type_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT))), '^^')
+        COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')), '^^')
       )
     )
   END AS "customer_customer_type_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '^^')))
   END AS "customer_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("customer_type_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')), '^^')))
   END AS "customer_type_hk"
 FROM batch

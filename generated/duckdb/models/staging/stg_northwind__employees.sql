@@ -29,35 +29,35 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^')))
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("reports_to" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT))), '^^')
+        COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '^^')
       )
     )
   END AS "employee_manager_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("reports_to" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '^^')))
   END AS "manager_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("last_name" AS TEXT), '^^') || '||' || COALESCE(CAST("first_name" AS TEXT), '^^') || '||' || COALESCE(CAST("title" AS TEXT), '^^') || '||' || COALESCE(CAST("title_of_courtesy" AS TEXT), '^^') || '||' || COALESCE(CAST("birth_date" AS TEXT), '^^') || '||' || COALESCE(CAST("hire_date" AS TEXT), '^^') || '||' || COALESCE(CAST("address" AS TEXT), '^^') || '||' || COALESCE(CAST("city" AS TEXT), '^^') || '||' || COALESCE(CAST("region" AS TEXT), '^^') || '||' || COALESCE(CAST("postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("country" AS TEXT), '^^') || '||' || COALESCE(CAST("home_phone" AS TEXT), '^^') || '||' || COALESCE(CAST("extension" AS TEXT), '^^') || '||' || COALESCE(CAST("photo" AS TEXT), '^^') || '||' || COALESCE(CAST("notes" AS TEXT), '^^') || '||' || COALESCE(CAST("photo_path" AS TEXT), '^^')
+      COALESCE(CAST("last_name" AS TEXT), '^^') || '||' || COALESCE(CAST("first_name" AS TEXT), '^^') || '||' || COALESCE(CAST("title" AS TEXT), '^^') || '||' || COALESCE(CAST("title_of_courtesy" AS TEXT), '^^') || '||' || COALESCE(STRFTIME("birth_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(STRFTIME("hire_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(CAST("address" AS TEXT), '^^') || '||' || COALESCE(CAST("city" AS TEXT), '^^') || '||' || COALESCE(CAST("region" AS TEXT), '^^') || '||' || COALESCE(CAST("postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("country" AS TEXT), '^^') || '||' || COALESCE(CAST("home_phone" AS TEXT), '^^') || '||' || COALESCE(CAST("extension" AS TEXT), '^^') || '||' || COALESCE(LOWER(HEX("photo")), '^^') || '||' || COALESCE(CAST("notes" AS TEXT), '^^') || '||' || COALESCE(CAST("photo_path" AS TEXT), '^^')
     )
   ) AS "hashdiff_employee_details"
 FROM batch

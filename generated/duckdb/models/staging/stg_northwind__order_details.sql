@@ -16,35 +16,35 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^')))
   END AS "order_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("product_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '^^')
+        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')
       )
     )
   END AS "order_product_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("product_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')))
   END AS "product_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("unit_price" AS TEXT), '^^') || '||' || COALESCE(CAST("quantity" AS TEXT), '^^') || '||' || COALESCE(CAST("discount" AS TEXT), '^^')
+      COALESCE(CAST(CAST(CAST("unit_price" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^') || '||' || COALESCE(CAST("quantity" AS TEXT), '^^') || '||' || COALESCE(CAST(CAST(CAST("discount" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^')
     )
   ) AS "hashdiff_order_line"
 FROM batch

@@ -25,53 +25,53 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '^^')))
   END AS "customer_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^')))
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("customer_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("employee_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("ship_via" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT))), '^^')
+        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '^^')
       )
     )
   END AS "order_customer_employee_shipper_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^')))
   END AS "order_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("ship_via" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '^^')))
   END AS "shipper_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("order_date" AS TEXT), '^^') || '||' || COALESCE(CAST("required_date" AS TEXT), '^^') || '||' || COALESCE(CAST("shipped_date" AS TEXT), '^^') || '||' || COALESCE(CAST("freight" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_name" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_address" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_city" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_region" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_country" AS TEXT), '^^')
+      COALESCE(STRFTIME("order_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(STRFTIME("required_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(STRFTIME("shipped_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(CAST(CAST(CAST("freight" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^') || '||' || COALESCE(CAST("ship_name" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_address" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_city" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_region" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_country" AS TEXT), '^^')
     )
   ) AS "hashdiff_order_header"
 FROM batch

@@ -21,44 +21,44 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("category_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')))
   END AS "category_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("product_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')))
   END AS "product_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("product_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("supplier_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("category_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT))), '^^')
+        COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')
       )
     )
   END AS "product_supplier_category_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("supplier_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '^^')))
   END AS "supplier_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("product_name" AS TEXT), '^^') || '||' || COALESCE(CAST("quantity_per_unit" AS TEXT), '^^') || '||' || COALESCE(CAST("unit_price" AS TEXT), '^^') || '||' || COALESCE(CAST("units_in_stock" AS TEXT), '^^') || '||' || COALESCE(CAST("units_on_order" AS TEXT), '^^') || '||' || COALESCE(CAST("reorder_level" AS TEXT), '^^') || '||' || COALESCE(CAST("discontinued" AS TEXT), '^^')
+      COALESCE(CAST("product_name" AS TEXT), '^^') || '||' || COALESCE(CAST("quantity_per_unit" AS TEXT), '^^') || '||' || COALESCE(CAST(CAST(CAST("unit_price" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^') || '||' || COALESCE(CAST("units_in_stock" AS TEXT), '^^') || '||' || COALESCE(CAST("units_on_order" AS TEXT), '^^') || '||' || COALESCE(CAST("reorder_level" AS TEXT), '^^') || '||' || COALESCE(CAST("discontinued" AS TEXT), '^^')
     )
   ) AS "hashdiff_product_details"
 FROM batch

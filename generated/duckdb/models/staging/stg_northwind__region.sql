@@ -13,11 +13,11 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("region_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '^^')))
   END AS "region_hk",
   LOWER(MD5(COALESCE(CAST("region_description" AS TEXT), '^^'))) AS "hashdiff_region_details"
 FROM batch

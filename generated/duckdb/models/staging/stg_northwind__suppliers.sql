@@ -23,11 +23,11 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("supplier_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '^^')))
   END AS "supplier_hk",
   LOWER(
     MD5(

@@ -14,29 +14,29 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("region_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '^^')))
   END AS "region_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("territory_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '^^')))
   END AS "territory_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("territory_id" AS TEXT))) IS NULL
-    AND UPPER(TRIM(CAST("region_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT))), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT))), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT))), '^^')
+        COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '^^')
       )
     )
   END AS "territory_region_hk",

@@ -15,11 +15,11 @@ WITH batch AS (
 SELECT
   *,
   CASE
-    WHEN UPPER(TRIM(CAST("state_id" AS TEXT))) IS NULL
+    WHEN UPPER(TRIM(CAST("state_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("state_id" AS TEXT))), '') = ''
+    WHEN COALESCE(UPPER(TRIM(CAST("state_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("state_id" AS TEXT))), '^^')))
+    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("state_id" AS TEXT), ' ')), '^^')))
   END AS "us_state_hk",
   LOWER(
     MD5(
