@@ -54,6 +54,34 @@ DUCKDB_TYPES: dict[str, str] = {
     "timestamptz": "TIMESTAMPTZ",
 }
 
+# logical type -> Spark SQL type (Spark 3.5 on Iceberg: Glue 5.0)
+SPARK_TYPES: dict[str, str] = {
+    "int16": "SMALLINT", "int32": "INT", "int64": "BIGINT", "float32": "FLOAT", "float64": "DOUBLE",
+    "decimal": "DECIMAL", "string": "STRING", "binary": "BINARY", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP_NTZ", "timestamptz": "TIMESTAMP",
+}
+
+# logical type -> Athena (Trino) type on Iceberg: no SMALLINT in Iceberg, timestamps at microseconds
+ATHENA_TYPES: dict[str, str] = {
+    "int16": "INTEGER", "int32": "INTEGER", "int64": "BIGINT", "float32": "REAL", "float64": "DOUBLE",
+    "decimal": "DECIMAL", "string": "VARCHAR", "binary": "VARBINARY", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP(6)", "timestamptz": "TIMESTAMP(6) WITH TIME ZONE",
+}
+
+# logical type -> Snowflake type
+SNOWFLAKE_TYPES: dict[str, str] = {
+    "int16": "NUMBER(5,0)", "int32": "NUMBER(10,0)", "int64": "NUMBER(19,0)", "float32": "FLOAT", "float64": "FLOAT",
+    "decimal": "NUMBER", "string": "VARCHAR", "binary": "BINARY", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP_NTZ(6)", "timestamptz": "TIMESTAMP_TZ(6)",
+}
+
+# logical type -> PostgreSQL type (the source, and the hash parity tests)
+POSTGRES_TYPES: dict[str, str] = {
+    "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT", "float32": "REAL", "float64": "DOUBLE PRECISION",
+    "decimal": "NUMERIC", "string": "VARCHAR", "binary": "BYTEA", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ",
+}
+
 _TYPE_PATTERN = re.compile(r"^\s*([a-z][a-z0-9 ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
 
 

@@ -1,11 +1,16 @@
-"""Dialect knowledge as data: one module per target, looked up by name."""
+"""Dialect knowledge as data: one module per target, looked up by name. Adding a target is one module here."""
 
 from __future__ import annotations
 
+from vaultgen.dialects.athena import ATHENA
 from vaultgen.dialects.base import Dialect
 from vaultgen.dialects.duckdb import DUCKDB
+from vaultgen.dialects.postgres import POSTGRES
+from vaultgen.dialects.snowflake import SNOWFLAKE
+from vaultgen.dialects.spark import SPARK
 
-DIALECTS: dict[str, Dialect] = {dialect.name: dialect for dialect in (DUCKDB,)}
+DIALECTS: dict[str, Dialect] = {dialect.name: dialect for dialect in (DUCKDB, SPARK, ATHENA, SNOWFLAKE, POSTGRES)}
+TARGETS = ("duckdb", "spark", "athena", "snowflake")  # dbt targets; postgres is only a source
 
 
 def get_dialect(name: str) -> Dialect:

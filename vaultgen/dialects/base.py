@@ -1,15 +1,53 @@
-"""What vaultgen needs to know about a target: plain data that the SQL builders ask, never a name to compare."""
+"""What vaultgen needs to know about a target: plain data that the SQL builders and emitters ask, never a
+name to compare. sqlglot owns the syntax; a Dialect owns the meaning: how a value becomes its canonical
+string, which function hashes it, the column types, identifier case, and the dbt adapter's settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from sqlglot import exp
 
 from vaultgen.types import SourceType
 
-HashFunction = Callable[[exp.Expression], exp.Expression]
+ExpressionBuilder = Callable[[exp.Expression], exp.Expression]
+
+
+def call(name: str, *arguments: exp.Expression) -> exp.Expression:
+    """A function call written exactly as named: vaultgen owns it, sqlglot must not translate it."""
+    return exp.Anonymous(this=name, expressions=list(arguments))
+
+
+def literal(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def cast_to(type_name: str, dialect: str) -> ExpressionBuilder:
+    return lambda value: exp.Cast(this=value, to=exp.DataType.build(type_name, dialect=dialect))
+
+
+def six_decimals(string_type: str, dialect: str) -> ExpressionBuilder:
+    """Floats as a decimal string rounded to 6 places, through DOUBLE and DECIMAL(38, 6), alike on every engine."""
+
+    def render(value: exp.Expression) -> exp.Expression:
+        as_double = exp.Cast(this=value, to=exp.DataType.build("DOUBLE", dialect=dialect))
+        as_decimal = exp.Cast(this=as_double, to=exp.DataType.build("DECIMAL(38, 6)", dialect=dialect))
+        return exp.Cast(this=as_decimal, to=exp.DataType.build(string_type, dialect=dialect))
+
+    return render
+
+
+@dataclass(frozen=True)
+class PartitionTransforms:
+    """How an Iceberg partition transform is written in the adapter's partition config."""
+
+    identity: str = "{column}"
+    day: str = "day({column})"
+    month: str = "month({column})"
+    year: str = "year({column})"
+    hour: str = "hour({column})"
+    bucket: str = "bucket({buckets}, {column})"
 
 
 @dataclass(frozen=True)
@@ -19,12 +57,21 @@ class Dialect:
     dbt_adapter: str
     string_type: str
     # algorithm -> a function building the lower-case hexadecimal digest of a string expression
-    hash_functions: dict[str, HashFunction] = field(repr=False, default_factory=dict)
-    max_identifier_length: int = 63
-    identifier_case: str = "lower"
-
+    hash_functions: dict[str, ExpressionBuilder] = field(repr=False, default_factory=dict)
     # logical type (vaultgen.types) -> this target's column type
     type_mapping: dict[str, str] = field(repr=False, default_factory=dict)
+    # logical type -> a function rendering a value of that type as its canonical string (see sql/hashing.py)
+    string_renderers: dict[str, ExpressionBuilder] = field(repr=False, default_factory=dict)
+    max_identifier_length: int = 63
+    identifier_case: str = "lower"  # "upper": every generated identifier is upper-cased (Snowflake)
+    # dbt: the profile output (values may hold env_var() calls), config for every model under models/,
+    # config of incremental vault models, and the config keys for partitioning and clustering
+    profile: dict[str, Any] = field(repr=False, default_factory=dict)
+    project_models_config: dict[str, Any] = field(repr=False, default_factory=dict)
+    incremental_config: dict[str, Any] = field(repr=False, default_factory=dict)
+    partition_config_key: str | None = None
+    partition_transforms: PartitionTransforms = PartitionTransforms()
+    cluster_config_key: str | None = None
 
     def column_type(self, source_type: SourceType) -> str:
         base = self.type_mapping[source_type.logical]
@@ -33,10 +80,9 @@ class Dialect:
         return base
 
     def hash_hex(self, algorithm: str, value: exp.Expression) -> exp.Expression:
+        if algorithm not in self.hash_functions:
+            raise ValueError(f"{self.name} has no {algorithm} function")
         return self.hash_functions[algorithm](value)
-
-    # logical type -> a function rendering a value of that type as its canonical string (see sql/hashing.py)
-    string_renderers: dict[str, Callable[[exp.Expression], exp.Expression]] = field(repr=False, default_factory=dict)
 
     def cast(self, value: exp.Expression, type_name: str) -> exp.Expression:
         return exp.Cast(this=value, to=exp.DataType.build(type_name, dialect=self.sqlglot_dialect))
@@ -44,3 +90,9 @@ class Dialect:
     def render_string(self, value: exp.Expression, logical: str) -> exp.Expression:
         renderer = self.string_renderers.get(logical)
         return renderer(value) if renderer else self.cast(value, self.string_type)
+
+    def identifier(self, name: str) -> str:
+        return name.upper() if self.identifier_case == "upper" else name
+
+    def partition_field(self, transform: str, column: str, buckets: int | None = None) -> str:
+        return getattr(self.partition_transforms, transform).format(column=self.identifier(column), buckets=buckets)

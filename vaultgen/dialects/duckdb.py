@@ -4,34 +4,25 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from vaultgen.dialects.base import Dialect
+from vaultgen.dialects.base import Dialect, call, literal, six_decimals
 from vaultgen.types import DUCKDB_TYPES
 
 
-def _call(name: str):
-    return lambda value: exp.Lower(this=exp.Anonymous(this=name, expressions=[value]))
+def _hex_digest(function: str):
+    return lambda value: exp.Lower(this=call(function, value))
 
 
 def _strftime(pattern: str):
-    return lambda value: exp.Anonymous(this="strftime", expressions=[value, exp.Literal.string(pattern)])
-
-
-def _six_decimals(value: exp.Expression) -> exp.Expression:
-    as_decimal = exp.Cast(this=exp.Cast(this=value, to=exp.DataType.build("DOUBLE")), to=exp.DataType.build("DECIMAL(38, 6)"))
-    return exp.Cast(this=as_decimal, to=exp.DataType.build("VARCHAR"))
-
-
-def _utc(value: exp.Expression) -> exp.Expression:
-    return exp.Anonymous(this="timezone", expressions=[exp.Literal.string("UTC"), value])
+    return lambda value: call("strftime", value, literal(pattern))
 
 
 STRING_RENDERERS = {
-    "float32": _six_decimals,
-    "float64": _six_decimals,
+    "float32": six_decimals("VARCHAR", "duckdb"),
+    "float64": six_decimals("VARCHAR", "duckdb"),
     "date": _strftime("%Y-%m-%d"),
     "timestamp": _strftime("%Y-%m-%d %H:%M:%S.%f"),
-    "timestamptz": lambda value: _strftime("%Y-%m-%d %H:%M:%S.%f")(_utc(value)),
-    "binary": lambda value: exp.Lower(this=exp.Hex(this=value)),
+    "timestamptz": lambda value: _strftime("%Y-%m-%d %H:%M:%S.%f")(call("timezone", literal("UTC"), value)),
+    "binary": lambda value: exp.Lower(this=call("hex", value)),
 }
 
 DUCKDB = Dialect(
@@ -39,8 +30,10 @@ DUCKDB = Dialect(
     sqlglot_dialect="duckdb",
     dbt_adapter="duckdb",
     string_type="VARCHAR",
-    hash_functions={"md5": _call("md5"), "sha1": _call("sha1"), "sha256": _call("sha256")},
+    hash_functions={"md5": _hex_digest("md5"), "sha1": _hex_digest("sha1"), "sha256": _hex_digest("sha256")},
     type_mapping=DUCKDB_TYPES,
     string_renderers=STRING_RENDERERS,
     max_identifier_length=255,
+    profile={"type": "duckdb", "path": "{{ env_var('VAULTGEN_DUCKDB_PATH', 'vault.duckdb') }}", "threads": 2},
+    incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
 )

@@ -23,11 +23,22 @@ def _jinja(placeholder: str, dialect: Dialect) -> str:
         return "{{ ref('%s') }}" % name
     if kind == "source":
         return "{{ source('raw', '%s') }}" % name
-    quoted = exp.to_identifier(name, quoted=True).sql(dialect.sqlglot_dialect)
+    quoted = exp.to_identifier(dialect.identifier(name), quoted=True).sql(dialect.sqlglot_dialect)
     return "{{ vaultgen_load_window(%s) }}" % json.dumps(quoted)
 
 
+def _upper_identifiers(query: exp.Expression) -> exp.Expression:
+    def upper(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Identifier) and not node.name.startswith("vg."):
+            return exp.Identifier(this=node.name.upper(), quoted=node.quoted)
+        return node
+
+    return query.transform(upper)
+
+
 def sql_text(query: exp.Expression, dialect: Dialect) -> str:
+    if dialect.identifier_case == "upper":
+        query = _upper_identifiers(query)
     text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True)
     return _PLACEHOLDER.sub(lambda match: _jinja(match.group(1), dialect), text)
 

@@ -19,9 +19,7 @@ from vaultgen.sql.link import link_sql
 from vaultgen.sql.record_tracking import record_tracking_sql
 from vaultgen.sql.satellite import satellite_sql
 from vaultgen.sql.staging import staging_sql
-
-INCREMENTAL = {"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"}
-
+from vaultgen.targets import enabled_entities, model_options
 
 def dump_yaml(data: object) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
@@ -32,8 +30,9 @@ def _macros() -> dict[str, str]:
     return {f"macros/{item.name}": item.read_text(encoding="utf-8") for item in sorted(folder.iterdir(), key=lambda i: i.name) if item.name.endswith(".sql")}
 
 
-def _dbt_project(spec: Spec) -> str:
+def _dbt_project(spec: Spec, dialect: Dialect) -> str:
     name = spec.project.name
+    models = {**dialect.project_models_config, "staging": {"+materialized": "view", "+schema": "staging"}, "raw_vault": {"+schema": "raw_vault"}}
     return dump_yaml(
         {
             "name": name,
@@ -45,12 +44,7 @@ def _dbt_project(spec: Spec) -> str:
             "test-paths": ["tests"],
             "target-path": "target",
             "clean-targets": ["target", "logs"],
-            "models": {
-                name: {
-                    "staging": {"+materialized": "view", "+schema": "staging"},
-                    "raw_vault": {"+schema": "raw_vault"},
-                }
-            },
+            "models": {name: models},
         }
     )
 
@@ -61,13 +55,7 @@ def _profile(spec: Spec, dialect: Dialect) -> str:
         {
             name: {
                 "target": dialect.name,
-                "outputs": {
-                    dialect.name: {
-                        "type": dialect.dbt_adapter,
-                        "path": "{{ env_var('VAULTGEN_DUCKDB_PATH', '%s.duckdb') }}" % name,
-                        "threads": 2,
-                    }
-                },
+                "outputs": {dialect.name: dialect.profile},
             }
         }
     )
@@ -93,23 +81,37 @@ RENDERERS: dict[type, EntityRenderer] = {
 }
 
 
+def model_config(spec: Spec, entity, dialect: Dialect, incremental: bool) -> dict[str, object]:
+    """The dbt config() of an entity's model on one target: the dialect's defaults plus the spec's options."""
+    if not incremental:
+        return {"materialized": "view"}
+    config = dict(dialect.incremental_config)
+    options = model_options(spec, entity, dialect.name)
+    if options.partition_by and dialect.partition_config_key:
+        config[dialect.partition_config_key] = [dialect.partition_field(f.transform, f.column, f.buckets) for f in options.partition_by]
+    if options.cluster_by and dialect.cluster_config_key:
+        config[dialect.cluster_config_key] = [dialect.identifier(column) for column in options.cluster_by]
+    return config
+
+
 def render_entity(spec: Spec, entity, dialect: Dialect) -> tuple[str, str]:
     """(path, text) of the dbt model of one entity."""
     renderer = RENDERERS[type(entity)]
     name = Naming(spec).model_name(entity)
     full = renderer.build(spec, entity, dialect, False)
     incremental = renderer.build(spec, entity, dialect, True) if renderer.incremental else None
-    config = INCREMENTAL if renderer.incremental else {"materialized": "view"}
+    config = model_config(spec, entity, dialect, renderer.incremental)
     return f"models/{renderer.folder}/{name}.sql", render_model(config, full, incremental, dialect, renderer.describe(entity))
 
 
 def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
     naming = Naming(spec)
+    entities = enabled_entities(spec, dialect.name)
     files: dict[str, str] = {
-        "dbt_project.yml": _dbt_project(spec),
+        "dbt_project.yml": _dbt_project(spec, dialect),
         "profiles.yml": _profile(spec, dialect),
         "models/sources.yml": sources_yml(spec),
-        "models/raw_vault/schema.yml": schema_yml(spec),
+        "models/raw_vault/schema.yml": schema_yml(spec, entities),
         **_macros(),
     }
     for _, table in spec.tables():
@@ -117,7 +119,7 @@ def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
         files[f"models/staging/{name}.sql"] = render_model(
             {}, staging_sql(spec, table, dialect), None, dialect, f"staging of raw table {table.name}"
         )
-    for entity in spec.entities:
+    for entity in entities:
         path, text = render_entity(spec, entity, dialect)
         files[path] = text
     return dict(sorted(files.items()))

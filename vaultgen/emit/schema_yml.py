@@ -62,12 +62,16 @@ def _relationship(column: str, to_model: str, to_column: str, spec: Spec) -> dic
     }
 
 
-def schema_yml(spec: Spec) -> str:
+def schema_yml(spec: Spec, entities: list | None = None) -> str:
+    """Docs and tests of the vault models of `entities` (default: all)."""
     naming = Naming(spec)
+    rendered = {entity.name for entity in (spec.entities if entities is None else entities)}
     load_ts = {"name": naming.load_ts, "description": "Load timestamp of the raw batch that first carried this row.", "data_tests": ["not_null"]}
     record_source = {"name": naming.record_source, "description": "Source table the row came from.", "data_tests": ["not_null"]}
     models = []
     for hub in spec.hubs:
+        if hub.name not in rendered:
+            continue
         key = naming.hash_key(hub.name)
         models.append(
             {
@@ -82,6 +86,8 @@ def schema_yml(spec: Spec) -> str:
             }
         )
     for link in spec.links:
+        if link.name not in rendered:
+            continue
         key = naming.hash_key(link.name)
         columns = [{"name": key, "description": "Hash key of the combination of hub business keys.", "data_tests": ["unique", "not_null"]}]
         for reference in link.references:
@@ -96,6 +102,8 @@ def schema_yml(spec: Spec) -> str:
             )
         models.append({"name": naming.model_name(link), "description": link.description or f"Link {link.name}", "columns": columns + [load_ts, record_source]})
     for satellite in spec.satellites + spec.tracking_satellites:
+        if satellite.name not in rendered:
+            continue
         parent = parent_of(spec, satellite)
         key = naming.parent_key(satellite)
         columns = [

@@ -106,13 +106,36 @@ class RawLayer(Strict):
     load_log_table: Name = "load_log"
 
 
-Target = Literal["duckdb"]
+Target = Literal["duckdb", "spark", "athena", "snowflake"]
+
+
+class PartitionField(Strict):
+    """One Iceberg partition field of a model: a column and a transform (bucket takes a bucket count)."""
+
+    column: Name
+    transform: Literal["identity", "day", "month", "year", "hour", "bucket"] = "identity"
+    buckets: int | None = Field(None, ge=2, le=4096)
+
+
+class TargetOptions(Strict):
+    """How one model is built on one target; unset fields fall back to the project's defaults."""
+
+    enabled: bool | None = None
+    partition_by: list[PartitionField] | None = None
+    cluster_by: list[Name] | None = None
+
+
+class TargetSettings(Strict):
+    """Per target: default options by entity kind (hub, link, satellite, ...)."""
+
+    defaults: dict[Name, TargetOptions] = Field(default_factory=dict)
 
 
 class Project(Strict):
     name: Name
     description: Text = ""
     targets: list[Target] = Field(default_factory=lambda: ["duckdb"], min_length=1)
+    target_settings: dict[Target, TargetSettings] = Field(default_factory=dict)
     hashing: Hashing = Hashing()
     sentinels: SentinelKeys = SentinelKeys()
     naming: Naming = Naming()
@@ -151,15 +174,21 @@ class SourceSystem(Strict):
 # --- the vault --------------------------------------------------------------------------------------------
 
 
+class VaultEntity(Strict):
+    """What every entity kind has: a unique name, a description, and per-target options."""
+
+    name: Name
+    description: Text = ""
+    targets: dict[Target, TargetOptions] = Field(default_factory=dict)
+
+
 class HubSource(Strict):
     table: Name
     columns: list[Name] = Field(min_length=1)
 
 
-class Hub(Strict):
+class Hub(VaultEntity):
     kind: Literal["hub"]
-    name: Name
-    description: Text = ""
     business_keys: list[Name] = Field(min_length=1)
     sources: list[HubSource] = Field(min_length=1)
 
@@ -178,29 +207,23 @@ class LinkSource(Strict):
     columns: dict[Name, list[Name]]
 
 
-class Link(Strict):
+class Link(VaultEntity):
     kind: Literal["link"]
-    name: Name
-    description: Text = ""
     references: list[LinkReference]
     sources: list[LinkSource] = Field(min_length=1)
 
 
-class Satellite(Strict):
+class Satellite(VaultEntity):
     kind: Literal["satellite"]
-    name: Name
-    description: Text = ""
     parent: Name
     source: Name
     attributes: list[Name] = Field(min_length=1)
 
 
-class RecordTrackingSatellite(Strict):
+class RecordTrackingSatellite(VaultEntity):
     """Records, per full-snapshot batch, whether the parent key is present in the source table."""
 
     kind: Literal["record_tracking_satellite"]
-    name: Name
-    description: Text = ""
     parent: Name
     source: Name
 

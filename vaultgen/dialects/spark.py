@@ -1,0 +1,59 @@
+"""Spark 3.5 (AWS Glue 5.0's engine) on Iceberg tables, through dbt-spark."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from vaultgen.dialects.base import Dialect, PartitionTransforms, call, literal, six_decimals
+from vaultgen.types import SPARK_TYPES
+
+
+def _date_format(pattern: str):
+    return lambda value: call("date_format", value, literal(pattern))
+
+
+STRING_RENDERERS = {
+    "float32": six_decimals("STRING", "spark"),
+    "float64": six_decimals("STRING", "spark"),
+    "date": _date_format("yyyy-MM-dd"),
+    # the session time zone is UTC (see the profile), so both kinds of timestamp render in UTC
+    "timestamp": _date_format("yyyy-MM-dd HH:mm:ss.SSSSSS"),
+    "timestamptz": _date_format("yyyy-MM-dd HH:mm:ss.SSSSSS"),
+    "binary": lambda value: exp.Lower(this=call("hex", value)),
+}
+
+SPARK = Dialect(
+    name="spark",
+    sqlglot_dialect="spark",
+    dbt_adapter="spark",
+    string_type="STRING",
+    hash_functions={
+        "md5": lambda value: call("md5", value),
+        "sha1": lambda value: call("sha1", value),
+        "sha256": lambda value: call("sha2", value, exp.Literal.number(256)),
+    },
+    type_mapping=SPARK_TYPES,
+    string_renderers=STRING_RENDERERS,
+    max_identifier_length=255,
+    profile={
+        "type": "spark",
+        "method": "session",
+        "host": "localhost",
+        "schema": "{{ env_var('VAULTGEN_SPARK_SCHEMA', 'raw_vault') }}",
+        "threads": 1,
+        "server_side_parameters": {
+            "spark.sql.session.timeZone": "UTC",
+            "spark.jars": "{{ env_var('VAULTGEN_ICEBERG_JAR', '') }}",
+            "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+            "spark.sql.catalog.spark_catalog": "org.apache.iceberg.spark.SparkSessionCatalog",
+            "spark.sql.catalog.spark_catalog.type": "hive",
+            "spark.hadoop.iceberg.engine.hive.lock-enabled": "false",
+            "spark.sql.warehouse.dir": "{{ env_var('VAULTGEN_SPARK_WAREHOUSE', 'spark-warehouse') }}",
+            "spark.hadoop.javax.jdo.option.ConnectionURL": "{{ env_var('VAULTGEN_SPARK_METASTORE', 'jdbc:derby:;databaseName=metastore_db;create=true') }}",
+        },
+    },
+    project_models_config={"+file_format": "iceberg"},
+    incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
+    partition_config_key="partition_by",
+    partition_transforms=PartitionTransforms(day="days({column})", month="months({column})", year="years({column})", hour="hours({column})"),
+)
