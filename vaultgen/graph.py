@@ -56,3 +56,18 @@ def parent_of(spec: Spec, satellite) -> Hub | Link:
 def record_source(spec: Spec, table_name: str) -> str:
     system = spec.system_of(table_name)
     return f"{system.record_source or system.name}.{table_name}"
+
+
+def model_columns(spec: Spec, entity) -> list[str] | None:
+    """The columns of an entity's vault model, or None for kinds this function does not know."""
+    naming = Naming(spec)
+    base = [naming.load_ts, naming.record_source]
+    if isinstance(entity, Hub):
+        return [naming.hash_key(entity.name), *entity.business_keys, *base]
+    if isinstance(entity, Link):
+        return [naming.hash_key(entity.name), *[naming.hash_key(r.role_name) for r in entity.references], *base]
+    if isinstance(entity, Satellite):
+        return [naming.parent_key(entity), naming.hashdiff, *base, *entity.attributes]
+    if getattr(entity, "kind", None) == "record_tracking_satellite":
+        return [naming.parent_key(entity), *base, spec.project.naming.status_column]
+    return None

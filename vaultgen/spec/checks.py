@@ -65,6 +65,7 @@ class _Checker:
                 self.check_satellite(entity, path)
         if not self.problems:
             self.check_generated_names()
+            self.check_target_options()
         return self.problems
 
     def check_sources(self) -> None:
@@ -148,6 +149,42 @@ class _Checker:
             self.duplicates(satellite.attributes, lambda i: (*path, "attributes", i), "attribute")
             self.columns(table, satellite.attributes, (*path, "attributes"))
 
+    def check_target_options(self) -> None:
+        from vaultgen.graph import model_columns
+        from vaultgen.targets import model_options
+
+        targets = set(self.spec.project.targets)
+        for target in sorted(self.spec.project.target_settings):
+            if target not in targets:
+                self.add("VG041", f"settings for target '{target}', which the project does not render", ("project", "target_settings", target),
+                         f"add '{target}' to project.targets or remove these settings")
+        for index, entity in enumerate(self.spec.entities):
+            path = ("entities", index)
+            for target in sorted(entity.targets):
+                if target not in targets:
+                    self.add("VG041", f"options for target '{target}', which the project does not render", (*path, "targets", target),
+                             f"add '{target}' to project.targets or remove these options")
+            columns = model_columns(self.spec, entity)
+            for target in sorted(targets):
+                options = model_options(self.spec, entity, target)
+                if columns is not None:
+                    wanted = [f.column for f in options.partition_by] + list(options.cluster_by)
+                    for column in wanted:
+                        if column not in columns:
+                            self.add("VG040", f"'{entity.name}' on {target}: partition/cluster column '{column}' is not a column of the model",
+                                     (*path, "targets", target) if target in entity.targets else (*path, "name"), _hint(column, columns))
+                parent_name = getattr(entity, "parent", None)
+                parent = self.spec.entity(parent_name) if parent_name else None
+                if options.enabled and parent is not None and not model_options(self.spec, parent, target).enabled:
+                    self.add("VG042", f"'{entity.name}' is built on {target} but its parent '{parent.name}' is excluded there", (*path, "targets"),
+                             f"exclude '{entity.name}' from {target} too, or include '{parent.name}'")
+            for field_name in ("partition_by",):
+                for target, options in entity.targets.items():
+                    for field in getattr(options, field_name) or []:
+                        if (field.transform == "bucket") != (field.buckets is not None):
+                            self.add("VG043", f"'{entity.name}' on {target}: `buckets` goes with (and only with) transform bucket",
+                                     (*path, "targets", target, field_name), "write {column: ..., transform: bucket, buckets: 16}")
+
     def check_generated_names(self) -> None:
         from vaultgen.naming import Naming  # late import: naming needs a checked spec
 
@@ -161,6 +198,10 @@ class _Checker:
             if len(name) > MAX_GENERATED_NAME:
                 self.add("VG030", f"generated model name '{name}' is longer than {MAX_GENERATED_NAME} characters", path, "use a shorter name")
             seen[name] = path
+            for derived in naming.derived_models(entity):
+                if derived in seen:
+                    self.add("VG030", f"generated model name '{derived}' is produced twice", path, "rename one of the entities")
+                seen[derived] = path
         for system_index, system in enumerate(self.spec.sources):
             for table_index, table in enumerate(system.tables):
                 staged = naming.staging_columns(table.name)
