@@ -31,8 +31,8 @@ run_tier() {
 echo "== generated/ must match the spec"
 .venv/bin/vaultgen render --check
 
-run_tier fast -m "not dbt and not postgres and not glue and not spark and not infra"
-run_tier dbt -m "dbt and not postgres"
+run_tier fast -m "not dbt and not postgres and not glue and not spark and not infra and not emulated"
+run_tier dbt -m "dbt and not postgres and not spark"
 run_tier postgres -m "postgres"
-run_tier glue -m "glue or spark"
-run_tier infra -m "infra"
+run_tier spark -m "glue or spark"
+run_tier infra -m "infra or emulated"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+GLUE_DIR = REPO / "glue"
+if str(GLUE_DIR) not in sys.path:
+    sys.path.insert(0, str(GLUE_DIR))  # raw_extract, as glue/job.py sees it
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +40,19 @@ def postgres():
     server = start_postgres()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark (Glue 5.0's 3.5) with an Iceberg hadoop catalog `lake` for the whole session."""
+    missing = [what for what, ok in (("java", shutil.which("java")), ("/usr/share/java/postgresql.jar", Path("/usr/share/java/postgresql.jar").is_file())) if not ok]
+    if missing:
+        message = f"not installed: {', '.join(missing)} (scripts/test.sh installs them)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from raw_extract.session import local_session
+
+    session = local_session(tmp_path_factory.mktemp("warehouse"), catalog="lake")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

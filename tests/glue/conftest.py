@@ -21,22 +21,6 @@ if str(GLUE_DIR) not in sys.path:
 
 
 @pytest.fixture(scope="session")
-def spark(tmp_path_factory):
-    """One local Spark (Glue 5.0's 3.5) with an Iceberg hadoop catalog `lake` for the whole session."""
-    missing = [what for what, ok in (("java", shutil.which("java")), ("/usr/share/java/postgresql.jar", Path("/usr/share/java/postgresql.jar").is_file())) if not ok]
-    if missing:
-        message = f"not installed: {', '.join(missing)} (scripts/test.sh installs them)"
-        pytest.fail(message) if IN_CI else pytest.skip(message)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from raw_extract.session import local_session
-
-    session = local_session(tmp_path_factory.mktemp("warehouse"), catalog="lake")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="session")
 def spec():
     from vaultgen.spec.loader import load_spec
 

@@ -95,14 +95,14 @@ def canonical_string(value: Any, logical: str) -> str | None:
         return "true" if value else "false"
     if logical == "date":
         assert isinstance(value, date)
-        return value.strftime("%Y-%m-%d")
+        return value.isoformat()  # always four year digits (strftime's %Y is not, for years before 1000)
     if logical in ("timestamp", "timestamptz"):
         assert isinstance(value, datetime)
         if logical == "timestamptz" and value.tzinfo is not None:
             from datetime import timezone
 
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.isoformat(sep=" ", timespec="microseconds")
     if logical == "binary":
         return bytes(value).hex()
     raise ValueError(f"no canonical string for logical type {logical!r}")

@@ -1,0 +1,113 @@
+"""A small evaluator of vaultgen's Athena (Trino) expression trees, following Trino's documented semantics
+for the few functions the hash expressions use. There is no Athena or Trino engine here: this is the closest
+executable check of the Athena hash expressions, and it catches what transpilers get wrong (md5 on varchar
+instead of varbinary, upper-case to_hex, a lost format). Anything outside that small set raises."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Mapping
+
+from sqlglot import exp
+
+JODA_FORMATS = {  # Joda patterns used by vaultgen -> how Trino renders them (four-digit years, zero-padded)
+    "yyyy-MM-dd": lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d}",
+    "yyyy-MM-dd HH:mm:ss.SSSSSS": lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}",
+}
+
+
+class Unsupported(Exception):
+    pass
+
+
+def _cast(value: Any, to: exp.DataType) -> Any:
+    if value is None:
+        return None
+    kind = to.this
+    if kind == exp.DataType.Type.VARCHAR:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, Decimal, str)):
+            return str(value)
+        if isinstance(value, datetime):
+            raise Unsupported("varchar of timestamp")  # vaultgen uses format_datetime for timestamps
+        if isinstance(value, date):
+            return value.isoformat()
+        raise Unsupported(f"cast {type(value).__name__} to varchar")
+    if kind == exp.DataType.Type.DOUBLE:
+        return float(value)
+    if kind == exp.DataType.Type.DECIMAL:
+        scale = int(to.expressions[1].this.this)
+        return Decimal(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    raise Unsupported(f"cast to {kind}")
+
+
+def _call(name: str, args: list[Any]) -> Any:
+    name = name.lower()
+    if any(a is None for a in args):
+        return None  # Trino functions return NULL on NULL input
+    if name == "to_utf8":
+        return args[0].encode("utf-8")
+    if name in ("md5", "sha1", "sha256"):
+        if not isinstance(args[0], bytes):
+            raise TypeError(f"Trino's {name} takes varbinary, got {type(args[0]).__name__}")
+        return hashlib.new(name, args[0]).digest()
+    if name == "to_hex":
+        if not isinstance(args[0], bytes):
+            raise TypeError("to_hex takes varbinary")
+        return args[0].hex().upper()  # Trino's to_hex is upper case
+    if name == "format_datetime":
+        return JODA_FORMATS[args[1]](args[0])
+    if name == "at_timezone":
+        return args[0].astimezone(timezone.utc).replace(tzinfo=None) if args[0].tzinfo else args[0]
+    raise Unsupported(name)
+
+
+def evaluate(node: exp.Expression, row: Mapping[str, Any]) -> Any:
+    if isinstance(node, exp.Column):
+        return row[node.name]
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else Decimal(node.this)
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.Cast):
+        return _cast(evaluate(node.this, row), node.to)
+    if isinstance(node, exp.Anonymous):
+        return _call(node.name, [evaluate(a, row) for a in node.expressions])
+    if isinstance(node, (exp.Lower, exp.Upper)):
+        value = evaluate(node.this, row)
+        if value is None:
+            return None
+        # Trino maps case code point by code point
+        return "".join((c.lower() if isinstance(node, exp.Lower) else c.upper()) if len(c.upper()) == 1 else c for c in value)
+    if isinstance(node, exp.Trim):
+        value = evaluate(node.this, row)
+        characters = evaluate(node.expression, row) if node.expression else " "
+        return None if value is None else value.strip(characters)
+    if isinstance(node, exp.Coalesce):
+        for candidate in [node.this, *node.expressions]:
+            value = evaluate(candidate, row)
+            if value is not None:
+                return value
+        return None
+    if isinstance(node, exp.DPipe):
+        left, right = evaluate(node.this, row), evaluate(node.expression, row)
+        return None if left is None or right is None else left + right
+    if isinstance(node, exp.Is):
+        return evaluate(node.this, row) is None
+    if isinstance(node, exp.EQ):
+        left, right = evaluate(node.this, row), evaluate(node.expression, row)
+        return None if left is None or right is None else left == right
+    if isinstance(node, exp.And):
+        return bool(evaluate(node.this, row)) and bool(evaluate(node.expression, row))
+    if isinstance(node, exp.Paren):
+        return evaluate(node.this, row)
+    if isinstance(node, exp.Case):
+        for branch in node.args["ifs"]:
+            if evaluate(branch.this, row):
+                return evaluate(branch.args["true"], row)
+        default = node.args.get("default")
+        return evaluate(default, row) if default is not None else None
+    raise Unsupported(type(node).__name__)
