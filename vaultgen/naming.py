@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Satellite, Spec
+from vaultgen.spec.model import EffectivitySatellite, Hub, Link, RecordTrackingSatellite, Satellite, Spec
 
 
 class Naming:
@@ -19,8 +19,21 @@ class Naming:
             Link: self.rules.link_prefix,
             Satellite: self.rules.satellite_prefix,
             RecordTrackingSatellite: self.rules.record_tracking_prefix,
+            EffectivitySatellite: self.rules.effectivity_prefix,
         }[type(entity)]
         return f"{prefix}_{entity.name}"
+
+    def history_view(self, satellite: Satellite) -> str:
+        return f"{self.model_name(satellite)}_history"
+
+    def current_view(self, satellite: Satellite) -> str:
+        return f"{self.model_name(satellite)}_current"
+
+    def derived_models(self, entity) -> list[str]:
+        """Views generated beside an entity's own model (virtual end-dating of a satellite)."""
+        if type(entity) is Satellite and self.spec.project.virtual_end_dating:
+            return [self.history_view(entity), self.current_view(entity)]
+        return []
 
     def staging_model(self, table_name: str) -> str:
         return f"{self.rules.staging_prefix}_{self.spec.system_of(table_name).name}__{table_name}"

@@ -30,6 +30,9 @@ class Case:
     hint: str = ""
 
 
+RTS_LINE = "  - {kind: record_tracking_satellite, name: order_status, parent: order, source: orders}\n"
+EFFECTIVITY = "  - {{kind: effectivity_satellite, name: order_customer_eff, parent: {parent}, source: orders, driving_keys: [{keys}]}}\n"
+
 CASES = [
     Case("malformed-yaml", "vault.yml", "attributes: [name, city]", "attributes: [name, city", "VG001", "- kind: satellite\n    name: order_details", "malformed YAML"),
     Case("duplicate-yaml-key", "source.yml", "name: customers\n", "name: customers\n        name: clients\n", "VG003", "name: clients", "duplicate key"),
@@ -55,6 +58,12 @@ CASES = [
     Case("sql-in-record-source", "source.yml", "  - name: shop\n", "  - name: shop\n    record_source: \"shop'; drop table x; --\"\n", "VG013", "record_source", "'record_source'"),
     Case("sql-in-delimiter", "project.yml", "algorithm: md5", "algorithm: md5\n    delimiter: \"'||'\"", "VG013", "delimiter", "quotes"),
     Case("unknown-algorithm", "project.yml", "algorithm: md5", "algorithm: md4", "VG015", "algorithm: md4", "'algorithm'"),
+    Case("effectivity-unknown-driving-key", "vault.yml", RTS_LINE, RTS_LINE + EFFECTIVITY.format(parent="order_customer", keys="ordr"),
+         "VG028", "driving_keys: [ordr]", "'ordr' is not a role of link 'order_customer'", "did you mean 'order'?"),
+    Case("effectivity-every-key-drives", "vault.yml", RTS_LINE, RTS_LINE + EFFECTIVITY.format(parent="order_customer", keys="order, customer"),
+         "VG033", "driving_keys: [order, customer]", "no relationship can ever end"),
+    Case("effectivity-on-a-hub", "vault.yml", RTS_LINE, RTS_LINE + EFFECTIVITY.format(parent="order", keys="order"),
+         "VG026", "kind: effectivity_satellite", "is not a link", "belongs to a link: order_customer"),
     Case("unknown-top-level-key", "project.yml", "project:", "projekt:", "VG010", "projekt:", "unknown key 'projekt'", "did you mean 'project'?"),
 ]
 

@@ -13,7 +13,9 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_model import render_model
 from vaultgen.emit.schema_yml import schema_yml, sources_yml
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Satellite, Spec
+from vaultgen.spec.model import EffectivitySatellite, Hub, Link, RecordTrackingSatellite, Satellite, Spec
+from vaultgen.sql.effectivity import effectivity_sql
+from vaultgen.sql.end_dating import current_view_sql, history_view_sql
 from vaultgen.sql.hub import hub_sql
 from vaultgen.sql.link import link_sql
 from vaultgen.sql.record_tracking import record_tracking_sql
@@ -78,6 +80,9 @@ RENDERERS: dict[type, EntityRenderer] = {
     RecordTrackingSatellite: EntityRenderer(
         "raw_vault/record_tracking", record_tracking_sql, lambda e: f"record tracking of {e.parent} in {e.source}"
     ),
+    EffectivitySatellite: EntityRenderer(
+        "raw_vault/effectivity", effectivity_sql, lambda e: f"effectivity of {e.parent} per {', '.join(e.driving_keys)}, from {e.source}"
+    ),
 }
 
 
@@ -104,6 +109,28 @@ def render_entity(spec: Spec, entity, dialect: Dialect) -> tuple[str, str]:
     return f"models/{renderer.folder}/{name}.sql", render_model(config, full, incremental, dialect, renderer.describe(entity))
 
 
+# views derived from an entity's model: kind -> (folder, [(model name of, builder, description)])
+DERIVED_VIEWS: dict[type, tuple[str, list[tuple[Callable[[Naming, object], str], Callable, Callable[[object], str]]]]] = {
+    Satellite: ("raw_vault/end_dated", [
+        (Naming.history_view, history_view_sql, lambda e: f"history of satellite {e.name}: valid_from, valid_to, is_current (virtual end-dating)"),
+        (Naming.current_view, current_view_sql, lambda e: f"current rows of satellite {e.name} (virtual end-dating)"),
+    ]),
+}
+
+
+def render_derived(spec: Spec, entity, dialect: Dialect) -> list[tuple[str, str]]:
+    """(path, text) of the views generated beside an entity's model, when the spec asks for them."""
+    naming = Naming(spec)
+    if not naming.derived_models(entity):
+        return []
+    folder, views = DERIVED_VIEWS[type(entity)]
+    return [
+        (f"models/{folder}/{name_of(naming, entity)}.sql",
+         render_model({"materialized": "view"}, build(spec, entity, dialect, False), None, dialect, describe(entity)))
+        for name_of, build, describe in views
+    ]
+
+
 def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
     naming = Naming(spec)
     entities = enabled_entities(spec, dialect.name)
@@ -122,4 +149,6 @@ def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
     for entity in entities:
         path, text = render_entity(spec, entity, dialect)
         files[path] = text
+        for path, text in render_derived(spec, entity, dialect):
+            files[path] = text
     return dict(sorted(files.items()))

@@ -62,6 +62,13 @@ def _relationship(column: str, to_model: str, to_column: str, spec: Spec) -> dic
     }
 
 
+def _not_null_except_ghost(key_column: str, spec: Spec) -> str | dict:
+    """not_null, except on the ghost row (whose business keys are NULL) when the project has ghost records."""
+    if not spec.project.ghost_records:
+        return "not_null"
+    return {"not_null": {"config": {"where": _real_keys_only(key_column, spec)}}}
+
+
 def schema_yml(spec: Spec, entities: list | None = None) -> str:
     """Docs and tests of the vault models of `entities` (default: all)."""
     naming = Naming(spec)
@@ -79,7 +86,7 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
                 "description": hub.description or f"Hub {hub.name}",
                 "columns": [
                     {"name": key, "description": f"Hash key of {', '.join(hub.business_keys)}.", "data_tests": ["unique", "not_null"]},
-                    *[{"name": bk, "description": "Business key as first seen.", "data_tests": ["not_null"]} for bk in hub.business_keys],
+                    *[{"name": bk, "description": "Business key as first seen.", "data_tests": [_not_null_except_ghost(key, spec)]} for bk in hub.business_keys],
                     load_ts,
                     record_source,
                 ],
@@ -129,6 +136,28 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
                 "description": satellite.description or f"Satellite {satellite.name} of {parent.name}, from {satellite.source}",
                 "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [key, naming.load_ts]}}}],
                 "columns": columns,
+            }
+        )
+    for effectivity in spec.effectivity_satellites:
+        if effectivity.name not in rendered:
+            continue
+        link = parent_of(spec, effectivity)
+        key = naming.parent_key(effectivity)
+        models.append(
+            {
+                "name": naming.model_name(effectivity),
+                "description": effectivity.description or f"Effectivity of link {link.name} per {', '.join(effectivity.driving_keys)}",
+                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [key, naming.load_ts]}}}],
+                "columns": [
+                    {"name": key, "description": f"Hash key of link {link.name}.",
+                     "data_tests": ["not_null", _relationship(key, naming.model_name(link), key, spec)]},
+                    *[{"name": naming.hash_key(role), "description": f"Driving key (role {role}).", "data_tests": ["not_null"]}
+                      for role in effectivity.driving_keys],
+                    load_ts,
+                    record_source,
+                    {"name": spec.project.naming.effectivity_status_column,
+                     "description": "True: the relationship starts being in effect at load_ts; false: it ends.", "data_tests": ["not_null"]},
+                ],
             }
         )
     return _dump({"version": 2, "models": models})

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
-from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Satellite, Spec, Table
+from vaultgen.spec.model import EffectivitySatellite, Hub, Link, RecordTrackingSatellite, Satellite, Spec, Table
 
 Locate = Callable[[tuple[Any, ...]], Location]
 MAX_GENERATED_NAME = 63  # PostgreSQL's limit, the tightest of the engines vaultgen targets
@@ -63,6 +63,8 @@ class _Checker:
                 self.check_link(entity, path)
             elif isinstance(entity, (Satellite, RecordTrackingSatellite)):
                 self.check_satellite(entity, path)
+            elif isinstance(entity, EffectivitySatellite):
+                self.check_effectivity(entity, path)
         if not self.problems:
             self.check_generated_names()
             self.check_target_options()
@@ -184,6 +186,25 @@ class _Checker:
                         if (field.transform == "bucket") != (field.buckets is not None):
                             self.add("VG043", f"'{entity.name}' on {target}: `buckets` goes with (and only with) transform bucket",
                                      (*path, "targets", target, field_name), "write {column: ..., transform: bucket, buckets: 16}")
+
+    def check_effectivity(self, satellite: EffectivitySatellite, path: tuple[Any, ...]) -> None:
+        link = self.spec.entity(satellite.parent)
+        if not isinstance(link, Link):
+            self.add("VG026", f"effectivity satellite parent '{satellite.parent}' is not a link", (*path, "parent"),
+                     _hint(satellite.parent, [e.name for e in self.spec.links])
+                     or f"an effectivity satellite belongs to a link: {', '.join(sorted(e.name for e in self.spec.links))}")
+            return
+        roles = [reference.role_name for reference in link.references]
+        self.duplicates(satellite.driving_keys, lambda i: (*path, "driving_keys", i), "driving key")
+        for index, role in enumerate(satellite.driving_keys):
+            if role not in roles:
+                self.add("VG028", f"'{role}' is not a role of link '{link.name}'", (*path, "driving_keys", index), _hint(role, roles))
+        if set(roles) <= set(satellite.driving_keys):
+            self.add("VG033", f"every reference of link '{link.name}' is a driving key, so no relationship can ever end",
+                     (*path, "driving_keys"), "list only the references that identify the relationship (the order, not its shipper)")
+        if self.table(satellite.source, (*path, "source")) is not None and satellite.source not in [s.table for s in link.sources]:
+            self.add("VG029", f"'{link.name}' is not loaded from table '{satellite.source}', so its key cannot be computed there",
+                     (*path, "source"), f"add '{satellite.source}' to the sources of '{link.name}'")
 
     def check_generated_names(self) -> None:
         from vaultgen.naming import Naming  # late import: naming needs a checked spec

@@ -95,6 +95,8 @@ class Naming(Strict):
     load_timestamp_column: Name = "load_ts"
     record_source_column: Name = "record_source"
     status_column: Name = "is_present"
+    effectivity_prefix: Name = "eff"
+    effectivity_status_column: Name = "is_active"
 
 
 class RawLayer(Strict):
@@ -140,6 +142,10 @@ class Project(Strict):
     sentinels: SentinelKeys = SentinelKeys()
     naming: Naming = Naming()
     raw: RawLayer = RawLayer()
+    # a zero-key row (the null sentinel key) in every hub and satellite, so that PIT joins never lose rows
+    ghost_records: bool = False
+    # per satellite, a history view (valid_from, valid_to, is_current) and a current view
+    virtual_end_dating: bool = False
 
 
 # --- the source -------------------------------------------------------------------------------------------
@@ -228,7 +234,17 @@ class RecordTrackingSatellite(VaultEntity):
     source: Name
 
 
-Entity = Annotated[Union[Hub, Link, Satellite, RecordTrackingSatellite], Field(discriminator="kind")]
+class EffectivitySatellite(VaultEntity):
+    """Which relationship of a link is in effect for its driving key(s): when a driving key (an order) appears
+    with another relationship (a new shipper), the old relationship ends and the new one starts."""
+
+    kind: Literal["effectivity_satellite"]
+    parent: Name
+    source: Name
+    driving_keys: list[Name] = Field(min_length=1)  # roles of the parent link
+
+
+Entity = Annotated[Union[Hub, Link, Satellite, RecordTrackingSatellite, EffectivitySatellite], Field(discriminator="kind")]
 
 
 class Spec(Strict):
@@ -254,6 +270,10 @@ class Spec(Strict):
     @property
     def tracking_satellites(self) -> list[RecordTrackingSatellite]:
         return self.of_kind(RecordTrackingSatellite)
+
+    @property
+    def effectivity_satellites(self) -> list[EffectivitySatellite]:
+        return self.of_kind(EffectivitySatellite)
 
     def entity(self, name: str):
         return next((entity for entity in self.entities if entity.name == name), None)

@@ -49,6 +49,24 @@ def sentinel_keys(spec: Spec) -> list[str]:
     return [sentinel(sentinels.null_key, hashing.algorithm), sentinel(sentinels.empty_key, hashing.algorithm)]
 
 
+GHOST_LOAD_TS = "1900-01-01 00:00:00"
+GHOST_RECORD_SOURCE = "SYSTEM"
+END_OF_TIME = "9999-12-31 23:59:59"
+
+
+def ghost_key(spec: Spec) -> str:
+    """The key of the ghost record: the null sentinel."""
+    return sentinel_keys(spec)[0]
+
+
+def timestamp_literal(value: str) -> exp.Expression:
+    return exp.Cast(this=exp.Literal.string(value), to=exp.DataType.build("TIMESTAMP"))
+
+
+def typed_null(type_name: str, dialect) -> exp.Expression:
+    return exp.Cast(this=exp.Null(), to=exp.DataType.build(type_name, dialect=dialect.sqlglot_dialect))
+
+
 def is_real_key(column: exp.Expression, spec: Spec) -> exp.Expression:
     """The key is neither the null nor the empty sentinel."""
     return exp.Not(this=exp.In(this=column, expressions=[exp.Literal.string(k) for k in sentinel_keys(spec)]))

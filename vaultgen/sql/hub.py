@@ -8,7 +8,10 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.graph import hub_feeds
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Hub, Spec
-from vaultgen.sql.common import alias, ascending, col, is_real_key, ref, row_number_is_first, this, with_ctes
+from vaultgen.sql.common import (
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, ghost_key, is_real_key, ref, row_number_is_first, this, timestamp_literal,
+    typed_null, with_ctes,
+)
 from vaultgen.types import parse_source_type
 
 
@@ -41,6 +44,14 @@ def hub_sql(spec: Spec, hub: Hub, dialect: Dialect, incremental: bool) -> exp.Se
         .qualify(row_number_is_first([col(key)], [ascending(col(naming.load_ts)), ascending(col(naming.record_source))]))
     )
     final = exp.select(col(key), *[col(k) for k in hub.business_keys], col(naming.load_ts), col(naming.record_source)).from_("first_seen")
+    if spec.project.ghost_records and not incremental:  # the ghost row is written once, when the table is built
+        ghost = exp.select(
+            alias(exp.Literal.string(ghost_key(spec)), key),
+            *[alias(typed_null(key_type, dialect), business_key) for business_key, key_type in zip(hub.business_keys, key_types)],
+            alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),
+            alias(exp.Literal.string(GHOST_RECORD_SOURCE), naming.record_source),
+        )
+        final = exp.union(final, ghost, distinct=False)
     if incremental:
         known = exp.select(exp.Literal.number(1)).from_(this("known")).where(
             exp.EQ(this=col(key, "known"), expression=col(key, "first_seen"))

@@ -14,7 +14,11 @@ from vaultgen.dialects.base import Dialect
 
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Satellite, Spec
-from vaultgen.sql.common import alias, ascending, col, descending, is_real_key, ref, row_number_is_first, this, with_ctes
+from vaultgen.sql.common import (
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, is_real_key, ref, row_number_is_first, this,
+    timestamp_literal, typed_null, with_ctes,
+)
+from vaultgen.types import parse_source_type
 
 PREVIOUS = "previous_hashdiff"
 
@@ -80,4 +84,19 @@ def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incrementa
         .from_("changes")
         .where(exp.or_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), exp.NEQ(this=col(hashdiff), expression=col(PREVIOUS))))
     )
+    if spec.project.ghost_records and not incremental:
+        final = exp.union(final, ghost_row(spec, satellite, dialect, [key]), distinct=False)
     return with_ctes(ctes, final)
+
+
+def ghost_row(spec: Spec, satellite: Satellite, dialect: Dialect, keys: list[str]) -> exp.Select:
+    """The zero-key row: null sentinel key(s) and hashdiff, the ghost load timestamp, NULL attributes."""
+    naming = Naming(spec)
+    table = spec.table(satellite.source)
+    return exp.select(
+        *[alias(exp.Literal.string(ghost_key(spec)), k) for k in keys],
+        alias(exp.Literal.string(ghost_key(spec)), naming.hashdiff),
+        alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),
+        alias(exp.Literal.string(GHOST_RECORD_SOURCE), naming.record_source),
+        *[alias(typed_null(dialect.column_type(parse_source_type(table.column(a).type)), dialect), a) for a in satellite.attributes],
+    )

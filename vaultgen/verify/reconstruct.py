@@ -39,12 +39,13 @@ def _vault_table(name: str, table_alias: str) -> exp.Table:
     )
 
 
-def _as_of(model: str, key: str, at: datetime, extra: list[exp.Expression]) -> exp.Subquery:
+def _as_of(spec: Spec, model: str, key: str, at: datetime, extra: list[exp.Expression]) -> exp.Subquery:
     """The latest row per key of a satellite with load_ts <= at."""
     inner = (
         exp.select(col(key), *extra)
         .from_(_vault_table(model, "history"))
         .where(exp.LTE(this=col("load_ts"), expression=exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")))
+        .where(is_real_key(col(key), spec))  # never the ghost row
         .qualify(row_number_is_first([col(key)], [descending(col("load_ts"))]))
     )
     return inner.subquery()
@@ -70,7 +71,7 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
     status = spec.project.naming.status_column
     entity, tracking = _key_entity(spec, table)
     key = naming.hash_key(entity.name)
-    present = _as_of(naming.model_name(tracking), key, at, [col(status)])
+    present = _as_of(spec, naming.model_name(tracking), key, at, [col(status)])
     query = exp.select().from_(exp.alias_(present, "present", quoted=True)).where(col(status, "present"))
     column_values: dict[str, exp.Expression] = {}
     joins = 0
@@ -100,7 +101,7 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
             continue
         joins += 1
         name = f"s{joins}"
-        query = query.join(exp.alias_(_as_of(naming.model_name(satellite), key, at, [col(a) for a in satellite.attributes]), name, quoted=True),
+        query = query.join(exp.alias_(_as_of(spec, naming.model_name(satellite), key, at, [col(a) for a in satellite.attributes]), name, quoted=True),
                            on=exp.EQ(this=col(key, name), expression=col(key, "present")), join_type="left")
         for attribute in satellite.attributes:
             column_values.setdefault(attribute, col(attribute, name))
@@ -120,7 +121,7 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
             live = (
                 exp.select(col(link_key, "link"), *[col(naming.hash_key(r.role_name), "link") for r in link.references])
                 .from_(_vault_table(naming.model_name(link), "link"))
-                .join(exp.alias_(_as_of(naming.model_name(tracking_of_link), link_key, at, [col(status)]), "tracked", quoted=True),
+                .join(exp.alias_(_as_of(spec, naming.model_name(tracking_of_link), link_key, at, [col(status)]), "tracked", quoted=True),
                       on=exp.EQ(this=col(link_key, "tracked"), expression=col(link_key, "link")), join_type="inner")
                 .where(col(status, "tracked"))
                 .subquery()

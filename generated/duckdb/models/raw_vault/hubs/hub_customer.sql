@@ -83,4 +83,10 @@ SELECT
   "load_ts",
   "record_source"
 FROM first_seen
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS "customer_hk",
+  CAST(NULL AS TEXT) AS "customer_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
 {% endif %}

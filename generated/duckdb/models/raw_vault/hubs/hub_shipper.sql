@@ -69,4 +69,10 @@ SELECT
   "load_ts",
   "record_source"
 FROM first_seen
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS "shipper_hk",
+  CAST(NULL AS SMALLINT) AS "shipper_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
 {% endif %}

@@ -1,0 +1,137 @@
+"""Every Data Vault 2.0 construct beyond hubs, links and satellites, proven on DuckDB over four change batches
+of the tests/fixtures/dv_spec shop: exact expected rows after one dbt build per batch."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.support.vault import LocalVault
+from vaultgen.spec.model import Hashing, SentinelKeys
+from vaultgen.sql.hashing import hash_key_py
+
+pytestmark = pytest.mark.dbt
+
+DV = Path(__file__).resolve().parents[1] / "fixtures" / "dv_spec"
+T = [datetime(2024, 3, day, 6, 0) for day in (1, 2, 3, 4)]
+GHOST_TS, END = datetime(1900, 1, 1), datetime(9999, 12, 31, 23, 59, 59)
+GHOST = "0" * 32
+D1, D2, D4 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 4)
+
+# customers (customer_id, name, city, country_code); orders (order_id, customer_id, employee_id, shipper_id, order_date);
+# order_lines (order_id, product_id, quantity, unit_price); customer_contacts (customer_id, contact_type, number);
+# countries (country_code, country_name)
+BATCHES = [
+    {
+        "customers": [("ALFKI", "Ann", "Berlin", "DE"), ("BONAP", "Bob", "Paris", "FR")],
+        "orders": [(1, "ALFKI", 1, 1, D1)],
+        "order_lines": [(1, 10, 2, 5.0), (1, 11, 1, 3.0)],
+        "customer_contacts": [("ALFKI", "phone", "111"), ("ALFKI", "fax", "222"), ("BONAP", "phone", "333")],
+        "countries": [("DE", "Germany"), ("FR", "France")],
+    },
+    {   # ALFKI moves; order 1 changes its employee; order 2 is placed; ALFKI's fax changes; Italy is added
+        "customers": [("ALFKI", "Ann", "Bonn", "DE"), ("BONAP", "Bob", "Paris", "FR")],
+        "orders": [(1, "ALFKI", 2, 1, D1), (2, "BONAP", 1, 2, D2)],
+        "order_lines": [(1, 10, 2, 5.0), (1, 11, 1, 3.0), (2, 10, 5, 5.0)],
+        "customer_contacts": [("ALFKI", "phone", "111"), ("ALFKI", "fax", "999"), ("BONAP", "phone", "333")],
+        "countries": [("DE", "Germany"), ("FR", "France"), ("IT", "Italy")],
+    },
+    {   # ALFKI moves back (A -> B -> A); BONAP is deleted; order 1 changes its shipper and loses a line; fax removed
+        "customers": [("ALFKI", "Ann", "Berlin", "DE")],
+        "orders": [(1, "ALFKI", 2, 3, D1), (2, "BONAP", 1, 2, D2)],
+        "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0)],
+        "customer_contacts": [("ALFKI", "phone", "111")],
+        "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
+    },
+    {   # BONAP comes back; order 1 returns to its first employee and shipper; order 3 is placed
+        "customers": [("ALFKI", "Ann", "Berlin", "DE"), ("BONAP", "Bob", "Paris", "FR")],
+        "orders": [(1, "ALFKI", 1, 1, D1), (2, "BONAP", 1, 2, D2), (3, "ALFKI", 2, 2, D4)],
+        "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0), (3, 11, 4, 3.5)],
+        "customer_contacts": [("ALFKI", "phone", "111"), ("BONAP", "phone", "333")],
+        "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
+    },
+]
+
+
+def hk(*values) -> str:
+    return hash_key_py([None if v is None else str(v) for v in values], Hashing(), SentinelKeys())
+
+
+@pytest.fixture(scope="module")
+def vault(tmp_path_factory) -> LocalVault:
+    """One batch at a time, each built in its own window, as a scheduler would."""
+    vault = LocalVault(DV, tmp_path_factory.mktemp("dv"))
+    previous = None
+    for number, load_ts in enumerate(T):
+        vault.load(f"b{number + 1}", load_ts, BATCHES[number])
+        result = vault.build(after=previous, until=load_ts)
+        assert result.ok and result.passed > 0
+        previous = load_ts
+    return vault
+
+
+# -- 1. ghost records -------------------------------------------------------------------------------------------
+
+def test_every_hub_and_satellite_has_exactly_one_ghost_row(vault: LocalVault):
+    assert vault.query("select * from raw_vault.hub_customer where customer_hk = ?", [GHOST]) == [(GHOST, None, GHOST_TS, "SYSTEM")]
+    assert vault.table("hub_customer", "load_ts, customer_id") == [
+        (GHOST, None, GHOST_TS, "SYSTEM"), (hk("ALFKI"), "ALFKI", T[0], "shop.customer_contacts"), (hk("BONAP"), "BONAP", T[0], "shop.customer_contacts"),
+    ]
+    for hub in ("order", "employee", "shipper", "product"):
+        assert vault.query(f"select count(*) from raw_vault.hub_{hub} where {hub}_hk = ?", [GHOST]) == [(1,)], hub
+    assert vault.query("select customer_hk, hashdiff, load_ts, record_source, name, city, country_code from raw_vault.sat_customer_details "
+                       "where load_ts = ?", [GHOST_TS]) == [(GHOST, GHOST, GHOST_TS, "SYSTEM", None, None, None)]
+    assert vault.query("select order_hk, load_ts, order_date from raw_vault.sat_order_header order by load_ts, order_hk") == sorted([
+        (GHOST, GHOST_TS, None), (hk(1), T[0], D1), (hk(2), T[1], D2), (hk(3), T[3], D4),
+    ])
+
+
+def test_ghost_rows_are_not_business_rows(vault: LocalVault):
+    # record tracking and links never carry the ghost key
+    assert vault.query("select count(*) from raw_vault.rts_customer_status where customer_hk = ?", [GHOST]) == [(0,)]
+    assert vault.query("select count(*) from raw_vault.link_order_party where order_hk = ?", [GHOST]) == [(0,)]
+
+
+# -- 2. virtual end-dating ------------------------------------------------------------------------------------
+
+def test_history_view_end_dates_each_row_at_the_next_one(vault: LocalVault):
+    rows = vault.query("select customer_hk, valid_from, valid_to, is_current, city from raw_vault.sat_customer_details_history "
+                       "order by customer_hk, valid_from")
+    assert rows == sorted([
+        (GHOST, GHOST_TS, END, True, None),
+        (hk("ALFKI"), T[0], T[1], False, "Berlin"), (hk("ALFKI"), T[1], T[2], False, "Bonn"), (hk("ALFKI"), T[2], END, True, "Berlin"),
+        (hk("BONAP"), T[0], END, True, "Paris"),
+    ])
+
+
+def test_current_view_has_one_row_per_key(vault: LocalVault):
+    assert vault.query("select customer_hk, city, valid_from from raw_vault.sat_customer_details_current order by all") == sorted([
+        (GHOST, None, GHOST_TS), (hk("ALFKI"), "Berlin", T[2]), (hk("BONAP"), "Paris", T[0]),
+    ])
+    kinds = dict(vault.query("select table_name, table_type from information_schema.tables where table_schema = 'raw_vault'"))
+    assert kinds["sat_customer_details_history"] == "VIEW" and kinds["sat_customer_details_current"] == "VIEW"
+    assert kinds["sat_customer_details"] == "BASE TABLE"
+
+
+# -- 3. effectivity satellites --------------------------------------------------------------------------------
+
+def test_effectivity_ends_the_old_relationship_of_the_driving_key_and_starts_the_new(vault: LocalVault):
+    rows = vault.query("select order_party_hk, order_hk, load_ts, is_active from raw_vault.eff_order_party_effectivity order by load_ts, is_active, order_hk")
+    first, new_employee, new_shipper = hk(1, "ALFKI", 1, 1), hk(1, "ALFKI", 2, 1), hk(1, "ALFKI", 2, 3)
+    assert rows == [
+        (first, hk(1), T[0], True),
+        (first, hk(1), T[1], False), (new_employee, hk(1), T[1], True), (hk(2, "BONAP", 1, 2), hk(2), T[1], True),
+        (new_employee, hk(1), T[2], False), (new_shipper, hk(1), T[2], True),
+        (new_shipper, hk(1), T[3], False), (first, hk(1), T[3], True), (hk(3, "ALFKI", 2, 2), hk(3), T[3], True),
+    ]
+
+
+def test_effectivity_gives_one_relationship_in_effect_per_driving_key(vault: LocalVault):
+    in_effect = vault.query("select order_hk, order_party_hk from raw_vault.eff_order_party_effectivity "
+                            "qualify row_number() over (partition by order_hk order by load_ts desc, is_active desc) = 1 and is_active order by all")
+    assert in_effect == sorted([(hk(1), hk(1, "ALFKI", 1, 1)), (hk(2), hk(2, "BONAP", 1, 2)), (hk(3), hk(3, "ALFKI", 2, 2))])
+    # the link itself keeps every relationship ever seen
+    assert vault.query("select count(*) from raw_vault.link_order_party") == [(5,)]
