@@ -44,7 +44,8 @@ def staged_keys(spec: Spec, table: Table) -> list[StagedKey]:
 
 
 def staged_hashdiffs(spec: Spec, table: Table) -> list[Satellite]:
-    return sorted((s for s in spec.satellites if s.source == table.name), key=lambda s: s.name)
+    """Satellites and reference tables whose hashdiff the staging of `table` computes."""
+    return sorted((s for s in spec.satellites + spec.reference_tables if s.source == table.name), key=lambda s: s.name)
 
 
 def parent_of(spec: Spec, satellite) -> Hub | Link:

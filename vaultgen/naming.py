@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from vaultgen.spec.model import EffectivitySatellite, Hub, Link, RecordTrackingSatellite, Satellite, Spec
+from vaultgen.spec.model import (
+    EffectivitySatellite, Hub, Link, MultiActiveSatellite, NonHistorizedLink, RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
+)
 
 
 class Naming:
@@ -20,6 +22,9 @@ class Naming:
             Satellite: self.rules.satellite_prefix,
             RecordTrackingSatellite: self.rules.record_tracking_prefix,
             EffectivitySatellite: self.rules.effectivity_prefix,
+            NonHistorizedLink: self.rules.nonhistorized_link_prefix,
+            MultiActiveSatellite: self.rules.multi_active_prefix,
+            ReferenceTable: self.rules.reference_prefix,
         }[type(entity)]
         return f"{prefix}_{entity.name}"
 
@@ -88,5 +93,5 @@ class Naming:
 
     def staging_columns(self, table_name: str) -> set[str]:
         names = set(self.staging_key_definitions(table_name))
-        names.update(self.staged_hashdiff(s) for s in self.spec.satellites if s.source == table_name)
+        names.update(self.staged_hashdiff(s) for s in self.spec.satellites + self.spec.reference_tables if s.source == table_name)
         return names

@@ -23,13 +23,14 @@ D1, D2, D4 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 4)
 
 # customers (customer_id, name, city, country_code); orders (order_id, customer_id, employee_id, shipper_id, order_date);
 # order_lines (order_id, product_id, quantity, unit_price); customer_contacts (customer_id, contact_type, number);
-# countries (country_code, country_name)
+# countries (country_code, country_name); payments, CDC: (payment_id, amount, op, seq)
 BATCHES = [
     {
         "customers": [("ALFKI", "Ann", "Berlin", "DE"), ("BONAP", "Bob", "Paris", "FR")],
         "orders": [(1, "ALFKI", 1, 1, D1)],
         "order_lines": [(1, 10, 2, 5.0), (1, 11, 1, 3.0)],
         "customer_contacts": [("ALFKI", "phone", "111"), ("ALFKI", "fax", "222"), ("BONAP", "phone", "333")],
+        "payments": [(1, 10.0, "I", 1)],
         "countries": [("DE", "Germany"), ("FR", "France")],
     },
     {   # ALFKI moves; order 1 changes its employee; order 2 is placed; ALFKI's fax changes; Italy is added
@@ -37,6 +38,7 @@ BATCHES = [
         "orders": [(1, "ALFKI", 2, 1, D1), (2, "BONAP", 1, 2, D2)],
         "order_lines": [(1, 10, 2, 5.0), (1, 11, 1, 3.0), (2, 10, 5, 5.0)],
         "customer_contacts": [("ALFKI", "phone", "111"), ("ALFKI", "fax", "999"), ("BONAP", "phone", "333")],
+        "payments": [(1, 12.0, "U", 2), (2, 7.0, "I", 3)],
         "countries": [("DE", "Germany"), ("FR", "France"), ("IT", "Italy")],
     },
     {   # ALFKI moves back (A -> B -> A); BONAP is deleted; order 1 changes its shipper and loses a line; fax removed
@@ -44,6 +46,7 @@ BATCHES = [
         "orders": [(1, "ALFKI", 2, 3, D1), (2, "BONAP", 1, 2, D2)],
         "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0)],
         "customer_contacts": [("ALFKI", "phone", "111")],
+        "payments": [(1, 12.0, "D", 4)],
         "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
     },
     {   # BONAP comes back; order 1 returns to its first employee and shipper; order 3 is placed
@@ -51,6 +54,7 @@ BATCHES = [
         "orders": [(1, "ALFKI", 1, 1, D1), (2, "BONAP", 1, 2, D2), (3, "ALFKI", 2, 2, D4)],
         "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0), (3, 11, 4, 3.5)],
         "customer_contacts": [("ALFKI", "phone", "111"), ("BONAP", "phone", "333")],
+        "payments": [(1, 12.0, "I", 5)],
         "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
     },
 ]
@@ -135,3 +139,75 @@ def test_effectivity_gives_one_relationship_in_effect_per_driving_key(vault: Loc
     assert in_effect == sorted([(hk(1), hk(1, "ALFKI", 1, 1)), (hk(2), hk(2, "BONAP", 1, 2)), (hk(3), hk(3, "ALFKI", 2, 2))])
     # the link itself keeps every relationship ever seen
     assert vault.query("select count(*) from raw_vault.link_order_party") == [(5,)]
+
+
+# -- 4. non-historized links ----------------------------------------------------------------------------------
+
+def test_nonhistorized_link_keeps_each_event_once_with_its_payload(vault: LocalVault):
+    rows = vault.query("select order_line_hk, order_hk, product_hk, load_ts, record_source, quantity, unit_price "
+                       "from raw_vault.nhl_order_line order by load_ts, order_line_hk")
+    expected = [((1, 10), T[0], 2, "5.00"), ((1, 11), T[0], 1, "3.00"), ((2, 10), T[1], 5, "5.00"), ((3, 11), T[3], 4, "3.50")]
+    assert rows == sorted(
+        [(hk(o, p), hk(o), hk(p), ts, "shop.order_lines", q, Decimal(price)) for (o, p), ts, q, price in expected], key=lambda r: (r[3], r[0])
+    )
+    # the line deleted from the source in batch 3 stays: an event happened
+    assert vault.query("select count(*) from raw_vault.nhl_order_line where order_line_hk = ?", [hk(1, 11)]) == [(1,)]
+    # and its products reached the product hub
+    assert vault.query("select product_id from raw_vault.hub_product where product_id is not null order by 1") == [(10,), (11,)]
+
+
+# -- 5. multi-active satellites -------------------------------------------------------------------------------
+
+def _set_hashdiff(rows) -> str:
+    import hashlib
+
+    from vaultgen.sql.hashing import hashdiff_py
+
+    hashing = Hashing()
+    return hashlib.md5(hashing.delimiter.join(sorted(hashdiff_py(list(row), hashing) for row in rows)).encode()).hexdigest()
+
+
+def test_multi_active_satellite_historizes_the_whole_set(vault: LocalVault):
+    rows = vault.query("select customer_hk, load_ts, contact_type, number from raw_vault.msat_customer_contacts order by all")
+    assert rows == sorted([
+        (GHOST, GHOST_TS, None, None),
+        (hk("ALFKI"), T[0], "fax", "222"), (hk("ALFKI"), T[0], "phone", "111"),
+        (hk("ALFKI"), T[1], "fax", "999"), (hk("ALFKI"), T[1], "phone", "111"),  # one row changed: the whole set again
+        (hk("ALFKI"), T[2], "phone", "111"),  # the fax is gone: the set shrinks
+        (hk("BONAP"), T[0], "phone", "333"),  # unchanged in batch 2 and again in batch 4 after being absent in batch 3
+    ], key=lambda r: (r[0], r[1], r[2] or ""))
+
+
+def test_multi_active_set_hashdiff_is_order_independent_and_shared_by_the_set(vault: LocalVault):
+    sets = vault.query("select load_ts, count(distinct hashdiff), min(hashdiff) from raw_vault.msat_customer_contacts "
+                       "where customer_hk = ? group by load_ts order by load_ts", [hk("ALFKI")])
+    assert sets == [
+        (T[0], 1, _set_hashdiff([("phone", "111"), ("fax", "222")])),
+        (T[1], 1, _set_hashdiff([("fax", "999"), ("phone", "111")])),
+        (T[2], 1, _set_hashdiff([("phone", "111")])),
+    ]
+
+
+# -- 7. reference tables --------------------------------------------------------------------------------------
+
+def test_reference_table_keeps_insert_only_history_by_code(vault: LocalVault):
+    rows = vault.query("select country_code, load_ts, record_source, country_name from raw_vault.ref_country order by all")
+    assert rows == [
+        ("DE", T[0], "shop.countries", "Germany"), ("DE", T[2], "shop.countries", "Deutschland"),
+        ("FR", T[0], "shop.countries", "France"), ("IT", T[1], "shop.countries", "Italy"),
+    ]
+    columns = [row[0] for row in vault.query("select column_name from information_schema.columns where table_name = 'ref_country' order by ordinal_position")]
+    assert columns == ["country_code", "hashdiff", "load_ts", "record_source", "country_name"]  # no hash key
+
+
+# -- 6. CDC sources: deletes from the operation flag ------------------------------------------------------------
+
+def test_cdc_record_tracking_follows_the_operation_flag(vault: LocalVault):
+    rows = vault.query("select payment_hk, load_ts, is_present from raw_vault.rts_payment_status order by all")
+    assert rows == sorted([(hk(1), T[0], True), (hk(1), T[2], False), (hk(1), T[3], True), (hk(2), T[1], True)])
+    # payment 2 is in no batch after the second: unchanged, still present (a full snapshot would have deleted it)
+
+
+def test_cdc_satellite_skips_deletes_and_unchanged_reinserts(vault: LocalVault):
+    rows = vault.query("select payment_hk, load_ts, amount from raw_vault.sat_payment_details where load_ts > ? order by all", [GHOST_TS])
+    assert rows == sorted([(hk(1), T[0], Decimal("10.00")), (hk(1), T[1], Decimal("12.00")), (hk(2), T[1], Decimal("7.00"))])

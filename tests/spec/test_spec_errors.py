@@ -64,6 +64,20 @@ CASES = [
          "VG033", "driving_keys: [order, customer]", "no relationship can ever end"),
     Case("effectivity-on-a-hub", "vault.yml", RTS_LINE, RTS_LINE + EFFECTIVITY.format(parent="order", keys="order"),
          "VG026", "kind: effectivity_satellite", "is not a link", "belongs to a link: order_customer"),
+    Case("nonhistorized-link-unknown-payload", "vault.yml", RTS_LINE,
+         RTS_LINE + "  - kind: nonhistorized_link\n    name: order_event\n    references: [{hub: order}, {hub: customer}]\n"
+         "    sources: [{table: orders, columns: {order: [order_id], customer: [customer_id]}}]\n    payload: [amount, amont]\n",
+         "VG023", "payload: [amount, amont]", "payload column 'amont' does not exist", "did you mean 'amount'?"),
+    Case("multi-active-key-not-an-attribute", "vault.yml", RTS_LINE,
+         RTS_LINE + "  - {kind: multi_active_satellite, name: order_amounts, parent: order, source: orders, multi_active_key: [customer_id], attributes: [amount]}\n",
+         "VG034", "multi_active_key: [customer_id]", "'customer_id' is not one of the attributes", "add 'customer_id' to attributes"),
+    Case("reference-table-unknown-code", "vault.yml", RTS_LINE,
+         RTS_LINE + "  - {kind: reference_table, name: city, source: customers, code: [cty], attributes: [name]}\n",
+         "VG023", "code: [cty]", "column 'cty' does not exist in table 'customers'", "did you mean 'city'?"),
+    Case("cdc-without-settings", "source.yml", "primary_key: [order_id]\n", "primary_key: [order_id]\n        load: cdc\n",
+         "VG035", "load: cdc", "loaded as cdc but has no `cdc:` settings", "operation_column"),
+    Case("cdc-unknown-operation-column", "source.yml", "primary_key: [order_id]\n",
+         "primary_key: [order_id]\n        load: cdc\n        cdc: {operation_column: opp}\n", "VG023", "cdc: {operation_column: opp}", "'opp' does not exist"),
     Case("unknown-top-level-key", "project.yml", "project:", "projekt:", "VG010", "projekt:", "unknown key 'projekt'", "did you mean 'project'?"),
 ]
 

@@ -13,13 +13,16 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_model import render_model
 from vaultgen.emit.schema_yml import schema_yml, sources_yml
 from vaultgen.naming import Naming
-from vaultgen.spec.model import EffectivitySatellite, Hub, Link, RecordTrackingSatellite, Satellite, Spec
+from vaultgen.spec.model import (
+    EffectivitySatellite, Hub, Link, MultiActiveSatellite, NonHistorizedLink, RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
+)
 from vaultgen.sql.effectivity import effectivity_sql
 from vaultgen.sql.end_dating import current_view_sql, history_view_sql
 from vaultgen.sql.hub import hub_sql
 from vaultgen.sql.link import link_sql
+from vaultgen.sql.multi_active import multi_active_sql
 from vaultgen.sql.record_tracking import record_tracking_sql
-from vaultgen.sql.satellite import satellite_sql
+from vaultgen.sql.satellite import reference_table_sql, satellite_sql
 from vaultgen.sql.staging import staging_sql
 from vaultgen.targets import enabled_entities, model_options
 
@@ -80,6 +83,11 @@ RENDERERS: dict[type, EntityRenderer] = {
     RecordTrackingSatellite: EntityRenderer(
         "raw_vault/record_tracking", record_tracking_sql, lambda e: f"record tracking of {e.parent} in {e.source}"
     ),
+    NonHistorizedLink: EntityRenderer("raw_vault/links", link_sql, lambda e: f"non-historized link {e.name} (events with their payload)"),
+    MultiActiveSatellite: EntityRenderer(
+        "raw_vault/satellites", multi_active_sql, lambda e: f"multi-active satellite {e.name} on {e.parent} per {', '.join(e.multi_active_key)}"
+    ),
+    ReferenceTable: EntityRenderer("raw_vault/reference", reference_table_sql, lambda e: f"reference table {e.name} by {', '.join(e.code)}, from {e.source}"),
     EffectivitySatellite: EntityRenderer(
         "raw_vault/effectivity", effectivity_sql, lambda e: f"effectivity of {e.parent} per {', '.join(e.driving_keys)}, from {e.source}"
     ),

@@ -107,7 +107,10 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
                     "data_tests": ["not_null", _relationship(role_key, naming.model_name(hub), naming.hash_key(hub.name), spec)],
                 }
             )
-        models.append({"name": naming.model_name(link), "description": link.description or f"Link {link.name}", "columns": columns + [load_ts, record_source]})
+        payload = [{"name": name, "description": f"Payload of the event, as first seen ({spec.table(link.sources[0].table).column(name).type})."}
+                   for name in getattr(link, "payload", [])]
+        models.append({"name": naming.model_name(link), "description": link.description or f"Link {link.name}",
+                       "columns": columns + [load_ts, record_source] + payload})
     for satellite in spec.satellites + spec.tracking_satellites:
         if satellite.name not in rendered:
             continue
@@ -134,7 +137,7 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
             {
                 "name": naming.model_name(satellite),
                 "description": satellite.description or f"Satellite {satellite.name} of {parent.name}, from {satellite.source}",
-                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [key, naming.load_ts]}}}],
+                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [key, naming.load_ts, *getattr(satellite, "multi_active_key", [])]}}}],
                 "columns": columns,
             }
         )
@@ -157,6 +160,24 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
                     record_source,
                     {"name": spec.project.naming.effectivity_status_column,
                      "description": "True: the relationship starts being in effect at load_ts; false: it ends.", "data_tests": ["not_null"]},
+                ],
+            }
+        )
+    for reference in spec.reference_tables:
+        if reference.name not in rendered:
+            continue
+        table = spec.table(reference.source)
+        models.append(
+            {
+                "name": naming.model_name(reference),
+                "description": reference.description or f"Reference table {reference.name} from {reference.source}",
+                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [*reference.code, naming.load_ts]}}}],
+                "columns": [
+                    *[{"name": code, "description": "Code (the key of the reference table).", "data_tests": ["not_null"]} for code in reference.code],
+                    {"name": naming.hashdiff, "description": f"Hash of {', '.join(reference.attributes)}.", "data_tests": ["not_null"]},
+                    load_ts,
+                    record_source,
+                    *[{"name": a, "description": table.column(a).description or table.column(a).type} for a in reference.attributes],
                 ],
             }
         )

@@ -10,7 +10,9 @@ from collections import Counter
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
-from vaultgen.spec.model import EffectivitySatellite, Hub, Link, RecordTrackingSatellite, Satellite, Spec, Table
+from vaultgen.spec.model import (
+    EffectivitySatellite, Hub, Link, MultiActiveSatellite, NonHistorizedLink, RecordTrackingSatellite, ReferenceTable, Satellite, Spec, Table,
+)
 
 Locate = Callable[[tuple[Any, ...]], Location]
 MAX_GENERATED_NAME = 63  # PostgreSQL's limit, the tightest of the engines vaultgen targets
@@ -65,6 +67,8 @@ class _Checker:
                 self.check_satellite(entity, path)
             elif isinstance(entity, EffectivitySatellite):
                 self.check_effectivity(entity, path)
+            elif isinstance(entity, ReferenceTable):
+                self.check_reference_table(entity, path)
         if not self.problems:
             self.check_generated_names()
             self.check_target_options()
@@ -83,6 +87,17 @@ class _Checker:
                 counts[table.name] = 1
             self.duplicates([c.name for c in table.columns], lambda i, p=path: (*p, "columns", i, "name"), "column")
             self.columns(table, table.primary_key, (*path, "primary_key"))
+            if (table.load == "cdc") != (table.cdc is not None):
+                self.add("VG035", f"table '{table.name}' is loaded as {table.load} but {'has no' if table.cdc is None else 'has'} `cdc:` settings",
+                         (*path, "load"), "a cdc table needs `cdc: {operation_column: ..., insert: I, update: U, delete: D}`; a full snapshot has none")
+            if table.cdc is not None:
+                cdc_columns = [table.cdc.operation_column] + ([table.cdc.sequence_column] if table.cdc.sequence_column else [])
+                for name in cdc_columns:
+                    if table.column(name) is None:
+                        self.add("VG023", f"column '{name}' does not exist in table '{table.name}'", (*path, "cdc"),
+                                 _hint(name, (c.name for c in table.columns)))
+                if len({table.cdc.insert, table.cdc.update, table.cdc.delete}) < 3:
+                    self.add("VG035", f"table '{table.name}': the insert, update and delete values must differ", (*path, "cdc"), "for example I, U and D")
             for ci, column in enumerate(table.columns):
                 if column.name in reserved:
                     self.add("VG031", f"column '{column.name}' clashes with a batch column vaultgen adds", (*path, "columns", ci, "name"),
@@ -116,11 +131,18 @@ class _Checker:
             self.problems[-1] = Problem(self.problems[-1].code, self.problems[-1].message, self.problems[-1].location,
                                         "give each reference to the same hub its own `role:`")
         self.duplicates([s.table for s in link.sources], lambda i: (*path, "sources", i, "table"), "link source table")
+        if isinstance(link, NonHistorizedLink):
+            self.duplicates(link.payload, lambda i: (*path, "payload", i), "payload column")
         for index, source in enumerate(link.sources):
             source_path = (*path, "sources", index)
             table = self.table(source.table, (*source_path, "table"))
             if table is None:
                 continue
+            if isinstance(link, NonHistorizedLink):
+                for payload_index, name in enumerate(link.payload):
+                    if table.column(name) is None:
+                        self.add("VG023", f"payload column '{name}' does not exist in source table '{table.name}'", (*path, "payload", payload_index),
+                                 _hint(name, (c.name for c in table.columns)))
             for role in roles:
                 if role not in source.columns:
                     self.add("VG028", f"source '{source.table}' maps no columns for role '{role}'", (*source_path, "columns"),
@@ -150,6 +172,11 @@ class _Checker:
         if isinstance(satellite, Satellite):
             self.duplicates(satellite.attributes, lambda i: (*path, "attributes", i), "attribute")
             self.columns(table, satellite.attributes, (*path, "attributes"))
+        if isinstance(satellite, MultiActiveSatellite):
+            for index, name in enumerate(satellite.multi_active_key):
+                if name not in satellite.attributes:
+                    self.add("VG034", f"multi-active key column '{name}' is not one of the attributes", (*path, "multi_active_key", index),
+                             f"add '{name}' to attributes: the rows of a set are told apart and hashed by it")
 
     def check_target_options(self) -> None:
         from vaultgen.graph import model_columns
@@ -205,6 +232,15 @@ class _Checker:
         if self.table(satellite.source, (*path, "source")) is not None and satellite.source not in [s.table for s in link.sources]:
             self.add("VG029", f"'{link.name}' is not loaded from table '{satellite.source}', so its key cannot be computed there",
                      (*path, "source"), f"add '{satellite.source}' to the sources of '{link.name}'")
+
+    def check_reference_table(self, reference: ReferenceTable, path: tuple[Any, ...]) -> None:
+        table = self.table(reference.source, (*path, "source"))
+        self.duplicates(reference.code + reference.attributes, lambda i: (*path, "code" if i < len(reference.code) else "attributes"),
+                        "reference table column")
+        if table is None:
+            return
+        self.columns(table, reference.code, (*path, "code"))
+        self.columns(table, reference.attributes, (*path, "attributes"))
 
     def check_generated_names(self) -> None:
         from vaultgen.naming import Naming  # late import: naming needs a checked spec

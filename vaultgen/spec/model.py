@@ -96,6 +96,9 @@ class Naming(Strict):
     record_source_column: Name = "record_source"
     status_column: Name = "is_present"
     effectivity_prefix: Name = "eff"
+    nonhistorized_link_prefix: Name = "nhl"
+    multi_active_prefix: Name = "msat"
+    reference_prefix: Name = "ref"
     effectivity_status_column: Name = "is_active"
 
 
@@ -159,11 +162,23 @@ class Column(Strict):
     sensitivity: Literal["public", "internal", "confidential", "pii"] = "internal"
 
 
+class ChangeDataCapture(Strict):
+    """How a CDC table's rows say what happened: an operation column and its values (and an optional sequence)."""
+
+    operation_column: Name
+    insert: Marker = "I"
+    update: Marker = "U"
+    delete: Marker = "D"
+    sequence_column: Name | None = None  # orders several changes of one key within a batch
+
+
 class Table(Strict):
     name: Name
     description: Text = ""
     primary_key: list[Name] = Field(min_length=1)
-    load: Literal["full_snapshot"] = "full_snapshot"
+    # full_snapshot: every batch holds the whole table; cdc: every batch holds the changed rows with an operation flag
+    load: Literal["full_snapshot", "cdc"] = "full_snapshot"
+    cdc: ChangeDataCapture | None = None
     columns: list[Column] = Field(min_length=1)
 
     def column(self, name: str) -> Column | None:
@@ -244,7 +259,34 @@ class EffectivitySatellite(VaultEntity):
     driving_keys: list[Name] = Field(min_length=1)  # roles of the parent link
 
 
-Entity = Annotated[Union[Hub, Link, Satellite, RecordTrackingSatellite, EffectivitySatellite], Field(discriminator="kind")]
+class NonHistorizedLink(Link):
+    """A transactional link: one row per event (an order line) with its payload, never changed afterwards."""
+
+    kind: Literal["nonhistorized_link"]
+    payload: list[Name] = Field(min_length=1)
+
+
+class MultiActiveSatellite(Satellite):
+    """Several active rows per parent key (an employee's territories); a change of any row of the set inserts the
+    whole set again. `multi_active_key` (a subset of `attributes`) tells the rows of one set apart."""
+
+    kind: Literal["multi_active_satellite"]
+    multi_active_key: list[Name] = Field(min_length=1)
+
+
+class ReferenceTable(VaultEntity):
+    """Reference data (codes and their descriptions) without hash keys: keyed by its code, insert-only history."""
+
+    kind: Literal["reference_table"]
+    source: Name
+    code: list[Name] = Field(min_length=1)
+    attributes: list[Name] = Field(min_length=1)
+
+
+Entity = Annotated[
+    Union[Hub, Link, Satellite, RecordTrackingSatellite, EffectivitySatellite, NonHistorizedLink, MultiActiveSatellite, ReferenceTable],
+    Field(discriminator="kind"),
+]
 
 
 class Spec(Strict):
@@ -270,6 +312,10 @@ class Spec(Strict):
     @property
     def tracking_satellites(self) -> list[RecordTrackingSatellite]:
         return self.of_kind(RecordTrackingSatellite)
+
+    @property
+    def reference_tables(self) -> list[ReferenceTable]:
+        return self.of_kind(ReferenceTable)
 
     @property
     def effectivity_satellites(self) -> list[EffectivitySatellite]:

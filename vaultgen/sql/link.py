@@ -1,4 +1,8 @@
-"""Link: every combination of hub keys once, with the load timestamp of its first appearance."""
+"""Link: every combination of hub keys once, with the load timestamp of its first appearance.
+
+A non-historized (transactional) link is the same with the payload of the event as first seen: events do not
+change, so a later different payload for the same key is not recorded.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ def link_sql(spec: Spec, link: Link, dialect: Dialect, incremental: bool) -> exp
     naming = Naming(spec)
     key = naming.hash_key(link.name)
     role_keys = [naming.hash_key(reference.role_name) for reference in link.references]
+    payload = [col(name) for name in getattr(link, "payload", [])]  # a non-historized link carries its event's payload
     branches = [
-        exp.select(col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source)).from_(
+        exp.select(col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source), *payload).from_(
             ref(naming.staging_model(source.table))
         )
         for source in sorted(link.sources, key=lambda s: s.table)
@@ -30,7 +35,9 @@ def link_sql(spec: Spec, link: Link, dialect: Dialect, incremental: bool) -> exp
         .where(is_real_key(col(key), spec))
         .qualify(row_number_is_first([col(key)], [ascending(col(naming.load_ts)), ascending(col(naming.record_source))]))
     )
-    final = exp.select(col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source)).from_("first_seen")
+    final = exp.select(
+        col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source), *[p.copy() for p in payload]
+    ).from_("first_seen")
     if incremental:
         known = exp.select(exp.Literal.number(1)).from_(this("known")).where(
             exp.EQ(this=col(key, "known"), expression=col(key, "first_seen"))

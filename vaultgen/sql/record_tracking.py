@@ -23,6 +23,8 @@ def _table(name: str, table_alias: str) -> exp.Table:
 
 
 def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect: Dialect, incremental: bool) -> exp.Select:
+    if spec.table(satellite.source).load == "cdc":
+        return cdc_record_tracking_sql(spec, satellite, dialect, incremental)
     naming = Naming(spec)
     raw = spec.project.raw
     key, load_ts, status = naming.parent_key(satellite), naming.load_ts, spec.project.naming.status_column
@@ -78,6 +80,59 @@ def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect:
         )
     else:
         changes = exp.select(col(key, "grid"), col(load_ts, "grid"), col(status, "grid"), alias(previous, PREVIOUS)).from_(_table("grid", "grid"))
+    ctes.append(("changes", changes))
+    first_or_changed = exp.or_(
+        exp.and_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), col(status)),
+        exp.NEQ(this=col(status), expression=col(PREVIOUS)),
+    )
+    final = exp.select(
+        col(key), col(load_ts), alias(exp.Literal.string(record_source(spec, satellite.source)), naming.record_source), col(status)
+    ).from_("changes").where(first_or_changed)
+    return with_ctes(ctes, final)
+
+
+def is_delete(spec: Spec, table_name: str) -> exp.Expression:
+    """The row of a CDC table is a delete."""
+    cdc = spec.table(table_name).cdc
+    return exp.EQ(this=col(cdc.operation_column), expression=exp.Literal.string(cdc.delete))
+
+
+def cdc_record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect: Dialect, incremental: bool) -> exp.Select:
+    """Record tracking from a CDC table: a key's last operation in a batch says whether it is present (a delete:
+    false; an insert or update: true). Keys missing from a batch did not change, so they keep their status."""
+    naming = Naming(spec)
+    key, load_ts, status = naming.parent_key(satellite), naming.load_ts, spec.project.naming.status_column
+    cdc = spec.table(satellite.source).cdc
+    order = [descending(col(cdc.sequence_column))] if cdc.sequence_column else [descending(col(cdc.operation_column))]
+    last_operation = (
+        exp.select(col(key), col(load_ts), alias(exp.Not(this=is_delete(spec, satellite.source)), status))
+        .from_(ref(naming.staging_model(satellite.source)))
+        .where(is_real_key(col(key), spec))
+        .qualify(row_number_is_first([col(key), col(load_ts)], order))
+    )
+    ctes: list[tuple[str, exp.Select]] = [("last_operation", last_operation)]
+    previous = exp.Window(
+        this=exp.Anonymous(this="LAG", expressions=[col(status, "batch")]),
+        partition_by=[col(key, "batch")],
+        order=exp.Order(expressions=[ascending(col(load_ts, "batch"))]),
+    )
+    batch_columns = [col(key, "batch"), col(load_ts, "batch"), col(status, "batch")]
+    if incremental:
+        latest = (
+            exp.select(col(key), col(status), col(load_ts))
+            .from_(this())
+            .qualify(row_number_is_first([col(key)], [descending(col(load_ts))]))
+        )
+        ctes.append(("latest", latest))
+        changes = (
+            exp.select(*batch_columns, alias(exp.Coalesce(this=previous, expressions=[col(status, "latest")]), PREVIOUS))
+            .from_(_table("last_operation", "batch"))
+            .join(_table("latest", "latest"), on=exp.EQ(this=col(key, "batch"), expression=col(key, "latest")), join_type="left")
+            .where(exp.or_(exp.Is(this=col(load_ts, "latest"), expression=exp.Null()),
+                           exp.GT(this=col(load_ts, "batch"), expression=col(load_ts, "latest"))))
+        )
+    else:
+        changes = exp.select(*batch_columns, alias(previous, PREVIOUS)).from_(_table("last_operation", "batch"))
     ctes.append(("changes", changes))
     first_or_changed = exp.or_(
         exp.and_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), col(status)),

@@ -13,7 +13,7 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Satellite, Spec
+from vaultgen.spec.model import ReferenceTable, Satellite, Spec
 from vaultgen.sql.common import (
     GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, is_real_key, ref, row_number_is_first, this,
     timestamp_literal, typed_null, with_ctes,
@@ -23,38 +23,40 @@ from vaultgen.types import parse_source_type
 PREVIOUS = "previous_hashdiff"
 
 
-def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incremental: bool) -> exp.Select:
+def history_sql(spec: Spec, keys: list[str], staged_hashdiff: str, source: str, attributes: list[str], key_filter: exp.Expression,
+                incremental: bool) -> tuple[exp.Select, list[tuple[str, exp.Select]]]:
+    """The insert-only history of `attributes` per `keys` (the final query and its CTEs), shared by satellites and
+    reference tables."""
     naming = Naming(spec)
-    key, load_ts, hashdiff = naming.parent_key(satellite), naming.load_ts, naming.hashdiff
+    load_ts, hashdiff = naming.load_ts, naming.hashdiff
+    key_columns = [col(k) for k in keys]
     incoming = (
         exp.select(
-            col(key),
-            alias(col(naming.staged_hashdiff(satellite)), hashdiff),
+            *key_columns,
+            alias(col(staged_hashdiff), hashdiff),
             col(load_ts),
             col(naming.record_source),
-            *[col(a) for a in satellite.attributes],
+            *[col(a) for a in attributes],
         )
-        .from_(ref(naming.staging_model(satellite.source)))
-        .where(is_real_key(col(key), spec))
+        .from_(ref(naming.staging_model(source)))
+        .where(key_filter)
     )
     # one row per key and load: a source that repeats a key within a batch must not create fake changes
     one_per_load = exp.select(exp.Star()).from_("incoming").qualify(
-        row_number_is_first([col(key), col(load_ts)], [ascending(col(hashdiff))])
+        row_number_is_first([*[k.copy() for k in key_columns], col(load_ts)], [ascending(col(hashdiff))])
     )
     previous = exp.Window(
         this=exp.Anonymous(this="LAG", expressions=[col(hashdiff, "batch")]),
-        partition_by=[col(key, "batch")],
+        partition_by=[col(k, "batch") for k in keys],
         order=exp.Order(expressions=[ascending(col(load_ts, "batch"))]),
     )
     ctes: list[tuple[str, exp.Select]] = [("incoming", incoming), ("one_per_load", one_per_load)]
-    columns = [col(key), col(hashdiff), col(load_ts), col(naming.record_source), *[col(a) for a in satellite.attributes]]
+    columns = [*[k.copy() for k in key_columns], col(hashdiff), col(load_ts), col(naming.record_source), *[col(a) for a in attributes]]
     if incremental:
-        latest = (
-            exp.select(col(key), col(hashdiff), col(load_ts))
-            .from_(this())
-            .where(col(key).isin(query=exp.select(col(key)).from_("one_per_load")))
-            .qualify(row_number_is_first([col(key)], [descending(col(load_ts))]))
-        )
+        latest = exp.select(*[k.copy() for k in key_columns], col(hashdiff), col(load_ts)).from_(this())
+        if len(keys) == 1:  # read only the keys of the batch
+            latest = latest.where(col(keys[0]).isin(query=exp.select(col(keys[0])).from_("one_per_load")))
+        latest = latest.qualify(row_number_is_first([k.copy() for k in key_columns], [descending(col(load_ts))]))
         ctes.append(("latest", latest))
         changes = (
             exp.select(
@@ -64,7 +66,7 @@ def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incrementa
             .from_(exp.Table(this=exp.to_identifier("one_per_load"), alias=exp.TableAlias(this=exp.to_identifier("batch", quoted=True))))
             .join(
                 exp.Table(this=exp.to_identifier("latest"), alias=exp.TableAlias(this=exp.to_identifier("latest", quoted=True))),
-                on=exp.EQ(this=col(key, "batch"), expression=col(key, "latest")),
+                on=exp.and_(*[exp.EQ(this=col(k, "batch"), expression=col(k, "latest")) for k in keys]),
                 join_type="left",
             )
             .where(
@@ -84,6 +86,17 @@ def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incrementa
         .from_("changes")
         .where(exp.or_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), exp.NEQ(this=col(hashdiff), expression=col(PREVIOUS))))
     )
+    return final, ctes
+
+
+def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incremental: bool) -> exp.Select:
+    naming = Naming(spec)
+    key = naming.parent_key(satellite)
+    key_filter = is_real_key(col(key), spec)
+    cdc = spec.table(satellite.source).cdc
+    if cdc is not None:  # a CDC delete carries no new attribute values: record tracking records it
+        key_filter = exp.and_(key_filter, exp.NEQ(this=col(cdc.operation_column), expression=exp.Literal.string(cdc.delete)))
+    final, ctes = history_sql(spec, [key], naming.staged_hashdiff(satellite), satellite.source, satellite.attributes, key_filter, incremental)
     if spec.project.ghost_records and not incremental:
         final = exp.union(final, ghost_row(spec, satellite, dialect, [key]), distinct=False)
     return with_ctes(ctes, final)
@@ -100,3 +113,12 @@ def ghost_row(spec: Spec, satellite: Satellite, dialect: Dialect, keys: list[str
         alias(exp.Literal.string(GHOST_RECORD_SOURCE), naming.record_source),
         *[alias(typed_null(dialect.column_type(parse_source_type(table.column(a).type)), dialect), a) for a in satellite.attributes],
     )
+
+
+def reference_table_sql(spec: Spec, reference: ReferenceTable, dialect: Dialect, incremental: bool) -> exp.Select:
+    """Reference table: the insert-only history of its attributes per code (no hash key, no ghost row)."""
+    naming = Naming(spec)
+    key_filter = exp.and_(*[exp.Not(this=exp.Is(this=col(c), expression=exp.Null())) for c in reference.code])
+    final, ctes = history_sql(spec, reference.code, naming.staged_hashdiff(reference), reference.source, reference.attributes,
+                              key_filter, incremental)
+    return with_ctes(ctes, final)

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from vaultgen.errors import VaultgenError
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Spec, Table
+from vaultgen.spec.model import Hub, Link, RecordTrackingSatellite, Satellite, Spec, Table
 from vaultgen.sql.common import col, descending, is_real_key, row_number_is_first
 
 VAULT_SCHEMA = "raw_vault"
@@ -97,7 +97,7 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
         driving = set()
 
     for satellite in spec.satellites:
-        if satellite.source != table.name or satellite.parent != entity.name:
+        if type(satellite) is not Satellite or satellite.source != table.name or satellite.parent != entity.name:
             continue
         joins += 1
         name = f"s{joins}"

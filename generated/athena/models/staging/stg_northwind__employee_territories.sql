@@ -54,5 +54,6 @@ SELECT
         )
       )
     )
-  END AS "territory_hk"
+  END AS "territory_hk",
+  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("territory_id" AS VARCHAR), '^^'))))) AS "hashdiff_employee_territories"
 FROM batch

@@ -42,6 +42,23 @@ SELECT
         )
       )
     )
+  END AS "order_line_event_hk",
+  CASE
+    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) IS NULL
+    AND UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) IS NULL
+    THEN '00000000000000000000000000000000'
+    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '') = ''
+    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '') = ''
+    THEN 'ffffffffffffffffffffffffffffffff'
+    ELSE LOWER(
+      TO_HEX(
+        MD5(
+          TO_UTF8(
+            COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '^^')
+          )
+        )
+      )
+    )
   END AS "order_product_hk",
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) IS NULL

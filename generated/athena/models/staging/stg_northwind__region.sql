@@ -23,5 +23,6 @@ SELECT
       )
     )
   END AS "region_hk",
-  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("region_description" AS VARCHAR), '^^'))))) AS "hashdiff_region_details"
+  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("region_description" AS VARCHAR), '^^'))))) AS "hashdiff_region_details",
+  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("region_description" AS VARCHAR), '^^'))))) AS "hashdiff_regions"
 FROM batch

@@ -33,5 +33,14 @@ SELECT
         )
       )
     )
-  ) AS "hashdiff_us_state_details"
+  ) AS "hashdiff_us_state_details",
+  LOWER(
+    TO_HEX(
+      MD5(
+        TO_UTF8(
+          COALESCE(CAST("state_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_abbr" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_region" AS VARCHAR), '^^')
+        )
+      )
+    )
+  ) AS "hashdiff_us_states"
 FROM batch

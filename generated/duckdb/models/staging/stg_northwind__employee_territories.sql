@@ -38,5 +38,6 @@ SELECT
     WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '^^')))
-  END AS "territory_hk"
+  END AS "territory_hk",
+  LOWER(MD5(COALESCE(CAST("territory_id" AS TEXT), '^^'))) AS "hashdiff_employee_territories"
 FROM batch

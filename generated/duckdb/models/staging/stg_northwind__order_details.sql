@@ -34,6 +34,19 @@ SELECT
         COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')
       )
     )
+  END AS "order_line_event_hk",
+  CASE
+    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
+    AND UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
+    THEN '00000000000000000000000000000000'
+    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
+    AND COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
+    THEN 'ffffffffffffffffffffffffffffffff'
+    ELSE LOWER(
+      MD5(
+        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')
+      )
+    )
   END AS "order_product_hk",
   CASE
     WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL

@@ -19,5 +19,6 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '^^')))
   END AS "region_hk",
-  LOWER(MD5(COALESCE(CAST("region_description" AS TEXT), '^^'))) AS "hashdiff_region_details"
+  LOWER(MD5(COALESCE(CAST("region_description" AS TEXT), '^^'))) AS "hashdiff_region_details",
+  LOWER(MD5(COALESCE(CAST("region_description" AS TEXT), '^^'))) AS "hashdiff_regions"
 FROM batch

@@ -25,5 +25,10 @@ SELECT
     MD5(
       COALESCE(CAST("state_name" AS TEXT), '^^') || '||' || COALESCE(CAST("state_abbr" AS TEXT), '^^') || '||' || COALESCE(CAST("state_region" AS TEXT), '^^')
     )
-  ) AS "hashdiff_us_state_details"
+  ) AS "hashdiff_us_state_details",
+  LOWER(
+    MD5(
+      COALESCE(CAST("state_name" AS TEXT), '^^') || '||' || COALESCE(CAST("state_abbr" AS TEXT), '^^') || '||' || COALESCE(CAST("state_region" AS TEXT), '^^')
+    )
+  ) AS "hashdiff_us_states"
 FROM batch

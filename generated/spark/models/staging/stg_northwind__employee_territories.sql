@@ -36,5 +36,6 @@ SELECT
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '^^'))
-  END AS `territory_hk`
+  END AS `territory_hk`,
+  MD5(COALESCE(CAST(`territory_id` AS STRING), '^^')) AS `hashdiff_employee_territories`
 FROM batch

@@ -32,6 +32,17 @@ SELECT
     ELSE MD5(
       COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '^^')
     )
+  END AS `order_line_event_hk`,
+  CASE
+    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
+    AND UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) IS NULL
+    THEN '00000000000000000000000000000000'
+    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
+    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
+    THEN 'ffffffffffffffffffffffffffffffff'
+    ELSE MD5(
+      COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '^^')
+    )
   END AS `order_product_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) IS NULL

@@ -19,5 +19,6 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '^^'))
   END AS `region_hk`,
-  MD5(COALESCE(CAST(`region_description` AS STRING), '^^')) AS `hashdiff_region_details`
+  MD5(COALESCE(CAST(`region_description` AS STRING), '^^')) AS `hashdiff_region_details`,
+  MD5(COALESCE(CAST(`region_description` AS STRING), '^^')) AS `hashdiff_regions`
 FROM batch

@@ -23,5 +23,8 @@ SELECT
   END AS `us_state_hk`,
   MD5(
     COALESCE(CAST(`state_name` AS STRING), '^^') || '||' || COALESCE(CAST(`state_abbr` AS STRING), '^^') || '||' || COALESCE(CAST(`state_region` AS STRING), '^^')
-  ) AS `hashdiff_us_state_details`
+  ) AS `hashdiff_us_state_details`,
+  MD5(
+    COALESCE(CAST(`state_name` AS STRING), '^^') || '||' || COALESCE(CAST(`state_abbr` AS STRING), '^^') || '||' || COALESCE(CAST(`state_region` AS STRING), '^^')
+  ) AS `hashdiff_us_states`
 FROM batch
