@@ -43,6 +43,7 @@ def run_dbt(
     duckdb_path: Path,
     variables: dict[str, str] | None = None,
     check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run `dbt <args>` on `project_dir`; target/ and logs/ go under `work_dir`."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -57,8 +58,8 @@ def run_dbt(
     ]
     if variables:
         command += ["--vars", json.dumps(variables, sort_keys=True)]
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DUCKDB_PATH": str(duckdb_path.resolve()), "DBT_PARTIAL_PARSE": "false"}
-    completed = subprocess.run(command, cwd=work_dir, env=env, capture_output=True, text=True)
+    environment = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DUCKDB_PATH": str(duckdb_path.resolve()), "DBT_PARTIAL_PARSE": "false", **(env or {})}
+    completed = subprocess.run(command, cwd=work_dir, env=environment, capture_output=True, text=True)
     output = completed.stdout + completed.stderr
     results: list[dict] = []
     run_results = target / "run_results.json"

@@ -69,6 +69,9 @@ class Dialect:
     profile: dict[str, Any] = field(repr=False, default_factory=dict)
     project_models_config: dict[str, Any] = field(repr=False, default_factory=dict)
     incremental_config: dict[str, Any] = field(repr=False, default_factory=dict)
+    # staging models compute hashes; "view" where views are cheap and replaceable, "ephemeral" (inlined as
+    # CTEs) where a view would go stale (Spark's Iceberg session catalog keeps a replaced view's old SQL)
+    staging_materialized: str = "view"
     partition_config_key: str | None = None
     partition_transforms: PartitionTransforms = PartitionTransforms()
     cluster_config_key: str | None = None

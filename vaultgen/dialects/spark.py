@@ -42,6 +42,9 @@ SPARK = Dialect(
         "schema": "{{ env_var('VAULTGEN_SPARK_SCHEMA', 'raw_vault') }}",
         "threads": 1,
         "server_side_parameters": {
+            "spark.driver.memory": "{{ env_var('VAULTGEN_SPARK_DRIVER_MEMORY', '2g') }}",
+            "spark.sql.shuffle.partitions": "{{ env_var('VAULTGEN_SPARK_SHUFFLE_PARTITIONS', '200') }}",
+            "spark.ui.enabled": "false",
             "spark.sql.session.timeZone": "UTC",
             "spark.jars": "{{ env_var('VAULTGEN_ICEBERG_JAR', '') }}",
             "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
@@ -53,6 +56,7 @@ SPARK = Dialect(
         },
     },
     project_models_config={"+file_format": "iceberg"},
+    staging_materialized="ephemeral",
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
     partition_config_key="partition_by",
     partition_transforms=PartitionTransforms(day="days({column})", month="months({column})", year="years({column})", hour="hours({column})"),

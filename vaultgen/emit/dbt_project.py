@@ -37,7 +37,7 @@ def _macros() -> dict[str, str]:
 
 def _dbt_project(spec: Spec, dialect: Dialect) -> str:
     name = spec.project.name
-    models = {**dialect.project_models_config, "staging": {"+materialized": "view", "+schema": "staging"}, "raw_vault": {"+schema": "raw_vault"}}
+    models = {**dialect.project_models_config, "staging": {"+materialized": dialect.staging_materialized, "+schema": "staging"}, "raw_vault": {"+schema": "raw_vault"}}
     return dump_yaml(
         {
             "name": name,

@@ -1,0 +1,71 @@
+"""Move tables between DuckDB (as Parquet) and the Spark metastore that the dbt-spark `session` profile uses.
+
+Run as a subprocess (`python -m tests.support.spark_io load|dump ...`): the embedded Derby metastore allows
+one JVM at a time, and dbt-spark starts its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def session(warehouse: str, metastore: str):
+    from pyspark.sql import SparkSession
+
+    from raw_extract.session import iceberg_jar
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return (
+        SparkSession.builder.master("local[2]")
+        .config("spark.jars", iceberg_jar())
+        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.iceberg.spark.SparkSessionCatalog")
+        .config("spark.sql.catalog.spark_catalog.type", "hive")
+        .config("spark.hadoop.iceberg.engine.hive.lock-enabled", "false")
+        .config("spark.sql.warehouse.dir", warehouse)
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+
+
+def load(spark, parquet_dir: Path, schema: str) -> None:
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+    for path in sorted(parquet_dir.glob("*.parquet")):
+        table = f"{schema}.{path.stem}"
+        spark.sql(f"DROP TABLE IF EXISTS {table}")
+        spark.read.parquet(str(path)).writeTo(table).using("iceberg").create()
+
+
+def dump(spark, out_dir: Path, schema: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for row in spark.sql(f"SHOW TABLES IN {schema}").collect():
+        if row.isTemporary:
+            continue
+        frame = spark.table(f"{schema}.{row.tableName}")
+        frame.coalesce(1).write.mode("overwrite").parquet(str(out_dir / row.tableName))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("action", choices=["load", "dump"])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--schema", required=True)
+    parser.add_argument("--warehouse", required=True)
+    parser.add_argument("--metastore", required=True)
+    args = parser.parse_args()
+    spark = session(args.warehouse, args.metastore)
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        (load if args.action == "load" else dump)(spark, args.folder, args.schema)
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()
