@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from vaultgen.spec.model import (
-    EffectivitySatellite, Hub, Link, MultiActiveSatellite, NonHistorizedLink, RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
+    Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
+    RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
 )
 
 
@@ -25,6 +26,11 @@ class Naming:
             NonHistorizedLink: self.rules.nonhistorized_link_prefix,
             MultiActiveSatellite: self.rules.multi_active_prefix,
             ReferenceTable: self.rules.reference_prefix,
+            PointInTime: self.rules.pit_prefix,
+            Bridge: self.rules.bridge_prefix,
+            Dimension: self.rules.dimension_prefix,
+            Fact: self.rules.fact_prefix,
+            Aggregate: self.rules.aggregate_prefix,
         }[type(entity)]
         return f"{prefix}_{entity.name}"
 
@@ -39,6 +45,17 @@ class Naming:
         if type(entity) is Satellite and self.spec.project.virtual_end_dating:
             return [self.history_view(entity), self.current_view(entity)]
         return []
+
+    # PIT columns: per satellite, the key and load timestamp of its row valid at the snapshot
+    def pit_key(self, satellite_name: str) -> str:
+        return self.hash_key(satellite_name)
+
+    def pit_load_ts(self, satellite_name: str) -> str:
+        return f"{satellite_name}_{self.load_ts}"
+
+    @property
+    def snapshot(self) -> str:
+        return self.rules.snapshot_column
 
     def staging_model(self, table_name: str) -> str:
         return f"{self.rules.staging_prefix}_{self.spec.system_of(table_name).name}__{table_name}"

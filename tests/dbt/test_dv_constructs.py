@@ -47,6 +47,7 @@ BATCHES = [
         "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0)],
         "customer_contacts": [("ALFKI", "phone", "111")],
         "payments": [(1, 12.0, "D", 4)],
+        "ratings": [("ALFKI", 5)],
         "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
     },
     {   # BONAP comes back; order 1 returns to its first employee and shipper; order 3 is placed
@@ -55,6 +56,7 @@ BATCHES = [
         "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0), (3, 11, 4, 3.5)],
         "customer_contacts": [("ALFKI", "phone", "111"), ("BONAP", "phone", "333")],
         "payments": [(1, 12.0, "I", 5)],
+        "ratings": [("ALFKI", 4), ("BONAP", 3)],
         "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
     },
 ]
@@ -211,3 +213,105 @@ def test_cdc_record_tracking_follows_the_operation_flag(vault: LocalVault):
 def test_cdc_satellite_skips_deletes_and_unchanged_reinserts(vault: LocalVault):
     rows = vault.query("select payment_hk, load_ts, amount from raw_vault.sat_payment_details where load_ts > ? order by all", [GHOST_TS])
     assert rows == sorted([(hk(1), T[0], Decimal("10.00")), (hk(1), T[1], Decimal("12.00")), (hk(2), T[1], Decimal("7.00"))])
+
+
+# -- 8. PIT tables ----------------------------------------------------------------------------------------------
+
+def test_pit_points_at_the_row_valid_at_each_batch_or_at_the_ghost_row(vault: LocalVault):
+    rows = vault.query("select customer_hk, snapshot_ts, customer_details_hk, customer_details_load_ts, customer_contacts_load_ts, "
+                       "customer_rating_hk, customer_rating_load_ts from business_vault.pit_customer_by_batch order by all")
+    a, b = hk("ALFKI"), hk("BONAP")
+    assert rows == sorted([
+        (a, T[0], a, T[0], T[0], GHOST, GHOST_TS), (a, T[1], a, T[1], T[1], GHOST, GHOST_TS),
+        (a, T[2], a, T[2], T[2], a, T[2]), (a, T[3], a, T[2], T[2], a, T[3]),
+        # BONAP: unchanged details and contacts stay valid through its deletion and return; no rating before batch 4
+        (b, T[0], b, T[0], T[0], GHOST, GHOST_TS), (b, T[1], b, T[0], T[0], GHOST, GHOST_TS),
+        (b, T[2], b, T[0], T[0], GHOST, GHOST_TS), (b, T[3], b, T[0], T[0], b, T[3]),
+    ])
+    # every pointer joins a satellite row, ghost rows included: inner joins keep every PIT row
+    joined = vault.query("select count(*) from business_vault.pit_customer_by_batch p join raw_vault.sat_customer_rating s "
+                         "on s.customer_hk = p.customer_rating_hk and s.load_ts = p.customer_rating_load_ts")
+    assert joined == [(8,)]
+
+
+def test_daily_pit_takes_midnight_snapshots_up_to_the_latest_batch(vault: LocalVault):
+    rows = vault.query("select order_hk, snapshot_ts, order_header_hk, order_header_load_ts from business_vault.pit_order_by_day order by all")
+    midnight = [datetime(2024, 3, day) for day in (2, 3, 4)]
+    assert rows == sorted([
+        (hk(1), midnight[0], hk(1), T[0]), (hk(1), midnight[1], hk(1), T[0]), (hk(1), midnight[2], hk(1), T[0]),
+        (hk(2), midnight[1], hk(2), T[1]), (hk(2), midnight[2], hk(2), T[1]),
+    ])  # 1 March 00:00 precedes every load; order 3 (4 March 06:00) comes after the last snapshot; no day after the last batch
+
+
+# -- 9. bridge tables ---------------------------------------------------------------------------------------------
+
+def test_bridge_holds_every_combination_once_with_its_latest_link_load(vault: LocalVault):
+    rows = vault.query("select customer_hk, order_party_hk, order_hk, order_product_hk, product_hk, load_ts "
+                       "from business_vault.bridge_customer_order_product order by all")
+    parties = {"first": (1, "ALFKI", 1, 1, T[0]), "new_employee": (1, "ALFKI", 2, 1, T[1]), "new_shipper": (1, "ALFKI", 2, 3, T[2]),
+               "two": (2, "BONAP", 1, 2, T[1]), "three": (3, "ALFKI", 2, 2, T[3])}
+    lines = {(1, 10): T[0], (1, 11): T[0], (2, 10): T[1], (3, 11): T[3]}
+    expected = [
+        (hk(party[1]), hk(*party[:4]), hk(party[0]), hk(order, product), hk(product), max(party[4], line_ts))
+        for party in parties.values() for (order, product), line_ts in lines.items() if order == party[0]
+    ]
+    assert len(expected) == 8 and rows == sorted(expected)
+
+
+# -- 10. marts ------------------------------------------------------------------------------------------------------
+
+def test_dimension_is_the_latest_pit_snapshot_of_present_keys(vault: LocalVault):
+    assert vault.query("select customer_id, name, city, country_code, rating from marts.dim_customers order by all") == [
+        ("ALFKI", "Ann", "Berlin", "DE", 4), ("BONAP", "Bob", "Paris", "FR", 3),
+    ]
+
+
+def test_fact_keeps_the_relationships_in_effect_and_the_lines_present(vault: LocalVault):
+    rows = vault.query("select order_hk, product_hk, customer_hk, employee_hk, shipper_hk, quantity, unit_price, revenue "
+                       "from marts.fct_sales_line order by all")
+    assert rows == sorted([
+        (hk(1), hk(10), hk("ALFKI"), hk(1), hk(1), 2, Decimal("5.00"), Decimal("10.00")),  # back to its first employee and shipper
+        (hk(2), hk(10), hk("BONAP"), hk(1), hk(2), 5, Decimal("5.00"), Decimal("25.00")),
+        (hk(3), hk(11), hk("ALFKI"), hk(2), hk(2), 4, Decimal("3.50"), Decimal("14.00")),
+    ])  # line (1, 11) was deleted in batch 3
+
+
+def test_aggregate_groups_fact_measures_by_dimension_columns(vault: LocalVault):
+    assert vault.query("select customer_id, city, orders, lines, revenue from marts.agg_customer_sales order by all") == [
+        ("ALFKI", "Berlin", 2, 2, Decimal("24.00")), ("BONAP", "Paris", 1, 1, Decimal("25.00")),
+    ]
+
+
+# -- 11. generated Data Vault tests ---------------------------------------------------------------------------------
+
+def test_data_vault_tests_beyond_unique_and_not_null_are_generated_and_pass(vault: LocalVault):
+    import yaml
+
+    raw = yaml.safe_load((vault.project / "models" / "raw_vault" / "schema.yml").read_text())
+    satellite = next(m for m in raw["models"] if m["name"] == "sat_customer_details")
+    names = [next(iter(t)) for t in satellite["data_tests"]]
+    assert names == ["vaultgen_unique_combination", "vaultgen_no_consecutive_duplicate_hashdiff", "vaultgen_hashdiff_covers"]
+    business = yaml.safe_load((vault.project / "models" / "business_vault" / "schema.yml").read_text())
+    pit = next(m for m in business["models"] if m["name"] == "pit_customer_by_batch")
+    assert sum(1 for t in pit["data_tests"] if "vaultgen_points_to" in t) == 3
+    result = vault.build(extra=["--select", "test_type:generic,sat_customer_details pit_customer_by_batch bridge_customer_order_product"])
+    assert result.ok and result.failed == 0
+
+
+def test_generated_tests_catch_broken_vaults(vault: LocalVault, tmp_path_factory):
+    """A copy of the database with a repeated hashdiff and a dangling PIT pointer: the generated tests fail."""
+    import shutil
+
+    import duckdb
+
+    broken = tmp_path_factory.mktemp("broken")
+    shutil.copy(vault.database, broken / "vault.duckdb")
+    with duckdb.connect(str(broken / "vault.duckdb")) as connection:
+        connection.execute("insert into raw_vault.sat_customer_details select customer_hk, hashdiff, load_ts + interval 1 hour, record_source, "
+                           "name, city, country_code from raw_vault.sat_customer_details where customer_hk = ? and load_ts = ?", [hk("BONAP"), T[0]])
+        connection.execute("update business_vault.pit_customer_by_batch set customer_rating_load_ts = ? where customer_rating_hk = ?", [T[1], hk("ALFKI")])
+    from vaultgen.dbt_runner import run_dbt
+
+    result = run_dbt(["test", "--select", "sat_customer_details pit_customer_by_batch"], vault.project, broken, broken / "vault.duckdb", check=False)
+    failing = sorted(r["unique_id"].split(".")[2].split("_sat_")[0].split("_pit_")[0] for r in result.results if r["status"] == "fail")
+    assert failing == ["vaultgen_no_consecutive_duplicate_hashdiff", "vaultgen_points_to"]

@@ -70,7 +70,7 @@ def test_every_model_is_valid_duckdb_sql_in_both_branches(repo: Path):
     files = render_files(load_spec(repo / "vault_spec"))
     models = {name: text for name, text in files.items() if name.endswith(".sql") and "/models/" in name}
     duckdb_models = [name for name in models if name.startswith("duckdb/")]
-    assert len(duckdb_models) == 14 + 48 + 3 + 2 + 2 * 12  # staging, vault entities, effectivity + non-historized link + multi-active, 2 reference tables, end-dating views
+    assert len(duckdb_models) == 14 + 48 + 3 + 2 + 2 * 12 + 6 + 10  # staging, vault entities, effectivity + non-historized link + multi-active, 2 reference tables, end-dating views, 5 PITs + 1 bridge, 10 marts
     for name in duckdb_models:
         text = models[name]
         body = "\n".join(line for line in text.splitlines() if not line.startswith(("{{ config", "--")))
@@ -108,4 +108,9 @@ def test_schema_yml_has_data_vault_tests(repo: Path):
     assert relationship["arguments"] == {"to": "ref('hub_employee')", "field": "employee_hk"}
     assert "manager_hk not in" in relationship["config"]["where"]
     satellite = models["sat_customer_details"]
-    assert satellite["data_tests"] == [{"vaultgen_unique_combination": {"arguments": {"columns": ["customer_hk", "load_ts"]}}}]
+    assert satellite["data_tests"][0] == {"vaultgen_unique_combination": {"arguments": {"columns": ["customer_hk", "load_ts"]}}}
+    assert satellite["data_tests"][1:] == [
+        {"vaultgen_no_consecutive_duplicate_hashdiff": {"arguments": {"keys": ["customer_hk"], "hashdiff": "hashdiff", "load_ts": "load_ts"}}},
+        {"vaultgen_hashdiff_covers": {"arguments": {"hashdiff": "hashdiff", "columns": ["company_name", "contact_name", "contact_title", "address", "city",
+                                                                                       "region", "postal_code", "country", "phone", "fax"]}}},
+    ]

@@ -32,6 +32,14 @@ class Case:
 
 RTS_LINE = "  - {kind: record_tracking_satellite, name: order_status, parent: order, source: orders}\n"
 EFFECTIVITY = "  - {{kind: effectivity_satellite, name: order_customer_eff, parent: {parent}, source: orders, driving_keys: [{keys}]}}\n"
+PIT = "  - {{kind: pit, name: customer_by_batch, hub: customer, satellites: [{satellites}], calendar: {calendar}}}\n"
+BATCH_PIT = PIT.format(satellites="customer_details", calendar="{load_timestamps: true}")
+BRIDGE = "  - {{kind: bridge, name: customer_orders, path: [{steps}]}}\n"
+STEP = "{link: order_customer, from: customer, to: order}"
+LINK_SATELLITE = "  - {kind: satellite, name: order_amount, parent: order_customer, source: orders, attributes: [amount]}\n"
+FACT = "  - {{kind: fact, name: orders, bridge: customer_orders, satellite: order_amount, measures: [amount]{more}}}\n"
+AGGREGATE = "  - {{kind: aggregate, name: order_totals, fact: orders, group_by: [{{column: customer_hk}}], measures: [{measure}]}}\n"
+MARTS = RTS_LINE + BRIDGE.format(steps=STEP) + LINK_SATELLITE
 
 CASES = [
     Case("malformed-yaml", "vault.yml", "attributes: [name, city]", "attributes: [name, city", "VG001", "- kind: satellite\n    name: order_details", "malformed YAML"),
@@ -79,6 +87,26 @@ CASES = [
     Case("cdc-unknown-operation-column", "source.yml", "primary_key: [order_id]\n",
          "primary_key: [order_id]\n        load: cdc\n        cdc: {operation_column: opp}\n", "VG023", "cdc: {operation_column: opp}", "'opp' does not exist"),
     Case("unknown-top-level-key", "project.yml", "project:", "projekt:", "VG010", "projekt:", "unknown key 'projekt'", "did you mean 'project'?"),
+    Case("pit-without-ghost-records", "vault.yml", RTS_LINE, RTS_LINE + BATCH_PIT, "VG037", "kind: pit", "needs ghost records", "ghost_records: true"),
+    Case("pit-satellite-of-another-hub", "vault.yml", RTS_LINE, RTS_LINE + PIT.format(satellites="order_details", calendar="{load_timestamps: true}"),
+         "VG036", "satellites: [order_details]", "belongs to 'order', not to the PIT's hub 'customer'"),
+    Case("pit-two-calendars", "vault.yml", RTS_LINE,
+         RTS_LINE + PIT.format(satellites="customer_details", calendar="{load_timestamps: true, daily: {start: 2024-01-01, end: 2024-01-31}}"),
+         "VG038", "calendar: {load_timestamps: true, daily", "exactly one of load_timestamps or daily", "calendar: {load_timestamps: true}"),
+    Case("bridge-steps-do-not-chain", "vault.yml", RTS_LINE, RTS_LINE + BRIDGE.format(steps=STEP + ", " + STEP),
+         "VG036", "kind: bridge", "step 2 starts at hub 'customer' but the previous step ends at hub 'order'", "start at the hub the previous step leads to"),
+    Case("bridge-unknown-role", "vault.yml", RTS_LINE, RTS_LINE + BRIDGE.format(steps=STEP.replace("from: customer", "from: custmer")),
+         "VG028", "kind: bridge", "'custmer' is not a role of link 'order_customer'", "did you mean 'customer'?"),
+    Case("dimension-column-not-covered-by-hashdiff", "vault.yml", RTS_LINE,
+         RTS_LINE + BATCH_PIT + "  - {kind: dimension, name: customers, pit: customer_by_batch, attributes: [{satellite: customer_details, columns: [name, cty]}]}\n",
+         "VG039", "kind: dimension", "'cty' is not an attribute of satellite 'customer_details', so its hashdiff does not cover it", "did you mean 'city'?"),
+    Case("fact-measure-not-covered-by-hashdiff", "vault.yml", RTS_LINE, MARTS + FACT.format(more="").replace("[amount]", "[amount, customer_id]"),
+         "VG039", "kind: fact", "'customer_id' is not an attribute of satellite 'order_amount'", "add 'customer_id' to the attributes"),
+    Case("fact-derived-unknown-measure", "vault.yml", RTS_LINE, MARTS + FACT.format(more=", derived: [{name: double, product: [amount, amont]}]"),
+         "VG023", "kind: fact", "derived measure 'double' uses 'amont'", "did you mean 'amount'?"),
+    Case("aggregate-unknown-column", "vault.yml", RTS_LINE,
+         MARTS + FACT.format(more="") + AGGREGATE.format(measure="{name: total, function: sum, column: amont}"),
+         "VG023", "kind: aggregate", "'amont' is not a column of fact 'orders'", "did you mean 'amount'?"),
 ]
 
 

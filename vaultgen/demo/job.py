@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from vaultgen.dbt_runner import run_dbt
 from vaultgen.demo.northwind_data import Snapshot, snapshots
+from vaultgen.emit.dbt_project import RENDERERS
 from vaultgen.naming import Naming
 from vaultgen.pipeline import render
 from vaultgen.raw.duckdb_raw import Batch, create_raw_tables, load_batch
@@ -43,7 +44,8 @@ def vault_row_counts(database: Path, spec: Spec) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as connection:
         for entity in spec.entities:
             name = naming.model_name(entity)
-            query = exp.select(exp.Count(this=exp.Star())).from_(exp.table_(name, db="raw_vault", quoted=True))
+            schema = RENDERERS[type(entity)].folder.split("/")[0]  # raw_vault, business_vault or marts
+            query = exp.select(exp.Count(this=exp.Star())).from_(exp.table_(name, db=schema, quoted=True))
             counts[name] = connection.execute(query.sql("duckdb")).fetchone()[0]
     return counts
 

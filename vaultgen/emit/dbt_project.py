@@ -11,11 +11,15 @@ from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_model import render_model
-from vaultgen.emit.schema_yml import schema_yml, sources_yml
+from vaultgen.emit.schema_yml import business_vault_schema_yml, marts_schema_yml, schema_yml, sources_yml
 from vaultgen.naming import Naming
 from vaultgen.spec.model import (
-    EffectivitySatellite, Hub, Link, MultiActiveSatellite, NonHistorizedLink, RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
+    Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
+    RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
 )
+from vaultgen.sql.bridge import bridge_sql
+from vaultgen.sql.marts import aggregate_sql, dimension_sql, fact_sql
+from vaultgen.sql.pit import pit_sql
 from vaultgen.sql.effectivity import effectivity_sql
 from vaultgen.sql.end_dating import current_view_sql, history_view_sql
 from vaultgen.sql.hub import hub_sql
@@ -37,7 +41,8 @@ def _macros() -> dict[str, str]:
 
 def _dbt_project(spec: Spec, dialect: Dialect) -> str:
     name = spec.project.name
-    models = {**dialect.project_models_config, "staging": {"+materialized": dialect.staging_materialized, "+schema": "staging"}, "raw_vault": {"+schema": "raw_vault"}}
+    models = {**dialect.project_models_config, "staging": {"+materialized": dialect.staging_materialized, "+schema": "staging"}, "raw_vault": {"+schema": "raw_vault"},
+              "business_vault": {"+schema": "business_vault"}, "marts": {"+schema": "marts"}}
     return dump_yaml(
         {
             "name": name,
@@ -74,6 +79,7 @@ class EntityRenderer:
     build: Callable[[Spec, object, Dialect, bool], exp.Expression]
     describe: Callable[[object], str]
     incremental: bool = True
+    materialized: str = "view"  # when not incremental
 
 
 RENDERERS: dict[type, EntityRenderer] = {
@@ -91,6 +97,11 @@ RENDERERS: dict[type, EntityRenderer] = {
     EffectivitySatellite: EntityRenderer(
         "raw_vault/effectivity", effectivity_sql, lambda e: f"effectivity of {e.parent} per {', '.join(e.driving_keys)}, from {e.source}"
     ),
+    PointInTime: EntityRenderer("business_vault/pit", pit_sql, lambda e: f"point-in-time table of hub {e.hub} over {', '.join(e.satellites)}"),
+    Bridge: EntityRenderer("business_vault/bridge", bridge_sql, lambda e: f"bridge along {' -> '.join(s.link for s in e.path)}"),
+    Dimension: EntityRenderer("marts", dimension_sql, lambda e: f"dimension {e.name} from PIT {e.pit}", incremental=False, materialized="table"),
+    Fact: EntityRenderer("marts", fact_sql, lambda e: f"fact {e.name} over bridge {e.bridge}", incremental=False, materialized="table"),
+    Aggregate: EntityRenderer("marts", aggregate_sql, lambda e: f"aggregate {e.name} of fact {e.fact}", incremental=False, materialized="table"),
 }
 
 
@@ -113,7 +124,7 @@ def render_entity(spec: Spec, entity, dialect: Dialect) -> tuple[str, str]:
     name = Naming(spec).model_name(entity)
     full = renderer.build(spec, entity, dialect, False)
     incremental = renderer.build(spec, entity, dialect, True) if renderer.incremental else None
-    config = model_config(spec, entity, dialect, renderer.incremental)
+    config = model_config(spec, entity, dialect, renderer.incremental) if renderer.incremental else {"materialized": renderer.materialized}
     return f"models/{renderer.folder}/{name}.sql", render_model(config, full, incremental, dialect, renderer.describe(entity))
 
 
@@ -149,6 +160,10 @@ def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
         "models/raw_vault/schema.yml": schema_yml(spec, entities),
         **_macros(),
     }
+    if any(isinstance(e, (PointInTime, Bridge)) for e in entities):
+        files["models/business_vault/schema.yml"] = business_vault_schema_yml(spec, entities)
+    if any(isinstance(e, (Dimension, Fact, Aggregate)) for e in entities):
+        files["models/marts/schema.yml"] = marts_schema_yml(spec, entities)
     for _, table in spec.tables():
         name = naming.staging_model(table.name)
         files[f"models/staging/{name}.sql"] = render_model(

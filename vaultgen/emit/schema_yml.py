@@ -137,7 +137,8 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
             {
                 "name": naming.model_name(satellite),
                 "description": satellite.description or f"Satellite {satellite.name} of {parent.name}, from {satellite.source}",
-                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [key, naming.load_ts, *getattr(satellite, "multi_active_key", [])]}}}],
+                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [key, naming.load_ts, *getattr(satellite, "multi_active_key", [])]}}},
+                               *_satellite_tests(spec, satellite, [key])],
                 "columns": columns,
             }
         )
@@ -171,7 +172,8 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
             {
                 "name": naming.model_name(reference),
                 "description": reference.description or f"Reference table {reference.name} from {reference.source}",
-                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [*reference.code, naming.load_ts]}}}],
+                "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": [*reference.code, naming.load_ts]}}},
+                               *_satellite_tests(spec, reference, list(reference.code))],
                 "columns": [
                     *[{"name": code, "description": "Code (the key of the reference table).", "data_tests": ["not_null"]} for code in reference.code],
                     {"name": naming.hashdiff, "description": f"Hash of {', '.join(reference.attributes)}.", "data_tests": ["not_null"]},
@@ -181,4 +183,80 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
                 ],
             }
         )
+    return _dump({"version": 2, "models": models})
+
+
+def _satellite_tests(spec: Spec, satellite, keys: list[str]) -> list[dict]:
+    """Beyond unique/not_null: changes only (no two consecutive identical hashdiffs per key) and a hashdiff that
+    covers every attribute (a multi-active set shares one hashdiff over several rows, so only the first applies)."""
+    naming = Naming(spec)
+    if not hasattr(satellite, "attributes"):
+        return []
+    tests: list[dict] = [{"vaultgen_no_consecutive_duplicate_hashdiff": {"arguments": {"keys": keys, "hashdiff": naming.hashdiff, "load_ts": naming.load_ts}}}]
+    if not hasattr(satellite, "multi_active_key"):
+        tests.append({"vaultgen_hashdiff_covers": {"arguments": {"hashdiff": naming.hashdiff, "columns": list(satellite.attributes)}}})
+    return tests
+
+
+def _points_to(columns: list[str], model: str, to_columns: list[str]) -> dict:
+    return {"vaultgen_points_to": {"arguments": {"columns": columns, "to": f"ref('{model}')", "to_columns": to_columns}}}
+
+
+def business_vault_schema_yml(spec: Spec, entities: list) -> str:
+    """Docs and tests of PIT and bridge tables: one row per key and snapshot / per combination, pointers that resolve."""
+    from vaultgen.spec.model import Bridge, PointInTime
+    from vaultgen.sql.bridge import bridge_columns
+
+    naming = Naming(spec)
+    models = []
+    for pit in [e for e in entities if isinstance(e, PointInTime)]:
+        hub = spec.entity(pit.hub)
+        hub_key = naming.hash_key(hub.name)
+        columns = [{"name": hub_key, "description": f"Hash key of hub {hub.name}.", "data_tests": ["not_null"]},
+                   {"name": naming.snapshot, "description": "Snapshot time.", "data_tests": ["not_null"]}]
+        tests: list[dict] = [{"vaultgen_unique_combination": {"arguments": {"columns": [hub_key, naming.snapshot]}}}]
+        for name in pit.satellites:
+            satellite = spec.entity(name)
+            columns += [{"name": naming.pit_key(name), "description": f"Key of the {name} row valid at the snapshot (the ghost key if none).",
+                         "data_tests": ["not_null"]},
+                        {"name": naming.pit_load_ts(name), "description": f"Load timestamp of the {name} row valid at the snapshot (1900-01-01 if none).",
+                         "data_tests": ["not_null"]}]
+            tests.append(_points_to([naming.pit_key(name), naming.pit_load_ts(name)], naming.model_name(satellite),
+                                    [naming.parent_key(satellite), naming.load_ts]))
+        models.append({"name": naming.model_name(pit), "description": pit.description or f"Point-in-time table of hub {hub.name}",
+                       "data_tests": tests, "columns": columns})
+    for bridge in [e for e in entities if isinstance(e, Bridge)]:
+        link_keys = [naming.hash_key(step.link) for step in bridge.path]
+        tests = [{"vaultgen_unique_combination": {"arguments": {"columns": link_keys}}}]
+        tests += [_points_to([naming.hash_key(step.link)], naming.model_name(spec.entity(step.link)), [naming.hash_key(step.link)])
+                  for step in bridge.path]
+        models.append({"name": naming.model_name(bridge), "description": bridge.description or f"Bridge {bridge.name}", "data_tests": tests,
+                       "columns": [{"name": c, "data_tests": ["not_null"]} for c in bridge_columns(spec, bridge)] + [
+                           {"name": naming.load_ts, "description": "Load timestamp of the latest link row of the combination.", "data_tests": ["not_null"]}]})
+    return _dump({"version": 2, "models": models})
+
+
+def marts_schema_yml(spec: Spec, entities: list) -> str:
+    """Docs and tests of the star-schema marts: one row per dimension key, per fact combination, per group."""
+    from vaultgen.spec.model import Aggregate, Dimension, Fact
+    from vaultgen.sql.bridge import bridge_columns
+    from vaultgen.sql.marts import aggregate_columns, group_name
+
+    naming = Naming(spec)
+    models = []
+    for entity in entities:
+        if isinstance(entity, Dimension):
+            key = naming.hash_key(spec.entity(spec.entity(entity.pit).hub).name)
+            models.append({"name": naming.model_name(entity), "description": entity.description or f"Dimension {entity.name}",
+                           "columns": [{"name": key, "data_tests": ["unique", "not_null"]}]})
+        elif isinstance(entity, Fact):
+            keys = [naming.hash_key(step.link) for step in spec.entity(entity.bridge).path]
+            models.append({"name": naming.model_name(entity), "description": entity.description or f"Fact {entity.name}",
+                           "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": keys}}}],
+                           "columns": [{"name": c, "data_tests": ["not_null"]} for c in bridge_columns(spec, spec.entity(entity.bridge))]})
+        elif isinstance(entity, Aggregate):
+            groups = [group_name(g) for g in entity.group_by]
+            models.append({"name": naming.model_name(entity), "description": entity.description or f"Aggregate {entity.name}",
+                           "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": groups}}}],
+                           "columns": [{"name": c} for c in aggregate_columns(spec, entity)]})
     return _dump({"version": 2, "models": models})

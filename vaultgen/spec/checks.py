@@ -11,7 +11,8 @@ from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
 from vaultgen.spec.model import (
-    EffectivitySatellite, Hub, Link, MultiActiveSatellite, NonHistorizedLink, RecordTrackingSatellite, ReferenceTable, Satellite, Spec, Table,
+    Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
+    RecordTrackingSatellite, ReferenceTable, Satellite, Spec, Table,
 )
 
 Locate = Callable[[tuple[Any, ...]], Location]
@@ -69,6 +70,18 @@ class _Checker:
                 self.check_effectivity(entity, path)
             elif isinstance(entity, ReferenceTable):
                 self.check_reference_table(entity, path)
+        for index, entity in enumerate(self.spec.entities):  # after the raw vault: these read it
+            path = ("entities", index)
+            if isinstance(entity, PointInTime):
+                self.check_pit(entity, path)
+            elif isinstance(entity, Bridge):
+                self.check_bridge(entity, path)
+            elif isinstance(entity, Dimension):
+                self.check_dimension(entity, path)
+            elif isinstance(entity, Fact):
+                self.check_fact(entity, path)
+            elif isinstance(entity, Aggregate):
+                self.check_aggregate(entity, path)
         if not self.problems:
             self.check_generated_names()
             self.check_target_options()
@@ -241,6 +254,147 @@ class _Checker:
             return
         self.columns(table, reference.code, (*path, "code"))
         self.columns(table, reference.attributes, (*path, "attributes"))
+
+    # -- business vault and marts ----------------------------------------------------------------------------
+    def entity_of(self, name: str, kind: type, what: str, path: tuple[Any, ...]):
+        """The entity `name` if it is of `kind`, else a VG026 with the names of that kind as the hint."""
+        entity = self.spec.entity(name)
+        if not isinstance(entity, kind):
+            names = [e.name for e in self.spec.entities if isinstance(e, kind)]
+            self.add("VG026", f"'{name}' is not {what}", path, _hint(name, names) or f"{what}s: {', '.join(sorted(names)) or 'none'}")
+            return None
+        return entity
+
+    def covered(self, satellite: Satellite, columns: list[str], path: tuple[Any, ...]) -> None:
+        """Columns read from a satellite must be attributes: only those are covered by its hashdiff, so only their
+        changes are historized."""
+        for index, name in enumerate(columns):
+            if name not in satellite.attributes:
+                self.add("VG039", f"'{name}' is not an attribute of satellite '{satellite.name}', so its hashdiff does not cover it",
+                         (*path, index), _hint(name, satellite.attributes) or f"add '{name}' to the attributes of '{satellite.name}'")
+
+    def check_pit(self, pit: PointInTime, path: tuple[Any, ...]) -> None:
+        if not self.spec.project.ghost_records:
+            self.add("VG037", f"PIT '{pit.name}' needs ghost records to point at when no satellite row is valid", (*path, "kind"),
+                     "set `ghost_records: true` in project")
+        if (pit.calendar.daily is None) == (not pit.calendar.load_timestamps):
+            self.add("VG038", f"PIT '{pit.name}': the calendar must be exactly one of load_timestamps or daily", (*path, "calendar"),
+                     "write `calendar: {load_timestamps: true}` or `calendar: {daily: {start: 2024-01-01, end: 2024-12-31}}`")
+        elif pit.calendar.daily is not None and pit.calendar.daily.start > pit.calendar.daily.end:
+            self.add("VG038", f"PIT '{pit.name}': the daily calendar starts after it ends", (*path, "calendar", "daily"), "swap start and end")
+        hub = self.entity_of(pit.hub, Hub, "a hub", (*path, "hub"))
+        self.duplicates(pit.satellites, lambda i: (*path, "satellites", i), "PIT satellite")
+        for index, name in enumerate(pit.satellites):
+            satellite = self.entity_of(name, Satellite, "a satellite", (*path, "satellites", index))
+            if satellite is not None and hub is not None and satellite.parent != hub.name:
+                self.add("VG036", f"satellite '{name}' belongs to '{satellite.parent}', not to the PIT's hub '{hub.name}'", (*path, "satellites", index),
+                         _hint(name, [s.name for s in self.spec.satellites if s.parent == hub.name]))
+
+    def check_bridge(self, bridge: Bridge, path: tuple[Any, ...]) -> None:
+        previous_hub = None
+        for index, step in enumerate(bridge.path):
+            step_path = (*path, "path", index)
+            link = self.entity_of(step.link, Link, "a link", (*step_path, "link"))
+            if link is None:
+                previous_hub = None
+                continue
+            roles = {r.role_name: r.hub for r in link.references}
+            for field, role in (("from", step.from_role), ("to", step.to_role)):
+                if role not in roles:
+                    self.add("VG028", f"'{role}' is not a role of link '{link.name}'", (*step_path, field), _hint(role, roles))
+            if previous_hub is not None and roles.get(step.from_role, previous_hub) != previous_hub:
+                self.add("VG036", f"step {index + 1} starts at hub '{roles[step.from_role]}' but the previous step ends at hub '{previous_hub}'",
+                         (*step_path, "from"), "each step must start at the hub the previous step leads to")
+            if step.effectivity:
+                effectivity = self.entity_of(step.effectivity, EffectivitySatellite, "an effectivity satellite", (*step_path, "effectivity"))
+                if effectivity is not None and effectivity.parent != link.name:
+                    self.add("VG036", f"effectivity satellite '{step.effectivity}' belongs to '{effectivity.parent}', not to '{link.name}'",
+                             (*step_path, "effectivity"), f"use an effectivity satellite of '{link.name}'")
+            if step.tracking:
+                tracking = self.entity_of(step.tracking, RecordTrackingSatellite, "a record tracking satellite", (*step_path, "tracking"))
+                if tracking is not None and tracking.parent != link.name:
+                    self.add("VG036", f"record tracking satellite '{step.tracking}' belongs to '{tracking.parent}', not to '{link.name}'",
+                             (*step_path, "tracking"), f"use a record tracking satellite of '{link.name}'")
+            previous_hub = roles.get(step.to_role)
+        if not self.problems:
+            from vaultgen.sql.bridge import bridge_columns
+
+            self.duplicates(bridge_columns(self.spec, bridge), lambda i: (*path, "path"), "bridge column")
+
+    def check_dimension(self, dimension: Dimension, path: tuple[Any, ...]) -> None:
+        pit = self.entity_of(dimension.pit, PointInTime, "a PIT table", (*path, "pit"))
+        if pit is None:
+            return
+        for index, group in enumerate(dimension.attributes):
+            group_path = (*path, "attributes", index)
+            if group.satellite not in pit.satellites:
+                self.add("VG036", f"satellite '{group.satellite}' is not one of PIT '{pit.name}'s satellites", (*group_path, "satellite"),
+                         _hint(group.satellite, pit.satellites) or f"add it to the satellites of PIT '{pit.name}'")
+                continue
+            satellite = self.spec.entity(group.satellite)
+            if isinstance(satellite, MultiActiveSatellite):
+                self.add("VG036", f"multi-active satellite '{satellite.name}' has several rows per key, a dimension has one", (*group_path, "satellite"),
+                         "aggregate the set in a fact instead")
+            elif isinstance(satellite, Satellite):
+                self.covered(satellite, group.columns, (*group_path, "columns"))
+        hub = self.spec.entity(pit.hub)
+        if isinstance(hub, Hub):
+            columns = [*hub.business_keys, *[c for group in dimension.attributes for c in group.columns]]
+            self.duplicates(columns, lambda i: (*path, "attributes"), "dimension column")
+        if dimension.tracking:
+            tracking = self.entity_of(dimension.tracking, RecordTrackingSatellite, "a record tracking satellite", (*path, "tracking"))
+            if tracking is not None and tracking.parent != pit.hub:
+                self.add("VG036", f"record tracking satellite '{tracking.name}' belongs to '{tracking.parent}', not to hub '{pit.hub}'",
+                         (*path, "tracking"), f"use a record tracking satellite of '{pit.hub}'")
+
+    def check_fact(self, fact: Fact, path: tuple[Any, ...]) -> None:
+        bridge = self.entity_of(fact.bridge, Bridge, "a bridge", (*path, "bridge"))
+        satellite = self.entity_of(fact.satellite, Satellite, "a satellite", (*path, "satellite"))
+        if bridge is None or satellite is None:
+            return
+        links = [step.link for step in bridge.path]
+        if satellite.parent not in links:
+            self.add("VG036", f"satellite '{satellite.name}' belongs to '{satellite.parent}', which is not a link of bridge '{bridge.name}'",
+                     (*path, "satellite"), f"use a satellite of one of: {', '.join(links)}")
+        self.covered(satellite, fact.measures, (*path, "measures"))
+        for index, derived in enumerate(fact.derived):
+            for factor_index, factor in enumerate(derived.product):
+                name = getattr(factor, "complement", factor)
+                if name not in fact.measures:
+                    self.add("VG023", f"derived measure '{derived.name}' uses '{name}', which is not a measure of the fact",
+                             (*path, "derived", index, "product", factor_index), _hint(name, fact.measures) or f"add '{name}' to measures")
+        self.duplicates([*fact.measures, *[d.name for d in fact.derived]], lambda i: (*path, "derived"), "fact column")
+
+    def check_aggregate(self, aggregate: Aggregate, path: tuple[Any, ...]) -> None:
+        fact = self.entity_of(aggregate.fact, Fact, "a fact", (*path, "fact"))
+        if fact is None or self.problems:
+            return
+        from vaultgen.naming import Naming
+        from vaultgen.sql.marts import aggregate_columns, dimension_columns, fact_columns
+
+        naming = Naming(self.spec)
+        columns = fact_columns(self.spec, fact)
+        for index, group in enumerate(aggregate.group_by):
+            group_path = (*path, "group_by", index)
+            if group.dimension is None:
+                if group.column not in columns:
+                    self.add("VG023", f"'{group.column}' is not a column of fact '{fact.name}'", (*group_path, "column"), _hint(group.column, columns))
+                continue
+            dimension = self.entity_of(group.dimension, Dimension, "a dimension", (*group_path, "dimension"))
+            if dimension is None:
+                continue
+            key = naming.hash_key(group.role or self.spec.entity(dimension.pit).hub)
+            if key not in columns:
+                self.add("VG023", f"fact '{fact.name}' has no key column '{key}' to join dimension '{dimension.name}'", (*group_path, "dimension"),
+                         "give the `role:` whose key the fact carries")
+            if group.column not in dimension_columns(self.spec, dimension):
+                self.add("VG023", f"'{group.column}' is not a column of dimension '{dimension.name}'", (*group_path, "column"),
+                         _hint(group.column, dimension_columns(self.spec, dimension)))
+        for index, measure in enumerate(aggregate.measures):
+            if measure.column not in columns:
+                self.add("VG023", f"'{measure.column}' is not a column of fact '{fact.name}'", (*path, "measures", index, "column"),
+                         _hint(measure.column, columns))
+        self.duplicates(aggregate_columns(self.spec, aggregate), lambda i: (*path, "measures"), "aggregate column")
 
     def check_generated_names(self) -> None:
         from vaultgen.naming import Naming  # late import: naming needs a checked spec

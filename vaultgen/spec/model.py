@@ -6,6 +6,7 @@ Shape only: whether references resolve is checked afterwards by `vaultgen.spec.c
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -99,6 +100,12 @@ class Naming(Strict):
     nonhistorized_link_prefix: Name = "nhl"
     multi_active_prefix: Name = "msat"
     reference_prefix: Name = "ref"
+    pit_prefix: Name = "pit"
+    bridge_prefix: Name = "bridge"
+    dimension_prefix: Name = "dim"
+    fact_prefix: Name = "fct"
+    aggregate_prefix: Name = "agg"
+    snapshot_column: Name = "snapshot_ts"
     effectivity_status_column: Name = "is_active"
 
 
@@ -283,8 +290,109 @@ class ReferenceTable(VaultEntity):
     attributes: list[Name] = Field(min_length=1)
 
 
+class DailyCalendar(Strict):
+    start: date
+    end: date
+
+
+class SnapshotCalendar(Strict):
+    """When a PIT table takes its snapshots: at every batch load timestamp, or daily (midnight) between two dates.
+    Only snapshot times up to the latest loaded batch are computed, so each snapshot sees complete data."""
+
+    load_timestamps: bool = False
+    daily: DailyCalendar | None = None
+
+
+class PointInTime(VaultEntity):
+    """PIT table: per hub key and snapshot time, the key and load timestamp of each satellite's row valid then (the
+    ghost row when none is). Incremental: only new snapshot times are added."""
+
+    kind: Literal["pit"]
+    hub: Name
+    satellites: list[Name] = Field(min_length=1)
+    calendar: SnapshotCalendar
+
+
+class BridgeStep(Strict):
+    link: Name
+    from_role: Name = Field(alias="from")
+    to_role: Name = Field(alias="to")
+    # when the step's relationship is in effect now (used by facts over the bridge)
+    effectivity: Name | None = None
+    tracking: Name | None = None
+
+
+class Bridge(VaultEntity):
+    """Bridge table: every combination of link rows along a path of links (customer -> order -> product), with the
+    load timestamp of the latest link row of the combination. Incremental: only new combinations are added."""
+
+    kind: Literal["bridge"]
+    path: list[BridgeStep] = Field(min_length=1)
+
+
+class DimensionAttributes(Strict):
+    satellite: Name
+    columns: list[Name] = Field(min_length=1)
+
+
+class Dimension(VaultEntity):
+    """A star-schema dimension: one row per hub key, business keys and satellite attributes at the PIT's latest
+    snapshot (optionally only the keys present per a record tracking satellite)."""
+
+    kind: Literal["dimension"]
+    pit: Name
+    attributes: list[DimensionAttributes] = Field(min_length=1)
+    tracking: Name | None = None
+
+
+class Complement(Strict):
+    complement: Name  # 1 - column
+
+
+class DerivedMeasure(Strict):
+    """A named product of columns (and complements 1 - column): revenue = unit_price * quantity * (1 - discount)."""
+
+    name: Name
+    product: list[Union[Name, Complement]] = Field(min_length=2)
+
+
+class Fact(VaultEntity):
+    """A star-schema fact over a bridge: one row per combination in effect now (each step's effectivity / record
+    tracking), the hub keys of every link on the path, and the current payload of a satellite of one of its links."""
+
+    kind: Literal["fact"]
+    bridge: Name
+    satellite: Name
+    measures: list[Name] = Field(min_length=1)
+    derived: list[DerivedMeasure] = Field(default_factory=list)
+
+
+class GroupBy(Strict):
+    column: Name
+    dimension: Name | None = None  # a dimension joined on its hub key; without it, a column of the fact
+    role: Name | None = None  # the fact's key column of that dimension is <role>_hk (default: the dimension's hub)
+    part: Literal["year", "month"] | None = None  # of a date
+    name: Name | None = None  # output column (default: column, or column_part)
+
+
+class Measure(Strict):
+    name: Name
+    function: Literal["sum", "count", "count_distinct", "avg", "min", "max"]
+    column: Name
+
+
+class Aggregate(VaultEntity):
+    """An aggregate mart: measures of a fact grouped by columns of the fact or of its dimensions."""
+
+    kind: Literal["aggregate"]
+    fact: Name
+    group_by: list[GroupBy] = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1)
+
+
 Entity = Annotated[
-    Union[Hub, Link, Satellite, RecordTrackingSatellite, EffectivitySatellite, NonHistorizedLink, MultiActiveSatellite, ReferenceTable],
+    Union[Hub, Link, Satellite, RecordTrackingSatellite, EffectivitySatellite, NonHistorizedLink, MultiActiveSatellite, ReferenceTable,
+          PointInTime, Bridge, Dimension, Fact, Aggregate],
     Field(discriminator="kind"),
 ]
 

@@ -1,0 +1,104 @@
+"""Point-in-time (PIT) table: per hub key and snapshot time, where each satellite's row valid then is.
+
+A satellite row is valid at a snapshot from its load timestamp until the next row of the same key. When no row
+is valid yet, the PIT points at the ghost row (the null sentinel key, 1900-01-01), so that inner joins from a
+PIT to its satellites never lose rows. Snapshot times come from the spec's calendar (every batch load timestamp
+in the load log, or every midnight between two dates), never later than the latest loaded batch, so a snapshot
+always sees complete data. Incremental: only snapshot times later than those already stored are added.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlglot import exp
+
+from vaultgen.dialects.base import Dialect
+from vaultgen.naming import Naming
+from vaultgen.spec.model import PointInTime, Spec
+from vaultgen.sql.common import (
+    GHOST_LOAD_TS, alias, ascending, col, ghost_key, is_real_key, load_window, ref, source, this, timestamp_literal, with_ctes,
+)
+
+NEXT = "next_load_ts"
+HORIZON = "horizon_ts"
+
+
+def _named(name: str, table_alias: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
+
+
+def _digits() -> exp.Select:
+    digits = exp.select(alias(exp.Literal.number(0), "d"))
+    for value in range(1, 10):
+        digits = exp.union(digits, exp.select(alias(exp.Literal.number(value), "d")), distinct=False)
+    return exp.select(exp.Star()).from_(digits.subquery("digits"))
+
+
+def calendar_sql(spec: Spec, pit: PointInTime) -> exp.Select:
+    """Every snapshot time of the calendar (possibly beyond the loaded data: the caller cuts at the horizon)."""
+    naming, raw = Naming(spec), spec.project.raw
+    snapshot = naming.snapshot
+    daily = pit.calendar.daily
+    if daily is None:
+        return exp.select(alias(col(raw.load_timestamp_column), snapshot)).distinct().from_(source(raw.load_log_table))
+    days = (daily.end - daily.start).days + 1
+    places = len(str(max(days - 1, 1)))
+    number: exp.Expression = col("d", "p0")
+    query = exp.select().from_(_named("digits", "p0"))
+    for place in range(1, places):
+        number = exp.Add(this=number, expression=exp.Mul(this=col("d", f"p{place}"), expression=exp.Literal.number(10 ** place)))
+        query = query.join(_named("digits", f"p{place}"), join_type="cross")
+    start = timestamp_literal(datetime.combine(daily.start, time()).isoformat(sep=" "))
+    midnight = exp.Cast(this=exp.DateAdd(this=start, expression=number.copy(), unit=exp.Var(this="DAY")), to=exp.DataType.build("TIMESTAMP"))
+    query = query.select(alias(midnight, snapshot)).where(exp.LT(this=number, expression=exp.Literal.number(days)))
+    return query
+
+
+def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -> exp.Select:
+    naming, raw = Naming(spec), spec.project.raw
+    hub = spec.entity(pit.hub)
+    hub_key, load_ts, snapshot = naming.hash_key(hub.name), naming.load_ts, naming.snapshot
+    ctes: list[tuple[str, exp.Select]] = []
+    if pit.calendar.daily is not None:
+        ctes.append(("digits", _digits()))
+    ctes.append(("calendar", calendar_sql(spec, pit)))
+    # the latest batch of this run: snapshots after it would not see complete data yet
+    horizon = exp.select(alias(exp.Max(this=col(raw.load_timestamp_column)), HORIZON)).from_(source(raw.load_log_table)).where(
+        load_window(raw.load_timestamp_column))
+    ctes.append(("horizon", horizon))
+    snapshots = (
+        exp.select(col(snapshot, "calendar"))
+        .from_(_named("calendar", "calendar"))
+        .join(_named("horizon", "horizon"), on=exp.LTE(this=col(snapshot, "calendar"), expression=col(HORIZON, "horizon")))
+    )
+    if incremental:
+        stored = exp.select(exp.Max(this=col(snapshot))).from_(this())
+        snapshots = snapshots.where(exp.GT(this=col(snapshot, "calendar"),
+                                           expression=exp.Coalesce(this=stored.subquery(), expressions=[timestamp_literal(GHOST_LOAD_TS)])))
+    ctes.append(("snapshots", snapshots))
+    ctes.append(("hub_keys", exp.select(col(hub_key), col(load_ts)).from_(ref(naming.model_name(hub))).where(is_real_key(col(hub_key), spec))))
+    final = (
+        exp.select(col(hub_key, "hub_keys"), col(snapshot, "snapshots"))
+        .from_(_named("hub_keys", "hub_keys"))
+        .join(_named("snapshots", "snapshots"), on=exp.LTE(this=col(load_ts, "hub_keys"), expression=col(snapshot, "snapshots")))
+    )
+    for name in pit.satellites:
+        satellite = spec.entity(name)
+        key = naming.parent_key(satellite)
+        loads = exp.select(col(key), col(load_ts)).distinct().from_(ref(naming.model_name(satellite))).where(is_real_key(col(key), spec))
+        next_load = exp.Window(this=exp.Anonymous(this="LEAD", expressions=[col(load_ts)]), partition_by=[col(key)],
+                               order=exp.Order(expressions=[ascending(col(load_ts))]))
+        rows = exp.select(col(key), col(load_ts), alias(next_load, NEXT)).from_(loads.subquery("loads"))
+        cte = f"rows_{name}"
+        ctes.append((cte, rows))
+        valid = exp.and_(
+            exp.EQ(this=col(key, cte), expression=col(hub_key, "hub_keys")),
+            exp.LTE(this=col(load_ts, cte), expression=col(snapshot, "snapshots")),
+            exp.or_(exp.Is(this=col(NEXT, cte), expression=exp.Null()), exp.GT(this=col(NEXT, cte), expression=col(snapshot, "snapshots"))),
+        )
+        final = final.join(_named(cte, cte), on=valid, join_type="left").select(
+            alias(exp.Coalesce(this=col(key, cte), expressions=[exp.Literal.string(ghost_key(spec))]), naming.pit_key(name)),
+            alias(exp.Coalesce(this=col(load_ts, cte), expressions=[timestamp_literal(GHOST_LOAD_TS)]), naming.pit_load_ts(name)),
+        )
+    return with_ctes(ctes, final)
