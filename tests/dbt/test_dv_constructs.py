@@ -315,3 +315,21 @@ def test_generated_tests_catch_broken_vaults(vault: LocalVault, tmp_path_factory
     result = run_dbt(["test", "--select", "sat_customer_details pit_customer_by_batch"], vault.project, broken, broken / "vault.duckdb", check=False)
     failing = sorted(r["unique_id"].split(".")[2].split("_sat_")[0].split("_pit_")[0] for r in result.results if r["status"] == "fail")
     assert failing == ["vaultgen_no_consecutive_duplicate_hashdiff", "vaultgen_points_to"]
+
+
+def test_snapshot_bridge_keeps_per_batch_the_combinations_in_effect_then(vault: LocalVault):
+    rows = vault.query("select snapshot_ts, order_party_hk, order_product_hk from business_vault.bridge_customer_order_product_by_batch order by all")
+    first, new_employee, new_shipper = hk(1, "ALFKI", 1, 1), hk(1, "ALFKI", 2, 1), hk(1, "ALFKI", 2, 3)
+    two, three = hk(2, "BONAP", 1, 2), hk(3, "ALFKI", 2, 2)
+    assert rows == sorted([
+        (T[0], first, hk(1, 10)), (T[0], first, hk(1, 11)),
+        (T[1], new_employee, hk(1, 10)), (T[1], new_employee, hk(1, 11)), (T[1], two, hk(2, 10)),
+        (T[2], new_shipper, hk(1, 10)), (T[2], two, hk(2, 10)),  # line (1, 11) is deleted in batch 3
+        (T[3], first, hk(1, 10)), (T[3], two, hk(2, 10)), (T[3], three, hk(3, 11)),  # order 1 is back with its first relationship
+    ])
+
+
+def test_fact_over_the_snapshot_bridge_reads_its_latest_snapshot(vault: LocalVault):
+    columns = "customer_hk, order_party_hk, order_hk, order_product_hk, product_hk, employee_hk, shipper_hk, quantity, unit_price"
+    latest = vault.query(f"select {columns} from marts.fct_sales_line_latest_batch order by all")
+    assert len(latest) == 3 and latest == vault.query(f"select {columns} from marts.fct_sales_line order by all")

@@ -99,6 +99,8 @@ def test_mart_equals_plain_sql_over_the_raw_snapshot(marts_per_batch, mart: str,
 
 def test_marts_follow_the_changes_between_batches(marts_per_batch):
     """The batches change what the marts show: new orders, deleted order lines, moved customers."""
+    for number, batch in enumerate(marts_per_batch, start=1):
+        print(f"batch {number}: " + ", ".join(f"{mart} {len(rows)}" for mart, (_, rows) in sorted(batch.items())))
     lines = [len(batch["fct_sales_lines"][1]) for batch in marts_per_batch]
     assert lines[0] < lines[1] < lines[2]
     assert marts_per_batch[0]["agg_customer_sales"][1] != marts_per_batch[1]["agg_customer_sales"][1]

@@ -227,12 +227,14 @@ def business_vault_schema_yml(spec: Spec, entities: list) -> str:
                        "data_tests": tests, "columns": columns})
     for bridge in [e for e in entities if isinstance(e, Bridge)]:
         link_keys = [naming.hash_key(step.link) for step in bridge.path]
-        tests = [{"vaultgen_unique_combination": {"arguments": {"columns": link_keys}}}]
+        snapshot = [naming.snapshot] if bridge.calendar is not None else []
+        tests = [{"vaultgen_unique_combination": {"arguments": {"columns": link_keys + snapshot}}}]
         tests += [_points_to([naming.hash_key(step.link)], naming.model_name(spec.entity(step.link)), [naming.hash_key(step.link)])
                   for step in bridge.path]
         models.append({"name": naming.model_name(bridge), "description": bridge.description or f"Bridge {bridge.name}", "data_tests": tests,
                        "columns": [{"name": c, "data_tests": ["not_null"]} for c in bridge_columns(spec, bridge)] + [
-                           {"name": naming.load_ts, "description": "Load timestamp of the latest link row of the combination.", "data_tests": ["not_null"]}]})
+                           {"name": naming.load_ts, "description": "Load timestamp of the latest link row of the combination.", "data_tests": ["not_null"]}]
+                       + [{"name": c, "description": "Snapshot time: the combination is in effect then.", "data_tests": ["not_null"]} for c in snapshot]})
     return _dump({"version": 2, "models": models})
 
 

@@ -277,11 +277,7 @@ class _Checker:
         if not self.spec.project.ghost_records:
             self.add("VG037", f"PIT '{pit.name}' needs ghost records to point at when no satellite row is valid", (*path, "kind"),
                      "set `ghost_records: true` in project")
-        if (pit.calendar.daily is None) == (not pit.calendar.load_timestamps):
-            self.add("VG038", f"PIT '{pit.name}': the calendar must be exactly one of load_timestamps or daily", (*path, "calendar"),
-                     "write `calendar: {load_timestamps: true}` or `calendar: {daily: {start: 2024-01-01, end: 2024-12-31}}`")
-        elif pit.calendar.daily is not None and pit.calendar.daily.start > pit.calendar.daily.end:
-            self.add("VG038", f"PIT '{pit.name}': the daily calendar starts after it ends", (*path, "calendar", "daily"), "swap start and end")
+        self.check_calendar(pit, path)
         hub = self.entity_of(pit.hub, Hub, "a hub", (*path, "hub"))
         self.duplicates(pit.satellites, lambda i: (*path, "satellites", i), "PIT satellite")
         for index, name in enumerate(pit.satellites):
@@ -290,7 +286,17 @@ class _Checker:
                 self.add("VG036", f"satellite '{name}' belongs to '{satellite.parent}', not to the PIT's hub '{hub.name}'", (*path, "satellites", index),
                          _hint(name, [s.name for s in self.spec.satellites if s.parent == hub.name]))
 
+    def check_calendar(self, entity: PointInTime | Bridge, path: tuple[Any, ...]) -> None:
+        calendar = entity.calendar
+        if (calendar.daily is None) == (not calendar.load_timestamps):
+            self.add("VG038", f"'{entity.name}': the calendar must be exactly one of load_timestamps or daily", (*path, "calendar"),
+                     "write `calendar: {load_timestamps: true}` or `calendar: {daily: {start: 2024-01-01, end: 2024-12-31}}`")
+        elif calendar.daily is not None and calendar.daily.start > calendar.daily.end:
+            self.add("VG038", f"'{entity.name}': the daily calendar starts after it ends", (*path, "calendar", "daily"), "swap start and end")
+
     def check_bridge(self, bridge: Bridge, path: tuple[Any, ...]) -> None:
+        if bridge.calendar is not None:
+            self.check_calendar(bridge, path)
         previous_hub = None
         for index, step in enumerate(bridge.path):
             step_path = (*path, "path", index)

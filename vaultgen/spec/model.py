@@ -314,6 +314,8 @@ class PointInTime(VaultEntity):
 
 
 class BridgeStep(Strict):
+    """One step of a bridge's path: through `link`, from one of its roles to another."""
+
     link: Name
     from_role: Name = Field(alias="from")
     to_role: Name = Field(alias="to")
@@ -328,6 +330,9 @@ class Bridge(VaultEntity):
 
     kind: Literal["bridge"]
     path: list[BridgeStep] = Field(min_length=1)
+    # with a calendar: per snapshot time, the combinations in effect then (per the steps' effectivity and record
+    # tracking satellites); incremental by snapshot time like a PIT
+    calendar: SnapshotCalendar | None = None
 
 
 class DimensionAttributes(Strict):

@@ -2,8 +2,12 @@
 
 A row holds the start hub's key, then per step the link's key and the key it leads to, and the load timestamp
 of the latest link row of the combination (when the combination became known). Insert-only: an incremental run
-adds only combinations not stored yet. Which combinations are in effect at a time is read from the steps'
-effectivity and record tracking satellites by the facts built on the bridge.
+adds only combinations not stored yet. Which combinations are in effect now is read from the steps' effectivity
+and record tracking satellites by the facts built on the bridge.
+
+With a calendar, the bridge is snapshot-aware: per snapshot time (as for a PIT), the combinations whose every step
+is in effect at that time, per the effectivity row of the driving key and the record tracking row of the link
+valid then; an incremental run adds only new snapshot times.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Bridge, Spec
-from vaultgen.sql.common import alias, col, ref, this
+from vaultgen.sql.common import alias, ascending, col, ref, this, with_ctes
+from vaultgen.sql.pit import NEXT, snapshot_ctes, valid_at_snapshot
 
 
 def _named(table: exp.Table, table_alias: str) -> exp.Table:
@@ -33,7 +38,8 @@ def step_alias(index: int) -> str:
     return f"step_{index + 1}"
 
 
-def bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) -> exp.Select:
+def combinations_sql(spec: Spec, bridge: Bridge) -> exp.Select:
+    """Every combination of link rows along the path, with the load timestamp of its latest link row."""
     naming = Naming(spec)
     load_ts = naming.load_ts
     first = bridge.path[0]
@@ -51,7 +57,59 @@ def bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) 
                     alias(col(naming.hash_key(step.to_role), here), naming.hash_key(step.to_role))]
     loads = [col(load_ts, step_alias(i)) for i in range(len(bridge.path))]
     latest = loads[0] if len(loads) == 1 else exp.Greatest(this=loads[0], expressions=loads[1:])
-    query = query.select(*columns, alias(latest, load_ts))
+    return query.select(*columns, alias(latest, load_ts))
+
+
+def _interval_rows(model: str, key: str, status: str, partition: list[str], load_ts: str, order_status: bool) -> exp.Select:
+    """Rows of an insert-only status model with the load timestamp of the next row of the same partition."""
+    order = [ascending(col(load_ts))] + ([ascending(col(status))] if order_status else [])
+    next_load = exp.Window(this=exp.Anonymous(this="LEAD", expressions=[col(load_ts)]), partition_by=[col(p) for p in partition],
+                           order=exp.Order(expressions=order))
+    return exp.select(col(key), col(load_ts), col(status), alias(next_load, NEXT)).from_(ref(model))
+
+
+def snapshot_bridge_sql(spec: Spec, bridge: Bridge, incremental: bool) -> exp.Select:
+    """Per snapshot time, the combinations whose every step is in effect then: the link row is the relationship in
+    effect for its driving key (effectivity) and is present in its source (record tracking)."""
+    naming = Naming(spec)
+    load_ts, snapshot = naming.load_ts, naming.snapshot
+    ctes = [*snapshot_ctes(spec, bridge.calendar, incremental), ("combinations", combinations_sql(spec, bridge))]
+    query = (
+        exp.select(*[col(c, "combinations") for c in [*bridge_columns(spec, bridge), load_ts]], col(snapshot, "snapshots"))
+        .from_(_named(exp.Table(this=exp.to_identifier("combinations")), "combinations"))
+        .join(_named(exp.Table(this=exp.to_identifier("snapshots")), "snapshots"),
+              on=exp.LTE(this=col(load_ts, "combinations"), expression=col(snapshot, "snapshots")))
+    )
+    for index, step in enumerate(bridge.path):
+        link_key = naming.hash_key(step.link)
+        statuses = []
+        if step.effectivity:
+            effectivity = spec.entity(step.effectivity)
+            status = spec.project.naming.effectivity_status_column
+            rows = _interval_rows(naming.model_name(effectivity), link_key, status, [naming.hash_key(r) for r in effectivity.driving_keys],
+                                  load_ts, True)
+            statuses.append((f"in_effect_{index + 1}", rows, status))
+        if step.tracking:
+            tracking = spec.entity(step.tracking)
+            status = spec.project.naming.status_column
+            rows = _interval_rows(naming.model_name(tracking), naming.parent_key(tracking), status, [naming.parent_key(tracking)], load_ts, False)
+            statuses.append((f"present_{index + 1}", rows, status))
+        for name, rows, status in statuses:
+            ctes.append((name, rows))
+            key = link_key if name.startswith("in_effect") else naming.parent_key(spec.entity(step.tracking))
+            query = query.join(_named(exp.Table(this=exp.to_identifier(name)), name), on=exp.and_(
+                exp.EQ(this=col(key, name), expression=col(link_key, "combinations")),
+                col(status, name),
+                valid_at_snapshot(name, load_ts, snapshot),
+            ))
+    return with_ctes(ctes, query)
+
+
+def bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) -> exp.Select:
+    if bridge.calendar is not None:
+        return snapshot_bridge_sql(spec, bridge, incremental)
+    naming = Naming(spec)
+    query = combinations_sql(spec, bridge)
     if incremental:
         stored = exp.select(exp.Literal.number(1)).from_(this("stored")).where(exp.and_(*[
             exp.EQ(this=col(naming.hash_key(step.link), "stored"), expression=col(naming.hash_key(step.link), step_alias(i)))

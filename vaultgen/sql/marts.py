@@ -126,6 +126,9 @@ def fact_sql(spec: Spec, fact: Fact, dialect: Dialect, incremental: bool = False
             query = query.join(_named(ref(naming.model_name(link)), here),
                                on=exp.EQ(this=col(link_key, here), expression=col(link_key, "bridge"))).select(*[col(k, here) for k in extra])
             seen.update(extra)
+    if bridge.calendar is not None:  # a snapshot bridge: its latest snapshot
+        latest = exp.select(exp.Max(this=col(naming.snapshot))).from_(ref(naming.model_name(bridge)))
+        query = query.where(exp.EQ(this=col(naming.snapshot, "bridge"), expression=latest.subquery()))
     satellite = spec.entity(fact.satellite)
     key = naming.parent_key(satellite)
     payload = _latest_row(spec, naming.model_name(satellite), key, [key, *fact.measures])

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
-from vaultgen.spec.model import PointInTime, Spec
+from vaultgen.spec.model import PointInTime, SnapshotCalendar, Spec
 from vaultgen.sql.common import (
     GHOST_LOAD_TS, alias, ascending, col, ghost_key, is_real_key, load_window, ref, source, this, timestamp_literal, with_ctes,
 )
@@ -35,11 +35,11 @@ def _digits() -> exp.Select:
     return exp.select(exp.Star()).from_(digits.subquery("digits"))
 
 
-def calendar_sql(spec: Spec, pit: PointInTime) -> exp.Select:
+def calendar_sql(spec: Spec, calendar: SnapshotCalendar) -> exp.Select:
     """Every snapshot time of the calendar (possibly beyond the loaded data: the caller cuts at the horizon)."""
     naming, raw = Naming(spec), spec.project.raw
     snapshot = naming.snapshot
-    daily = pit.calendar.daily
+    daily = calendar.daily
     if daily is None:
         return exp.select(alias(col(raw.load_timestamp_column), snapshot)).distinct().from_(source(raw.load_log_table))
     days = (daily.end - daily.start).days + 1
@@ -55,14 +55,15 @@ def calendar_sql(spec: Spec, pit: PointInTime) -> exp.Select:
     return query
 
 
-def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -> exp.Select:
+def snapshot_ctes(spec: Spec, calendar: SnapshotCalendar, incremental: bool) -> list[tuple[str, exp.Select]]:
+    """CTEs ending in `snapshots`: the calendar's times up to the latest batch of this run (and, on an incremental
+    run, after the latest time already stored)."""
     naming, raw = Naming(spec), spec.project.raw
-    hub = spec.entity(pit.hub)
-    hub_key, load_ts, snapshot = naming.hash_key(hub.name), naming.load_ts, naming.snapshot
+    snapshot = naming.snapshot
     ctes: list[tuple[str, exp.Select]] = []
-    if pit.calendar.daily is not None:
+    if calendar.daily is not None:
         ctes.append(("digits", _digits()))
-    ctes.append(("calendar", calendar_sql(spec, pit)))
+    ctes.append(("calendar", calendar_sql(spec, calendar)))
     # the latest batch of this run: snapshots after it would not see complete data yet
     horizon = exp.select(alias(exp.Max(this=col(raw.load_timestamp_column)), HORIZON)).from_(source(raw.load_log_table)).where(
         load_window(raw.load_timestamp_column))
@@ -77,6 +78,23 @@ def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -
         snapshots = snapshots.where(exp.GT(this=col(snapshot, "calendar"),
                                            expression=exp.Coalesce(this=stored.subquery(), expressions=[timestamp_literal(GHOST_LOAD_TS)])))
     ctes.append(("snapshots", snapshots))
+    return ctes
+
+
+def valid_at_snapshot(table: str, load_ts: str, snapshot_column: str) -> exp.Expression:
+    """The row of `table` (with the load timestamp of the next row of its key in NEXT) is the one valid at the snapshot."""
+    snapshot, next_load = col(snapshot_column, "snapshots"), NEXT
+    return exp.and_(
+        exp.LTE(this=col(load_ts, table), expression=snapshot.copy()),
+        exp.or_(exp.Is(this=col(next_load, table), expression=exp.Null()), exp.GT(this=col(next_load, table), expression=snapshot.copy())),
+    )
+
+
+def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -> exp.Select:
+    naming = Naming(spec)
+    hub = spec.entity(pit.hub)
+    hub_key, load_ts, snapshot = naming.hash_key(hub.name), naming.load_ts, naming.snapshot
+    ctes = snapshot_ctes(spec, pit.calendar, incremental)
     ctes.append(("hub_keys", exp.select(col(hub_key), col(load_ts)).from_(ref(naming.model_name(hub))).where(is_real_key(col(hub_key), spec))))
     final = (
         exp.select(col(hub_key, "hub_keys"), col(snapshot, "snapshots"))
@@ -94,8 +112,7 @@ def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -
         ctes.append((cte, rows))
         valid = exp.and_(
             exp.EQ(this=col(key, cte), expression=col(hub_key, "hub_keys")),
-            exp.LTE(this=col(load_ts, cte), expression=col(snapshot, "snapshots")),
-            exp.or_(exp.Is(this=col(NEXT, cte), expression=exp.Null()), exp.GT(this=col(NEXT, cte), expression=col(snapshot, "snapshots"))),
+            valid_at_snapshot(cte, load_ts, snapshot),
         )
         final = final.join(_named(cte, cte), on=valid, join_type="left").select(
             alias(exp.Coalesce(this=col(key, cte), expressions=[exp.Literal.string(ghost_key(spec))]), naming.pit_key(name)),

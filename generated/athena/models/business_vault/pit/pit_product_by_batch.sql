@@ -58,10 +58,12 @@ JOIN snapshots AS "snapshots"
   ON "hub_keys"."load_ts" <= "snapshots"."snapshot_ts"
 LEFT JOIN rows_product_details AS "rows_product_details"
   ON "rows_product_details"."product_hk" = "hub_keys"."product_hk"
-  AND "rows_product_details"."load_ts" <= "snapshots"."snapshot_ts"
   AND (
-    "rows_product_details"."next_load_ts" IS NULL
-    OR "rows_product_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    "rows_product_details"."load_ts" <= "snapshots"."snapshot_ts"
+    AND (
+      "rows_product_details"."next_load_ts" IS NULL
+      OR "rows_product_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    )
   )
 {% else %}
 WITH calendar AS (
@@ -111,9 +113,11 @@ JOIN snapshots AS "snapshots"
   ON "hub_keys"."load_ts" <= "snapshots"."snapshot_ts"
 LEFT JOIN rows_product_details AS "rows_product_details"
   ON "rows_product_details"."product_hk" = "hub_keys"."product_hk"
-  AND "rows_product_details"."load_ts" <= "snapshots"."snapshot_ts"
   AND (
-    "rows_product_details"."next_load_ts" IS NULL
-    OR "rows_product_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    "rows_product_details"."load_ts" <= "snapshots"."snapshot_ts"
+    AND (
+      "rows_product_details"."next_load_ts" IS NULL
+      OR "rows_product_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    )
   )
 {% endif %}

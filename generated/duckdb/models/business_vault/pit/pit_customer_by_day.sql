@@ -96,10 +96,12 @@ JOIN snapshots AS "snapshots"
   ON "hub_keys"."load_ts" <= "snapshots"."snapshot_ts"
 LEFT JOIN rows_customer_details AS "rows_customer_details"
   ON "rows_customer_details"."customer_hk" = "hub_keys"."customer_hk"
-  AND "rows_customer_details"."load_ts" <= "snapshots"."snapshot_ts"
   AND (
-    "rows_customer_details"."next_load_ts" IS NULL
-    OR "rows_customer_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    "rows_customer_details"."load_ts" <= "snapshots"."snapshot_ts"
+    AND (
+      "rows_customer_details"."next_load_ts" IS NULL
+      OR "rows_customer_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    )
   )
 {% else %}
 WITH digits AS (
@@ -187,9 +189,11 @@ JOIN snapshots AS "snapshots"
   ON "hub_keys"."load_ts" <= "snapshots"."snapshot_ts"
 LEFT JOIN rows_customer_details AS "rows_customer_details"
   ON "rows_customer_details"."customer_hk" = "hub_keys"."customer_hk"
-  AND "rows_customer_details"."load_ts" <= "snapshots"."snapshot_ts"
   AND (
-    "rows_customer_details"."next_load_ts" IS NULL
-    OR "rows_customer_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    "rows_customer_details"."load_ts" <= "snapshots"."snapshot_ts"
+    AND (
+      "rows_customer_details"."next_load_ts" IS NULL
+      OR "rows_customer_details"."next_load_ts" > "snapshots"."snapshot_ts"
+    )
   )
 {% endif %}

@@ -58,10 +58,12 @@ JOIN snapshots AS `snapshots`
   ON `hub_keys`.`load_ts` <= `snapshots`.`snapshot_ts`
 LEFT JOIN rows_employee_details AS `rows_employee_details`
   ON `rows_employee_details`.`employee_hk` = `hub_keys`.`employee_hk`
-  AND `rows_employee_details`.`load_ts` <= `snapshots`.`snapshot_ts`
   AND (
-    `rows_employee_details`.`next_load_ts` IS NULL
-    OR `rows_employee_details`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    `rows_employee_details`.`load_ts` <= `snapshots`.`snapshot_ts`
+    AND (
+      `rows_employee_details`.`next_load_ts` IS NULL
+      OR `rows_employee_details`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    )
   )
 {% else %}
 WITH calendar AS (
@@ -111,9 +113,11 @@ JOIN snapshots AS `snapshots`
   ON `hub_keys`.`load_ts` <= `snapshots`.`snapshot_ts`
 LEFT JOIN rows_employee_details AS `rows_employee_details`
   ON `rows_employee_details`.`employee_hk` = `hub_keys`.`employee_hk`
-  AND `rows_employee_details`.`load_ts` <= `snapshots`.`snapshot_ts`
   AND (
-    `rows_employee_details`.`next_load_ts` IS NULL
-    OR `rows_employee_details`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    `rows_employee_details`.`load_ts` <= `snapshots`.`snapshot_ts`
+    AND (
+      `rows_employee_details`.`next_load_ts` IS NULL
+      OR `rows_employee_details`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    )
   )
 {% endif %}

@@ -58,10 +58,12 @@ JOIN snapshots AS `snapshots`
   ON `hub_keys`.`load_ts` <= `snapshots`.`snapshot_ts`
 LEFT JOIN rows_order_header AS `rows_order_header`
   ON `rows_order_header`.`order_hk` = `hub_keys`.`order_hk`
-  AND `rows_order_header`.`load_ts` <= `snapshots`.`snapshot_ts`
   AND (
-    `rows_order_header`.`next_load_ts` IS NULL
-    OR `rows_order_header`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    `rows_order_header`.`load_ts` <= `snapshots`.`snapshot_ts`
+    AND (
+      `rows_order_header`.`next_load_ts` IS NULL
+      OR `rows_order_header`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    )
   )
 {% else %}
 WITH calendar AS (
@@ -111,9 +113,11 @@ JOIN snapshots AS `snapshots`
   ON `hub_keys`.`load_ts` <= `snapshots`.`snapshot_ts`
 LEFT JOIN rows_order_header AS `rows_order_header`
   ON `rows_order_header`.`order_hk` = `hub_keys`.`order_hk`
-  AND `rows_order_header`.`load_ts` <= `snapshots`.`snapshot_ts`
   AND (
-    `rows_order_header`.`next_load_ts` IS NULL
-    OR `rows_order_header`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    `rows_order_header`.`load_ts` <= `snapshots`.`snapshot_ts`
+    AND (
+      `rows_order_header`.`next_load_ts` IS NULL
+      OR `rows_order_header`.`next_load_ts` > `snapshots`.`snapshot_ts`
+    )
   )
 {% endif %}
