@@ -18,11 +18,11 @@ from tests.support.vault import LocalVault
 from vaultgen.dbt_runner import run_dbt
 from vaultgen.demo.job import to_batch
 from vaultgen.demo.northwind_data import snapshots
-from vaultgen.naming import Naming
 
 pytestmark = pytest.mark.spark
 
 BATCHES = 2
+VAULT_SCHEMAS = ("raw_vault", "business_vault", "marts")
 
 
 def _spark_io(action: str, folder: Path, schema: str, spark_env: dict[str, str]) -> None:
@@ -71,7 +71,8 @@ def both_engines(tmp_path_factory):
         results.append(run_dbt(command, spark_project, work / "spark_dbt", vault.database, variables=window, env=spark_env))
         previous = batch.load_ts
     dump_dir = work / "spark_vault"
-    _spark_io("dump", dump_dir, "raw_vault", spark_env)
+    for schema in VAULT_SCHEMAS:
+        _spark_io("dump", dump_dir / schema, schema, spark_env)
     return vault, dump_dir, results
 
 
@@ -85,16 +86,19 @@ def test_spark_builds_and_its_tests_pass(both_engines):
 
 def test_every_vault_row_equals_duckdb(both_engines):
     vault, dump_dir, _ = both_engines
-    naming = Naming(vault.spec)
     compared = 0
     with duckdb.connect(str(vault.database), read_only=True) as connection:
-        for entity in vault.spec.entities:
-            name = naming.model_name(entity)
-            spark_rows = f"read_parquet('{dump_dir / name}/*.parquet')"
-            columns = [row[0] for row in connection.execute(f"select column_name from information_schema.columns where table_schema = 'raw_vault' and table_name = '{name}' order by ordinal_position").fetchall()]
+        tables = connection.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema in ('raw_vault', 'business_vault', 'marts')"
+            " and table_type = 'BASE TABLE' order by 1, 2").fetchall()
+        assert {schema for schema, _ in tables} == set(VAULT_SCHEMAS)
+        for schema, name in tables:
+            assert (dump_dir / schema / name).is_dir(), f"{schema}.{name} was not built on Spark"
+            columns = [row[0] for row in connection.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
             select = ", ".join(f'"{c}"' for c in columns)
-            duck = f'select {select} from raw_vault."{name}"'
-            spark = f"select {select} from {spark_rows}"
+            duck = f'select {select} from {schema}."{name}"'
+            spark = f"select {select} from read_parquet('{dump_dir / schema / name}/*.parquet')"
             missing = connection.execute(f"({duck}) except all ({spark})").fetchall()
             extra = connection.execute(f"({spark}) except all ({duck})").fetchall()
             assert not missing and not extra, f"{name}: only in DuckDB {missing[:2]}, only in Spark {extra[:2]}"

@@ -69,8 +69,10 @@ class Dialect:
     profile: dict[str, Any] = field(repr=False, default_factory=dict)
     project_models_config: dict[str, Any] = field(repr=False, default_factory=dict)
     incremental_config: dict[str, Any] = field(repr=False, default_factory=dict)
-    # staging models compute hashes; "view" where views are cheap and replaceable, "ephemeral" (inlined as
-    # CTEs) where a view would go stale (Spark's Iceberg session catalog keeps a replaced view's old SQL)
+    # staging models compute the hashes: "view" where views are cheap and replaceable; "table" (rebuilt from
+    # the batch window on every run) where a view is not: Spark's Iceberg session catalog keeps a replaced
+    # view's old SQL, and inlining staging as CTEs makes Spark's planner copy the hash expressions into
+    # every consumer until the driver runs out of memory
     staging_materialized: str = "view"
     partition_config_key: str | None = None
     partition_transforms: PartitionTransforms = PartitionTransforms()

@@ -56,7 +56,7 @@ SPARK = Dialect(
         },
     },
     project_models_config={"+file_format": "iceberg"},
-    staging_materialized="ephemeral",
+    staging_materialized="table",
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
     partition_config_key="partition_by",
     partition_transforms=PartitionTransforms(day="days({column})", month="months({column})", year="years({column})", hour="hours({column})"),
