@@ -114,3 +114,25 @@ def test_schema_yml_has_data_vault_tests(repo: Path):
         {"vaultgen_hashdiff_covers": {"arguments": {"hashdiff": "hashdiff", "columns": ["company_name", "contact_name", "contact_title", "address", "city",
                                                                                        "region", "postal_code", "country", "phone", "fax"]}}},
     ]
+
+
+def test_a_model_can_be_excluded_from_one_target_and_tuned_per_target(tmp_path: Path):
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(MINI, spec_dir)
+    project = spec_dir / "project.yml"
+    project.write_text(project.read_text().replace("  name: mini_vault\n", "  name: mini_vault\n  targets: [duckdb, spark, athena, snowflake]\n"))
+    vault = spec_dir / "vault.yml"
+    vault.write_text(vault.read_text().replace(
+        "    name: order_details\n",
+        "    name: order_details\n    targets:\n      spark: {enabled: false}\n"
+        "      athena: {partition_by: [{column: load_ts, transform: day}, {column: order_hk, transform: bucket, buckets: 8}]}\n"
+        "      snowflake: {cluster_by: [order_hk]}\n",
+    ))
+    files = render_files(load_spec(spec_dir))
+    assert "duckdb/models/raw_vault/satellites/sat_order_details.sql" in files
+    assert "spark/models/raw_vault/satellites/sat_order_details.sql" not in files
+    assert "sat_order_details" not in files["spark/models/raw_vault/schema.yml"]
+    athena = files["athena/models/raw_vault/satellites/sat_order_details.sql"]
+    assert 'partitioned_by=["day(load_ts)", "bucket(8, order_hk)"]' in athena
+    assert 'cluster_by=["ORDER_HK"]' in files["snowflake/models/raw_vault/satellites/sat_order_details.sql"]
+    assert "cluster_by" not in files["snowflake/models/raw_vault/satellites/sat_customer_details.sql"]
