@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from vaultgen.catalog.glue import render_glue_files
-from vaultgen.dialects import get_dialect
+from vaultgen.dialects import target_dialect
 from vaultgen.emit.dbt_project import render_dbt_project
 from vaultgen.spec.loader import load_spec
 from vaultgen.spec.model import Spec
+from vaultgen.sql.common import sentinel_keys
 from vaultgen import writer
 
 
@@ -16,7 +17,9 @@ def render_files(spec: Spec) -> dict[str, str]:
     """Every generated file, keyed by its path under generated/."""
     files: dict[str, str] = {}
     for target in sorted(spec.project.targets):
-        for name, text in render_dbt_project(spec, get_dialect(target)).items():
+        settings = spec.project.target_settings.get(target)
+        dialect = target_dialect(target, settings.hash_type if settings else "hex", sentinel_keys(spec))
+        for name, text in render_dbt_project(spec, dialect).items():
             files[f"{target}/{name}"] = text
     files.update(render_glue_files(spec))  # the raw layer's Glue Data Catalog definitions: glue/<database>/<table>.json
     return files

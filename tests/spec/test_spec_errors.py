@@ -89,6 +89,7 @@ CASES = [
     Case("options-for-unrendered-target", "vault.yml", "    name: order_details\n", "    name: order_details\n    targets: {spark: {enabled: false}}\n", "VG041", "targets: {spark", "which the project does not render", "add 'spark' to project.targets"),
     Case("partition-column-not-in-model", "vault.yml", "    name: order_details\n", "    name: order_details\n    targets: {duckdb: {partition_by: [{column: amout}]}}\n", "VG040", "targets: {duckdb", "'amout' is not a column of the model", "did you mean 'amount'?"),
     Case("parent-excluded-child-kept", "vault.yml", "    name: order\n    business_keys", "    name: order\n    targets: {duckdb: {enabled: false}}\n    business_keys", "VG042", None, "its parent 'order' is excluded"),
+    Case("binary-hash-on-duckdb", "project.yml", "  name: mini_vault\n", "  name: mini_vault\n  target_settings:\n    duckdb: {hash_type: binary}\n", "VG044", "duckdb: {hash_type", "no binary hash type", "available on snowflake"),
     Case("unknown-top-level-key", "project.yml", "project:", "projekt:", "VG010", "projekt:", "unknown key 'projekt'", "did you mean 'project'?"),
     Case("pit-without-ghost-records", "vault.yml", RTS_LINE, RTS_LINE + BATCH_PIT, "VG037", "kind: pit", "needs ghost records", "ghost_records: true"),
     Case("pit-satellite-of-another-hub", "vault.yml", RTS_LINE, RTS_LINE + PIT.format(satellites="order_details", calendar="{load_timestamps: true}"),

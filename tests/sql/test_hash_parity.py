@@ -80,6 +80,9 @@ def test_snowflake_in_fakesnow():
     emulator gap, and the hashing of the canonical strings."""
     snowflake = get_dialect("snowflake")
     queries = {algorithm: parity.string_hash_query(algorithm, snowflake) for algorithm in ALGORITHMS}
+    for algorithm in ALGORITHMS:  # the optional binary hash type: MD5_BINARY & co., sentinels as TO_BINARY
+        binary = snowflake.with_binary_hashes(parity.sentinels_for(algorithm))
+        queries[f"{algorithm}_binary"] = parity.string_hash_query(algorithm, binary, binary=True)
     queries["rendering"] = parity.rendering_query(snowflake)
     uvx = Path(sys.executable).with_name("uvx")
     completed = subprocess.run(
@@ -90,6 +93,7 @@ def test_snowflake_in_fakesnow():
     results = json.loads(completed.stdout.strip().splitlines()[-1])
     for algorithm in ALGORITHMS:
         assert [tuple(row) for row in results[algorithm]] == parity.expected(algorithm), algorithm
+        assert [tuple(row) for row in results[f"{algorithm}_binary"]] == parity.expected(algorithm), f"{algorithm} binary"
     ts = [name for name, _ in parity.COLUMNS].index("ts") + 1
     for rendered, canonical in zip(results["rendering"], parity.canonical_rows()):
         if canonical[ts] and canonical[ts].endswith(".000000") and rendered[ts] == canonical[ts][: -len(".000000")]:

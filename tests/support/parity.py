@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.spec.model import Hashing, SentinelKeys
-from vaultgen.sql.hashing import canonical_string, hash_key_py, hash_key_sql, hashdiff_py, hashdiff_sql
+from vaultgen.sql.hashing import canonical_string, sentinel, hash_key_py, hash_key_sql, hashdiff_py, hashdiff_sql
 from vaultgen.types import SourceType
 
 COLUMNS = [("s", "string"), ("i", "int32"), ("d", "decimal"), ("f", "float64"), ("dt", "date"), ("ts", "timestamp"), ("tz", "timestamptz"), ("b", "boolean")]
@@ -35,6 +35,11 @@ HASHINGS = {
 }
 SENTINELS = SentinelKeys()
 DECIMAL_TYPE = SourceType("decimal", 10, 2)
+
+
+def sentinels_for(algorithm: str) -> list[str]:
+    hashing = HASHINGS[algorithm]
+    return [sentinel(SENTINELS.null_key, hashing.algorithm), sentinel(SENTINELS.empty_key, hashing.algorithm)]
 
 
 def _literal(value, logical: str, dialect: Dialect) -> exp.Expression:
@@ -100,8 +105,9 @@ def canonical_rows() -> list[tuple]:
     return [(n, *[canonical_string(value, logical) for (_, logical), value in zip(COLUMNS, row)]) for n, row in enumerate(VECTORS)]
 
 
-def string_hash_query(algorithm: str, dialect: Dialect) -> str:
-    """The hash expressions over the canonical strings themselves: the hashing half of the composition."""
+def string_hash_query(algorithm: str, dialect: Dialect, binary: bool = False) -> str:
+    """The hash expressions over the canonical strings themselves: the hashing half of the composition.
+    With `binary`, the dialect stores hashes as bytes and the query shows them as lower hex to compare."""
     hashing = HASHINGS[algorithm]
     names = [name for name, _ in COLUMNS]
     rows = [
@@ -117,5 +123,12 @@ def string_hash_query(algorithm: str, dialect: Dialect) -> str:
         hash_key_sql(typed[:2], hashing, SENTINELS, dialect),
         hashdiff_sql(typed, hashing, dialect),
     ]
+    if binary:
+        expressions = [exp.Lower(this=exp.Anonymous(this="HEX_ENCODE", expressions=[e])) for e in expressions]
     query = exp.select(exp.column("n"), *[exp.alias_(e, f"h{i}") for i, e in enumerate(expressions)]).from_(union.subquery("v")).order_by(exp.column("n"))
-    return query.sql(dialect.sqlglot_dialect)
+    text = query.sql(dialect.sqlglot_dialect)
+    if binary:  # the sentinel keys as bytes, as the dbt wrapper writes them
+        from vaultgen.emit.dbt_model import sql_text
+
+        text = sql_text(query, dialect)
+    return text

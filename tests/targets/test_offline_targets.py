@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import sqlglot
 
+from vaultgen.pipeline import render
+
 pytestmark = pytest.mark.dbt
 
 # Offline compile: dbt's is_incremental() needs the warehouse; the root project may override it, and the test
@@ -28,11 +30,25 @@ def _dbt(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([DBT, *args, "--project-dir", str(project), "--profiles-dir", str(project)], cwd=project, env=env, capture_output=True, text=True)
 
 
-@pytest.fixture(scope="module", params=["athena", "snowflake"])
+def _render_with_binary_hashes(repo: Path, folder: Path) -> Path:
+    """The Northwind spec with Snowflake's optional binary hash type, rendered."""
+    spec_dir = folder / "spec"
+    shutil.copytree(repo / "vault_spec", spec_dir)
+    project_yml = spec_dir / "project.yml"
+    text = project_yml.read_text()
+    assert "    snowflake:\n      defaults:" in text
+    project_yml.write_text(text.replace("    snowflake:\n      defaults:", "    snowflake:\n      hash_type: binary\n      defaults:"))
+    render(spec_dir, folder / "generated")
+    return folder / "generated" / "snowflake"
+
+
+@pytest.fixture(scope="module", params=["athena", "snowflake", "snowflake-binary"])
 def offline_project(request, repo: Path, tmp_path_factory) -> tuple[str, Path]:
     target = request.param
-    project = tmp_path_factory.mktemp(target) / "project"
-    shutil.copytree(repo / "generated" / target, project)
+    folder = tmp_path_factory.mktemp(target)
+    project = folder / "project"
+    source = _render_with_binary_hashes(repo, folder) if target == "snowflake-binary" else repo / "generated" / target
+    shutil.copytree(source, project)
     (project / "macros" / "zz_offline_is_incremental.sql").write_text(OFFLINE_IS_INCREMENTAL)
     return target, project
 
@@ -62,7 +78,7 @@ def test_every_model_compiles_offline_and_parses_in_the_target_dialect(offline_p
     assert completed.returncode == 0, completed.stdout[-3000:]
     compiled = sorted(p for p in (project / "target" / "compiled").rglob("*.sql") if not p.parent.name.endswith(".yml"))
     assert len(compiled) == len(list((project / "models").rglob("*.sql")))
-    dialect = {"athena": "athena", "snowflake": "snowflake"}[target]
+    dialect = {"athena": "athena", "snowflake": "snowflake", "snowflake-binary": "snowflake"}[target]
     for path in compiled:
         text = path.read_text()
         assert "{{" not in text and "{%" not in text, path.name
@@ -73,5 +89,7 @@ def test_every_model_compiles_offline_and_parses_in_the_target_dialect(offline_p
     flat = re.sub(r"\s+", "", staging)
     if target == "athena":
         assert "TO_HEX(MD5(TO_UTF8(" in flat  # Trino hashes varbinary
+    elif target == "snowflake-binary":
+        assert "MD5_BINARY(" in flat and "TO_BINARY('00000000000000000000000000000000','HEX')" in flat
     else:
         assert '"ORDER_ID"' in flat and "MD5(" in flat

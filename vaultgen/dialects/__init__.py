@@ -15,3 +15,9 @@ TARGETS = ("duckdb", "spark", "athena", "snowflake")  # dbt targets; postgres is
 
 def get_dialect(name: str) -> Dialect:
     return DIALECTS[name]
+
+
+def target_dialect(name: str, hash_type: str, sentinel_keys: list[str]) -> Dialect:
+    """The dialect of a target as the project configures it (hex or binary hash keys)."""
+    dialect = get_dialect(name)
+    return dialect.with_binary_hashes(sentinel_keys) if hash_type == "binary" else dialect

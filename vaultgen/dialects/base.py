@@ -4,7 +4,7 @@ string, which function hashes it, the column types, identifier case, and the dbt
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from sqlglot import exp
@@ -77,6 +77,22 @@ class Dialect:
     partition_config_key: str | None = None
     partition_transforms: PartitionTransforms = PartitionTransforms()
     cluster_config_key: str | None = None
+    # the optional binary hash type: algorithm -> digest as raw bytes, the type of a key column, and (once
+    # chosen) the sentinel keys that must be written as binary literals
+    binary_hash_functions: dict[str, ExpressionBuilder] = field(repr=False, default_factory=dict)
+    binary_key_literals: frozenset[str] = frozenset()
+
+    @property
+    def supports_binary_hashes(self) -> bool:
+        return bool(self.binary_hash_functions)
+
+    def with_binary_hashes(self, sentinel_keys: list[str]) -> "Dialect":
+        """This dialect storing hash keys and hashdiffs as bytes (half the size of hex text)."""
+        return replace(self, hash_functions=self.binary_hash_functions, binary_key_literals=frozenset(sentinel_keys))
+
+    def key_literal(self, text: str) -> exp.Expression:
+        """A hash key constant (a sentinel key) as this dialect stores keys."""
+        return call("TO_BINARY", literal(text), literal("HEX")) if self.binary_key_literals else literal(text)
 
     def column_type(self, source_type: SourceType) -> str:
         base = self.type_mapping[source_type.logical]

@@ -49,4 +49,9 @@ SNOWFLAKE = Dialect(
     },
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
     cluster_config_key="cluster_by",
+    binary_hash_functions={
+        "md5": lambda value: call("MD5_BINARY", value),
+        "sha1": lambda value: call("SHA1_BINARY", value),
+        "sha256": lambda value: call("SHA2_BINARY", value, exp.Literal.number(256)),
+    },
 )

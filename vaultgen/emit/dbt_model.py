@@ -36,9 +36,20 @@ def _upper_identifiers(query: exp.Expression) -> exp.Expression:
     return query.transform(upper)
 
 
+def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Expression:
+    def convert(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Literal) and node.is_string and node.this in dialect.binary_key_literals:
+            return dialect.key_literal(node.this)
+        return node
+
+    return query.transform(convert)
+
+
 def sql_text(query: exp.Expression, dialect: Dialect) -> str:
     if dialect.identifier_case == "upper":
         query = _upper_identifiers(query)
+    if dialect.binary_key_literals:
+        query = _binary_key_literals(query, dialect)
     text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True)
     return _PLACEHOLDER.sub(lambda match: _jinja(match.group(1), dialect), text)
 

@@ -195,8 +195,13 @@ class _Checker:
         from vaultgen.graph import model_columns
         from vaultgen.targets import model_options
 
+        from vaultgen.dialects import get_dialect
+
         targets = set(self.spec.project.targets)
-        for target in sorted(self.spec.project.target_settings):
+        for target, settings in sorted(self.spec.project.target_settings.items()):
+            if settings.hash_type == "binary" and not get_dialect(target).supports_binary_hashes:
+                self.add("VG044", f"target '{target}' has no binary hash type", ("project", "target_settings", target, "hash_type"),
+                         "use hash_type: hex (binary is available on snowflake)")
             if target not in targets:
                 self.add("VG041", f"settings for target '{target}', which the project does not render", ("project", "target_settings", target),
                          f"add '{target}' to project.targets or remove these settings")

@@ -138,8 +138,9 @@ class TargetOptions(Strict):
 
 
 class TargetSettings(Strict):
-    """Per target: default options by entity kind (hub, link, satellite, ...)."""
+    """Per target: the type of hash keys and hashdiffs, and default options by entity kind (hub, link, ...)."""
 
+    hash_type: Literal["hex", "binary"] = "hex"
     defaults: dict[Name, TargetOptions] = Field(default_factory=dict)
 
 
