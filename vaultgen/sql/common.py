@@ -98,3 +98,26 @@ def with_ctes(ctes: list[tuple[str, exp.Select]], final: exp.Select) -> exp.Sele
     for name, query in ctes:
         final = final.with_(exp.to_identifier(name, quoted=False), as_=query)
     return final
+
+
+def union_all(branches: list[exp.Select]) -> exp.Expression:
+    result: exp.Expression = branches[0]
+    for branch in branches[1:]:
+        result = exp.union(result, branch, distinct=False)
+    return result
+
+
+def first_seen(key: str, load_ts: str, record_source: str, spec: Spec) -> exp.Select:
+    """Each real key of `incoming` once: its earliest row (ties broken by record source)."""
+    return (
+        exp.select(exp.Star())
+        .from_("incoming")
+        .where(is_real_key(col(key), spec))
+        .qualify(row_number_is_first([col(key)], [ascending(col(load_ts)), ascending(col(record_source))]))
+    )
+
+
+def only_new_keys(final: exp.Select, key: str) -> exp.Select:
+    """Keep the rows of `first_seen` whose key the model does not hold yet (insert-only)."""
+    known = exp.select(exp.Literal.number(1)).from_(this("known")).where(exp.EQ(this=col(key, "known"), expression=col(key, "first_seen")))
+    return final.where(exp.Not(this=exp.Exists(this=known)))

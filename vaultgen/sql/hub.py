@@ -9,8 +9,7 @@ from vaultgen.graph import hub_feeds
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Hub, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, ghost_key, is_real_key, ref, row_number_is_first, this, timestamp_literal,
-    typed_null, with_ctes,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, col, first_seen, ghost_key, only_new_keys, ref, timestamp_literal, typed_null, union_all, with_ctes,
 )
 from vaultgen.types import parse_source_type
 
@@ -34,15 +33,8 @@ def hub_sql(spec: Spec, hub: Hub, dialect: Dialect, incremental: bool) -> exp.Se
                 col(naming.record_source),
             ).from_(ref(naming.staging_model(feed.table)))
         )
-    incoming = branches[0]
-    for branch in branches[1:]:
-        incoming = exp.union(incoming, branch, distinct=False)
-    first_seen = (
-        exp.select(exp.Star())
-        .from_("incoming")
-        .where(is_real_key(col(key), spec))
-        .qualify(row_number_is_first([col(key)], [ascending(col(naming.load_ts)), ascending(col(naming.record_source))]))
-    )
+    incoming = union_all(branches)
+    earliest = first_seen(key, naming.load_ts, naming.record_source, spec)
     final = exp.select(col(key), *[col(k) for k in hub.business_keys], col(naming.load_ts), col(naming.record_source)).from_("first_seen")
     if spec.project.ghost_records and not incremental:  # the ghost row is written once, when the table is built
         ghost = exp.select(
@@ -53,8 +45,5 @@ def hub_sql(spec: Spec, hub: Hub, dialect: Dialect, incremental: bool) -> exp.Se
         )
         final = exp.union(final, ghost, distinct=False)
     if incremental:
-        known = exp.select(exp.Literal.number(1)).from_(this("known")).where(
-            exp.EQ(this=col(key, "known"), expression=col(key, "first_seen"))
-        )
-        final = final.where(exp.Not(this=exp.Exists(this=known)))
-    return with_ctes([("incoming", incoming), ("first_seen", first_seen)], final)
+        final = only_new_keys(final, key)
+    return with_ctes([("incoming", incoming), ("first_seen", earliest)], final)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
-
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Link, Spec
-from vaultgen.sql.common import alias, ascending, col, is_real_key, ref, row_number_is_first, this, with_ctes
+from vaultgen.sql.common import col, first_seen, only_new_keys, ref, union_all, with_ctes
 
 
 def link_sql(spec: Spec, link: Link, dialect: Dialect, incremental: bool) -> exp.Select:
@@ -26,21 +25,11 @@ def link_sql(spec: Spec, link: Link, dialect: Dialect, incremental: bool) -> exp
         )
         for source in sorted(link.sources, key=lambda s: s.table)
     ]
-    incoming = branches[0]
-    for branch in branches[1:]:
-        incoming = exp.union(incoming, branch, distinct=False)
-    first_seen = (
-        exp.select(exp.Star())
-        .from_("incoming")
-        .where(is_real_key(col(key), spec))
-        .qualify(row_number_is_first([col(key)], [ascending(col(naming.load_ts)), ascending(col(naming.record_source))]))
-    )
+    incoming = union_all(branches)
+    earliest = first_seen(key, naming.load_ts, naming.record_source, spec)
     final = exp.select(
         col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source), *[p.copy() for p in payload]
     ).from_("first_seen")
     if incremental:
-        known = exp.select(exp.Literal.number(1)).from_(this("known")).where(
-            exp.EQ(this=col(key, "known"), expression=col(key, "first_seen"))
-        )
-        final = final.where(exp.Not(this=exp.Exists(this=known)))
-    return with_ctes([("incoming", incoming), ("first_seen", first_seen)], final)
+        final = only_new_keys(final, key)
+    return with_ctes([("incoming", incoming), ("first_seen", earliest)], final)
