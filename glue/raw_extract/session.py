@@ -49,3 +49,29 @@ def local_session(warehouse: str | Path, catalog: str = "lake", app_name: str = 
         .config("spark.hadoop.iceberg.engine.hive.lock-enabled", "false")
     )
     return builder.getOrCreate()
+
+
+def metastore_session(warehouse: str | Path, metastore: str | Path, app_name: str = "raw_extract"):
+    """A local SparkSession on the Iceberg *session* catalog with a Derby metastore: the catalog that the
+    generated Spark dbt project (dbt-spark, method session) reads, so extract and dbt share one lake."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    jars = [iceberg_jar()] + [path for path in POSTGRES_JARS if Path(path).is_file()]
+    return (
+        SparkSession.builder.appName(app_name)
+        .master("local[2]")
+        .config("spark.jars", ",".join(jars))
+        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.iceberg.spark.SparkSessionCatalog")
+        .config("spark.sql.catalog.spark_catalog.type", "hive")
+        .config("spark.hadoop.iceberg.engine.hive.lock-enabled", "false")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .enableHiveSupport()
+        .getOrCreate()
+    )

@@ -7,31 +7,13 @@ one JVM at a time, and dbt-spark starts its own.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 
 def session(warehouse: str, metastore: str):
-    from pyspark.sql import SparkSession
+    from raw_extract.session import metastore_session
 
-    from raw_extract.session import iceberg_jar
-
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    return (
-        SparkSession.builder.master("local[2]")
-        .config("spark.jars", iceberg_jar())
-        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.iceberg.spark.SparkSessionCatalog")
-        .config("spark.sql.catalog.spark_catalog.type", "hive")
-        .config("spark.hadoop.iceberg.engine.hive.lock-enabled", "false")
-        .config("spark.sql.warehouse.dir", warehouse)
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .enableHiveSupport()
-        .getOrCreate()
-    )
+    return metastore_session(warehouse, metastore, app_name="spark_io")
 
 
 def load(spark, parquet_dir: Path, schema: str) -> None:
