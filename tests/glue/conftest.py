@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, REPO
+from tests.conftest import REPO
 
 REGION = "eu-west-1"
 GLUE_DIR = REPO / "glue"

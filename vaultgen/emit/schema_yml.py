@@ -6,7 +6,7 @@ import yaml
 
 from vaultgen.graph import parent_of
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Hub, Link, Spec
+from vaultgen.spec.model import Hub, Spec
 from vaultgen.sql.common import sentinel_keys
 
 

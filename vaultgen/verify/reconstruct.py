@@ -116,7 +116,7 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
             if driver is None:
                 continue
             joins += 1
-            link_alias, live_alias = f"l{joins}", f"lp{joins}"
+            link_alias = f"l{joins}"
             link_key = naming.hash_key(link.name)
             live = (
                 exp.select(col(link_key, "link"), *[col(naming.hash_key(r.role_name), "link") for r in link.references])
