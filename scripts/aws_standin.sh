@@ -20,13 +20,16 @@ fi
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false SPARK_LOCAL_IP=127.0.0.1
 
 work="$(pwd)/work/aws_standin"
-rm -rf "$work" && mkdir -p "$work/pg"
+rm -rf "$work" && mkdir -p "$work"
+# the server's files live in their own world-traversable temp folder: the checkout's folders may be closed to
+# user postgres (a clone inside `mktemp -d` is mode 0700)
+pg="$(mktemp -d /tmp/vaultgen-standin-pg.XXXXXX)" && chmod 755 "$pg"
 bin="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort | tail -1)")"
-as_pg=(); [ "$(id -u)" = 0 ] && { chown postgres "$work/pg"; as_pg=(runuser -u postgres --); }
+as_pg=(); [ "$(id -u)" = 0 ] && { chown postgres "$pg"; as_pg=(runuser -u postgres --); }
 port="$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"${as_pg[@]}" "$bin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${as_pg[@]}" "$bin/pg_ctl" -D "$work/pg/data" -o "-c listen_addresses=127.0.0.1 -p $port -k $work/pg" -l "$work/pg/server.log" -w start >/dev/null
-trap '"${as_pg[@]}" "$bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null' EXIT
+"${as_pg[@]}" "$bin/initdb" -D "$pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+"${as_pg[@]}" "$bin/pg_ctl" -D "$pg/data" -o "-c listen_addresses=127.0.0.1 -p $port -k $pg" -l "$pg/server.log" -w start >/dev/null
+trap '"${as_pg[@]}" "$bin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null; rm -rf "$pg"' EXIT
 psql=(psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
 "${psql[@]}" -d postgres -c "CREATE DATABASE northwind"
 "${psql[@]}" -d northwind -f "$dump" >/dev/null
