@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from raw_extract.source import Credentials, JdbcSource
-from raw_extract.strategies import STRATEGIES
+from raw_extract.strategies import STRATEGIES, BatchRead
 from raw_extract.target import BatchColumns, IcebergTarget
 from raw_extract.types import BATCH_ID_TYPE, LOAD_TS_TYPE, spark_type
 
@@ -24,6 +24,7 @@ log = logging.getLogger("raw_extract")
 class TableResult:
     table: str
     row_count: int | None = None
+    read: str = ""  # what the load strategy read: "full snapshot", or the incremental bound
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     added_columns: list[str] = field(default_factory=list)
@@ -54,7 +55,7 @@ class ExtractReport:
     def lines(self) -> list[str]:
         lines = [f"batch {self.batch_id} at {self.load_ts.isoformat()}: {len(self.results) - len(self.failed)} tables loaded, {len(self.failed)} failed"]
         for result in self.results:
-            status = f"{result.row_count} rows" if result.ok else f"FAILED: {result.error}"
+            status = f"{result.row_count} rows, {result.read}" if result.ok else f"FAILED: {result.error}"
             lines.append(f"  {result.table}: {status} ({result.seconds:.1f} s)")
             lines.extend(f"    warning: {warning}" for warning in result.warnings)
             if result.added_columns:
@@ -114,7 +115,7 @@ def _extract_table(spark, spec, table, source: JdbcSource, target: IcebergTarget
     unknown = [name for name in present if name not in wanted]
     if unknown:
         result.warnings.append(f"source column(s) not in the spec, not loaded: {', '.join(unknown)} (add them to the spec to carry them)")
-    frame = strategy.read(source, table.name, wanted)
+    frame, result.read = strategy.read(BatchRead(source, target, table, wanted, utc(load_ts)))
     schema = _raw_schema(spec, table)
     frame = frame.select(
         *[F.col(field.name).cast(field.dataType).alias(field.name) for field in schema.fields[: len(wanted)]],
@@ -122,7 +123,7 @@ def _extract_table(spark, spec, table, source: JdbcSource, target: IcebergTarget
         F.lit(batch_id).alias(raw.batch_id_column),
     )
     result.added_columns = target.ensure_table(table.name, schema)
-    strategy.write(target, table.name, frame, batch_id)
+    target.replace_batch(table.name, frame, batch_id)
     result.row_count = target.batch_count(table.name, batch_id)
     _log_batch(spark, spec, target, table.name, batch_id, load_ts, result.row_count)
 

@@ -1,48 +1,101 @@
 """Load strategies: how a table's batch is read from the source and written to its raw table.
 
-A strategy is chosen by the spec's `Table.load`. Today the spec knows one mode, `full_snapshot`; a second mode
-(`incremental` with a watermark column) is a second class with the same two methods, registered in STRATEGIES,
-once the spec model grows the field. See glue/README.md.
+The spec's `Table.load` picks one. Both write a batch with `IcebergTarget.replace_batch`, so a rerun of a batch
+replaces its rows and never duplicates them.
+
+- full_snapshot: every row, every batch. A key's absence from a snapshot is what record tracking reads as a
+  deletion.
+- incremental: the rows whose watermark column is at or above the highest watermark loaded by the table's earlier
+  batches (every row on the first batch). The bound is inclusive: rows committed in the source after the previous
+  read but carrying that same watermark value are not lost. The price is that boundary rows arrive again; the
+  vault ignores them, since their hashdiff has not changed. The bound comes from the raw table itself, so no
+  state is kept anywhere else. Only the latest batch of an incremental table can be rerun: rerunning an older one
+  would overlap the batches after it, so it fails with a clear message. Deletions never reach an incremental
+  table, so the spec rejects record tracking satellites on incremental sources (VG047).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
+
+from sqlglot import exp
 
 from raw_extract.source import JdbcSource
 from raw_extract.target import IcebergTarget
+from vaultgen.types import POSTGRES_TYPES, parse_source_type
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class BatchRead:
+    """What a strategy needs to read one table's batch."""
+
+    source: JdbcSource
+    target: IcebergTarget
+    table: object  # vaultgen.spec.model.Table
+    columns: list[str]
+    load_ts: datetime  # aware UTC
 
 
 class LoadStrategy(Protocol):
     mode: str
 
-    def read(self, source: JdbcSource, table: str, columns: list[str]):
-        """The batch's rows of the spec's columns, as a DataFrame (lazy)."""
-
-    def write(self, target: IcebergTarget, table: str, frame, batch_id: str) -> None:
-        """Store the batch's rows; a rerun of the same batch must not duplicate them."""
+    def read(self, batch: BatchRead) -> tuple[object, str]:
+        """The batch's rows of the spec's columns as a (lazy) DataFrame, and one line for the report on what was read."""
 
 
 class FullSnapshot:
-    """Every row of the table, every batch: the batch's rows replace that batch's earlier rows (if any), and the
-    snapshot's absence of a key is what record tracking satellites read as a deletion."""
-
     mode = "full_snapshot"
 
-    def read(self, source: JdbcSource, table: str, columns: list[str]):
-        return source.select(table, columns)
-
-    def write(self, target: IcebergTarget, table: str, frame, batch_id: str) -> None:
-        target.replace_batch(table, frame, batch_id)
+    def read(self, batch: BatchRead) -> tuple[object, str]:
+        return batch.source.select(batch.table.name, batch.columns), "full snapshot"
 
 
-# Sketch of the second strategy, not registered (the spec has no watermark column yet):
-#   class Incremental:
-#       mode = "incremental"
-#       read: source.select(table, columns, where=<watermark> > max(<watermark>) of the raw table's earlier
-#             batches), built with sqlglot, the bound read from Iceberg first;
-#       write: target.replace_batch(...) as above, so a rerun stays idempotent.
-#   Record tracking satellites cannot infer deletions from an incremental batch: the vault's checks must reject
-#   a record tracking satellite on an incremental source.
+class IncrementalLoadError(Exception):
+    """An incremental batch cannot be read without losing or overlapping rows."""
 
-STRATEGIES: dict[str, LoadStrategy] = {strategy.mode: strategy for strategy in (FullSnapshot(),)}
+
+class Incremental:
+    mode = "incremental"
+
+    def read(self, batch: BatchRead) -> tuple[object, str]:
+        bound = self.lower_bound(batch)
+        column = batch.table.watermark_column
+        if bound is None:
+            return batch.source.select(batch.table.name, batch.columns), f"incremental on {column}: every row (first batch)"
+        where = exp.GTE(this=exp.column(column, quoted=True), expression=bound)
+        return batch.source.select(batch.table.name, batch.columns, where), f"incremental: {where.sql('postgres')}"
+
+    def lower_bound(self, batch: BatchRead) -> exp.Expression | None:
+        """The highest watermark of the table's earlier batches, as a PostgreSQL literal of the column's type;
+        None on the table's first batch."""
+        from pyspark.sql import functions as F
+
+        target, table = batch.target, batch.table
+        if not target.exists(table.name):
+            return None
+        load_ts = F.col(target.batch.load_ts)
+        moment = F.lit(batch.load_ts.isoformat()).cast("timestamp")
+        raw = target.spark.table(target.name(table.name))
+        later = raw.where(load_ts > moment).agg(F.min(load_ts)).collect()[0][0]
+        if later is not None:
+            raise IncrementalLoadError(
+                f"table {table.name} already holds a later batch (loaded {later}); an incremental table can rerun only its latest batch"
+            )
+        logical = parse_source_type(table.column(table.watermark_column).type).logical
+        watermark = F.col(table.watermark_column)
+        # exact text of the maximum: an instant as microseconds since the epoch (no time zone can shift it), any
+        # other type as Spark's string of it (wall-clock timestamps, dates, integers and decimals print exactly)
+        maximum = F.unix_micros(F.max(watermark)) if logical == "timestamptz" else F.max(watermark).cast("string")
+        value = raw.where(load_ts < moment).agg(maximum).collect()[0][0]
+        if value is None:
+            return None
+        if logical == "timestamptz":
+            value = (EPOCH + timedelta(microseconds=int(value))).isoformat()
+        return exp.cast(exp.Literal.string(str(value)), POSTGRES_TYPES[logical])
+
+
+STRATEGIES: dict[str, LoadStrategy] = {strategy.mode: strategy for strategy in (FullSnapshot(), Incremental())}

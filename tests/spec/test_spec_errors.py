@@ -86,6 +86,19 @@ CASES = [
          "VG035", "load: cdc", "loaded as cdc but has no `cdc:` settings", "operation_column"),
     Case("cdc-unknown-operation-column", "source.yml", "primary_key: [order_id]\n",
          "primary_key: [order_id]\n        load: cdc\n        cdc: {operation_column: opp}\n", "VG023", "cdc: {operation_column: opp}", "'opp' does not exist"),
+    Case("incremental-without-watermark", "source.yml", "primary_key: [customer_id]\n", "primary_key: [customer_id]\n        load: incremental\n",
+         "VG045", "load: incremental", "loaded as incremental but has no watermark_column", "watermark_column: updated_at"),
+    Case("watermark-on-full-snapshot", "source.yml", "primary_key: [customer_id]\n", "primary_key: [customer_id]\n        watermark_column: name\n",
+         "VG045", "watermark_column: name", "loaded as full_snapshot but has a watermark_column"),
+    Case("watermark-column-unknown", "source.yml", "primary_key: [customer_id]\n",
+         "primary_key: [customer_id]\n        load: incremental\n        watermark_column: updated\n", "VG023", "watermark_column: updated",
+         "watermark column 'updated' does not exist", "declare it under the columns of 'customers' (customer_id, name, city)"),
+    Case("watermark-column-unordered", "source.yml", "primary_key: [customer_id]\n",
+         "primary_key: [customer_id]\n        load: incremental\n        watermark_column: city\n", "VG046", "watermark_column: city",
+         "is varchar(15), which cannot order changes", "timestamp, date, integer or numeric"),
+    Case("watermark-column-nullable", "source.yml", "primary_key: [order_id]\n",
+         "primary_key: [order_id]\n        load: incremental\n        watermark_column: amount\n", "VG046", "watermark_column: amount",
+         "may be NULL", "nullable: false"),
     Case("options-for-unrendered-target", "vault.yml", "    name: order_details\n", "    name: order_details\n    targets: {spark: {enabled: false}}\n", "VG041", "targets: {spark", "which the project does not render", "add 'spark' to project.targets"),
     Case("partition-column-not-in-model", "vault.yml", "    name: order_details\n", "    name: order_details\n    targets: {duckdb: {partition_by: [{column: amout}]}}\n", "VG040", "targets: {duckdb", "'amout' is not a column of the model", "did you mean 'amount'?"),
     Case("parent-excluded-child-kept", "vault.yml", "    name: order\n    business_keys", "    name: order\n    targets: {duckdb: {enabled: false}}\n    business_keys", "VG042", None, "its parent 'order' is excluded"),
@@ -206,3 +219,19 @@ def test_json_schema_is_written(tmp_path: Path):
 
     schema = json.loads(out.read_text())
     assert "Hub" in schema["$defs"] and schema["$defs"]["Hub"]["additionalProperties"] is False
+
+
+def test_record_tracking_on_an_incremental_table_is_refused_where_the_satellite_is_declared(tmp_path: Path):
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(MINI, spec_dir)
+    source = spec_dir / "source.yml"
+    source.write_text(source.read_text().replace("primary_key: [order_id]\n", "primary_key: [order_id]\n        load: incremental\n        watermark_column: order_id\n", 1))
+    problems = [p for p in _problems(spec_dir) if p.code == "VG047"]
+    vault_lines = (spec_dir / "vault.yml").read_text().splitlines()
+    flagged = sorted(vault_lines[p.location.line - 1].strip() for p in problems)
+    assert flagged == [
+        "- {kind: record_tracking_satellite, name: order_customer_status, parent: order_customer, source: orders}",
+        "- {kind: record_tracking_satellite, name: order_status, parent: order, source: orders}",
+    ]
+    assert all(p.location.file.endswith("spec/vault.yml") and "sees deletions only in full snapshots" in p.message for p in problems)
+    assert all("load 'orders' as full_snapshot" in p.hint for p in problems)

@@ -112,7 +112,7 @@ def load_log_columns(spec: Spec) -> list[dict[str, Any]]:
         {"Name": "table_name", "Type": "string", "Comment": "the raw table loaded"},
         {"Name": raw.batch_id_column, "Type": "string", "Comment": "identifier of the load batch"},
         {"Name": raw.load_timestamp_column, "Type": "timestamp", "Comment": "when the batch was loaded (UTC)"},
-        {"Name": "row_count", "Type": "bigint", "Comment": "rows in the table's snapshot for this batch (0 for an empty snapshot)"},
+        {"Name": "row_count", "Type": "bigint", "Comment": "rows the table's batch loaded (0 when empty): the snapshot, or an incremental table's changed rows"},
     ]
 
 
@@ -122,14 +122,22 @@ def _partition_parameters(spec: Spec) -> dict[str, str]:
     return {"vaultgen.partition-spec": spec_json}
 
 
-def _definition(spec: Spec, name: str, description: str, columns: list[dict[str, Any]]) -> dict[str, Any]:
+def _load_parameters(table: Table) -> dict[str, str]:
+    """How the table's batches are loaded, for readers of the catalog: an incremental batch holds changed rows only."""
+    parameters = {"vaultgen.load": table.load}
+    if table.watermark_column is not None:
+        parameters["vaultgen.watermark_column"] = table.watermark_column
+    return parameters
+
+
+def _definition(spec: Spec, name: str, description: str, columns: list[dict[str, Any]], parameters: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "DatabaseName": spec.project.raw.schema_name,
         "TableInput": {
             "Name": name,
             "Description": _clip(description, MAX_DESCRIPTION),
             "TableType": "EXTERNAL_TABLE",
-            "Parameters": {**TABLE_PARAMETERS, **_partition_parameters(spec)},
+            "Parameters": {**TABLE_PARAMETERS, **_partition_parameters(spec), **(parameters or {})},
             # Iceberg partitions are hidden (a transform of load_ts), so Glue lists no partition keys; the
             # partition spec travels in the Iceberg metadata (see iceberg_create_input) and in Parameters.
             "PartitionKeys": [],
@@ -148,7 +156,8 @@ def glue_table_inputs(spec: Spec) -> list[dict[str, Any]]:
     definitions = []
     for system, table in spec.tables():
         description = table.description or f"{system.name}.{table.name}"
-        definitions.append(_definition(spec, table.name, f"{description} (source {system.name}.{table.name}, load {table.load})", raw_columns(spec, table)))
+        definitions.append(_definition(spec, table.name, f"{description} (source {system.name}.{table.name}, load {table.load})", raw_columns(spec, table),
+                                       _load_parameters(table)))
     raw = spec.project.raw
     definitions.append(_definition(spec, raw.load_log_table, "One row per raw table and batch, even when the snapshot is empty.", load_log_columns(spec)))
     return definitions

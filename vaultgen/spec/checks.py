@@ -10,12 +10,15 @@ from collections import Counter
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
+from vaultgen.types import parse_source_type
 from vaultgen.spec.model import (
     Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
     RecordTrackingSatellite, ReferenceTable, Satellite, Spec, Table,
 )
 
 Locate = Callable[[tuple[Any, ...]], Location]
+# logical types whose values order changes: what a watermark column may be
+WATERMARK_TYPES = {"int16", "int32", "int64", "decimal", "date", "timestamp", "timestamptz"}
 MAX_GENERATED_NAME = 63  # PostgreSQL's limit, the tightest of the engines vaultgen targets
 
 
@@ -111,10 +114,33 @@ class _Checker:
                                  _hint(name, (c.name for c in table.columns)))
                 if len({table.cdc.insert, table.cdc.update, table.cdc.delete}) < 3:
                     self.add("VG035", f"table '{table.name}': the insert, update and delete values must differ", (*path, "cdc"), "for example I, U and D")
+            self.check_watermark(table, path)
             for ci, column in enumerate(table.columns):
                 if column.name in reserved:
                     self.add("VG031", f"column '{column.name}' clashes with a batch column vaultgen adds", (*path, "columns", ci, "name"),
                              "rename the batch column in project.raw / project.naming")
+
+    def check_watermark(self, table: Table, path: tuple[Any, ...]) -> None:
+        if (table.load == "incremental") != (table.watermark_column is not None):
+            self.add("VG045", f"table '{table.name}' is loaded as {table.load} but {'has no' if table.watermark_column is None else 'has a'} watermark_column",
+                     (*path, "load" if table.watermark_column is None else "watermark_column"),
+                     "an incremental table names the column that grows on every change (`watermark_column: updated_at`); other load modes have none")
+            return
+        if table.watermark_column is None:
+            return
+        column = table.column(table.watermark_column)
+        if column is None:
+            self.add("VG023", f"watermark column '{table.watermark_column}' does not exist in table '{table.name}'", (*path, "watermark_column"),
+                     _hint(table.watermark_column, (c.name for c in table.columns))
+                     or f"declare it under the columns of '{table.name}' ({', '.join(c.name for c in table.columns)})")
+            return
+        logical = parse_source_type(column.type).logical
+        if logical not in WATERMARK_TYPES:
+            self.add("VG046", f"watermark column '{column.name}' of table '{table.name}' is {column.type}, which cannot order changes",
+                     (*path, "watermark_column"), "use a timestamp, date, integer or numeric column that grows on every insert and update")
+        elif column.nullable:
+            self.add("VG046", f"watermark column '{column.name}' of table '{table.name}' may be NULL, and such rows would never be read after the first batch",
+                     (*path, "watermark_column"), f"declare '{column.name}' with `nullable: false`, or pick a column that is always set")
 
     def check_hub(self, hub: Hub, path: tuple[Any, ...]) -> None:
         self.duplicates(hub.business_keys, lambda i: (*path, "business_keys", i), "business key")
@@ -182,6 +208,10 @@ class _Checker:
         if isinstance(parent, (Hub, Link)) and satellite.source not in [s.table for s in parent.sources]:
             self.add("VG029", f"'{parent.name}' is not loaded from table '{satellite.source}', so its key cannot be computed there",
                      (*path, "source"), f"add '{satellite.source}' to the sources of '{parent.name}'")
+        if table.load == "incremental" and isinstance(satellite, (RecordTrackingSatellite, MultiActiveSatellite)):
+            what = "record tracking satellite sees deletions" if isinstance(satellite, RecordTrackingSatellite) else "multi-active satellite sees whole sets"
+            self.add("VG047", f"'{satellite.name}': a {what} only in full snapshots, but table '{table.name}' is loaded incrementally",
+                     (*path, "source"), f"load '{table.name}' as full_snapshot (or cdc for deletions), or drop this satellite")
         if isinstance(satellite, Satellite):
             self.duplicates(satellite.attributes, lambda i: (*path, "attributes", i), "attribute")
             self.columns(table, satellite.attributes, (*path, "attributes"))

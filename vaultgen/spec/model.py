@@ -184,8 +184,11 @@ class Table(Strict):
     name: Name
     description: Text = ""
     primary_key: list[Name] = Field(min_length=1)
-    # full_snapshot: every batch holds the whole table; cdc: every batch holds the changed rows with an operation flag
-    load: Literal["full_snapshot", "cdc"] = "full_snapshot"
+    # full_snapshot: every batch holds the whole table; incremental: every batch holds the rows whose watermark
+    # column reached or passed the highest value loaded before (new and changed rows, never deletions);
+    # cdc: every batch holds the changed rows with an operation flag
+    load: Literal["full_snapshot", "incremental", "cdc"] = "full_snapshot"
+    watermark_column: Name | None = None  # incremental only: a not-null column that grows on every insert and update
     cdc: ChangeDataCapture | None = None
     columns: list[Column] = Field(min_length=1)
 
