@@ -51,19 +51,45 @@ def _as_of(spec: Spec, model: str, key: str, at: datetime, extra: list[exp.Expre
     return inner.subquery()
 
 
-def _key_entity(spec: Spec, table: Table) -> tuple[Hub | Link, RecordTrackingSatellite]:
+def _keyed_by_primary_key(spec: Spec, entity: Hub | Link, table: Table) -> bool:
+    if isinstance(entity, Hub):
+        columns = next((s.columns for s in entity.sources if s.table == table.name), None)
+    else:
+        source = next((s for s in entity.sources if s.table == table.name), None)
+        columns = None if source is None else [c for r in entity.references for c in source.columns[r.role_name]]
+    return columns is not None and sorted(columns) == sorted(table.primary_key)
+
+
+def _key_entity(spec: Spec, table: Table) -> tuple[Hub | Link, RecordTrackingSatellite | None]:
+    """The hub or link keyed by the table's primary key, and its record tracking satellite on the table (None for
+    an incremental table: its keys, once seen, stay present, since deletions never reach it)."""
+    if table.load == "incremental":
+        for entity in [*spec.hubs, *spec.links]:
+            if _keyed_by_primary_key(spec, entity, table):
+                return entity, None
+        raise ReconstructError(f"table '{table.name}': no hub or link is keyed by its primary key")
     for tracking in spec.tracking_satellites:
-        if tracking.source != table.name:
-            continue
-        parent = spec.entity(tracking.parent)
-        if isinstance(parent, Hub):
-            columns = next(s.columns for s in parent.sources if s.table == table.name)
-        else:
-            source = next(s for s in parent.sources if s.table == table.name)
-            columns = [c for r in parent.references for c in source.columns[r.role_name]]
-        if sorted(columns) == sorted(table.primary_key):
-            return parent, tracking
+        if tracking.source == table.name and _keyed_by_primary_key(spec, spec.entity(tracking.parent), table):
+            return spec.entity(tracking.parent), tracking
     raise ReconstructError(f"table '{table.name}': no record tracking satellite on the entity keyed by its primary key")
+
+
+def _seen(spec: Spec, table: Table, entity: Hub | Link, key: str, at: datetime, status: str) -> exp.Subquery:
+    """The keys of an incremental table present at `at`: those with a row, by then, in a satellite it feeds."""
+    naming = Naming(spec)
+    satellites = [s for s in spec.satellites if type(s) is Satellite and s.source == table.name and s.parent == entity.name]
+    if not satellites:
+        raise ReconstructError(f"incremental table '{table.name}': no satellite on '{entity.name}' records which keys it holds")
+    selects = [
+        exp.select(col(key)).from_(_vault_table(naming.model_name(satellite), "history"))
+        .where(exp.LTE(this=col("load_ts"), expression=exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")))
+        .where(is_real_key(col(key), spec))
+        for satellite in satellites
+    ]
+    union = selects[0]
+    for select in selects[1:]:
+        union = exp.union(union, select, distinct=True)
+    return exp.select(col(key), exp.alias_(exp.true(), status)).from_(union.subquery("seen")).distinct().subquery()
 
 
 def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
@@ -71,7 +97,7 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
     status = spec.project.naming.status_column
     entity, tracking = _key_entity(spec, table)
     key = naming.hash_key(entity.name)
-    present = _as_of(spec, naming.model_name(tracking), key, at, [col(status)])
+    present = _seen(spec, table, entity, key, at, status) if tracking is None else _as_of(spec, naming.model_name(tracking), key, at, [col(status)])
     query = exp.select().from_(exp.alias_(present, "present", quoted=True)).where(col(status, "present"))
     column_values: dict[str, exp.Expression] = {}
     joins = 0

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlglot import exp
 
 from vaultgen.spec.model import Spec
+from vaultgen.sql.common import descending, row_number_is_first
 from vaultgen.verify.reconstruct import reconstruct_query
 
 
@@ -24,13 +25,19 @@ class TableComparison:
 
 
 def _snapshot_query(spec: Spec, table_name: str, at: datetime) -> exp.Select:
+    """The source table as loaded at `at`: that batch's snapshot, or, for an incremental table, the latest row of
+    every key loaded up to then (the newest batch first, then the highest watermark)."""
     table = spec.table(table_name)
     raw = spec.project.raw
-    return (
-        exp.select(*[exp.column(c.name, quoted=True) for c in table.columns])
-        .from_(exp.table_(table.name, db=raw.schema_name, quoted=True))
-        .where(exp.EQ(this=exp.column(raw.load_timestamp_column, quoted=True), expression=exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")))
-    )
+    load_ts = exp.column(raw.load_timestamp_column, quoted=True)
+    moment = exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")
+    columns = [exp.column(c.name, quoted=True) for c in table.columns]
+    select = exp.select(*columns).from_(exp.table_(table.name, db=raw.schema_name, quoted=True))
+    if table.load != "incremental":
+        return select.where(exp.EQ(this=load_ts, expression=moment))
+    newest_first = [descending(load_ts.copy()), descending(exp.column(table.watermark_column, quoted=True))]
+    return select.where(exp.LTE(this=load_ts, expression=moment)).qualify(
+        row_number_is_first([exp.column(name, quoted=True) for name in table.primary_key], newest_first))
 
 
 def compare_batch(connection, spec: Spec, at: datetime, limit: int = 20) -> list[TableComparison]:
