@@ -1,7 +1,7 @@
 """The incremental load mode for real: PostgreSQL -> PySpark -> Iceberg, with a timestamptz watermark.
 
-customers is loaded incrementally on updated_at (microsecond values, to prove the bound is exact), orders as a full
-snapshot in the same runs. Batches:
+customers is loaded incrementally on updated_at (microsecond values, to prove the bound is exact), price_changes on a
+timestamp without time zone, orders as a full snapshot in the same runs. Batches:
   b1  every customer
   b2  after C1 changed and C3 was committed late with the previous maximum watermark: C1 and C3, not C2
   b2  rerun: the same rows, nothing duplicated
@@ -37,14 +37,30 @@ INSERT INTO customers VALUES
   ('C1', 'Alfreds', 'Berlin', '2024-02-29 10:00:00.123456+00'),
   ('C2', 'Ana', 'Mexico', '2024-02-29 10:00:00.1234+00');
 INSERT INTO orders VALUES (1, 'C1', 10.50), (2, 'C2', 20.00);
+CREATE TABLE price_changes (change_id integer NOT NULL PRIMARY KEY, price numeric(10,2), changed_at timestamp NOT NULL);
+INSERT INTO price_changes VALUES (1, 9.99, '2024-02-29 09:00:00.5'), (2, 4.50, '2024-02-29 09:00:00.25');
 """
 CHANGES_B2 = [
     "UPDATE customers SET city = 'Hamburg', updated_at = '2024-03-01 12:00:00+01' WHERE customer_id = 'C1'",
     # committed after b1's read with b1's highest watermark: only an inclusive bound sees it
     "INSERT INTO customers VALUES ('C3', 'Antonio', 'Mexico', '2024-02-29 10:00:00.123456+00')",
     "INSERT INTO orders VALUES (3, 'C3', 7.25)",
+    # a wall-clock watermark (timestamp without time zone): the same inclusive bound, whatever the time zones
+    "INSERT INTO price_changes VALUES (3, 5.00, '2024-02-29 09:00:00.5'), (4, 6.00, '2024-02-29 09:00:00.499999')",
 ]
 CHANGES_B3 = ["UPDATE customers SET name = 'Ana Trujillo', updated_at = '2024-03-02 09:30:00+00' WHERE customer_id = 'C2'"]
+
+
+PRICE_CHANGES = """\
+      - name: price_changes
+        primary_key: [change_id]
+        load: incremental
+        watermark_column: changed_at
+        columns:
+          - {name: change_id, type: integer, nullable: false}
+          - {name: price, type: "numeric(10,2)"}
+          - {name: changed_at, type: timestamp, nullable: false}
+"""
 
 
 def _spec(tmp_path):
@@ -62,6 +78,7 @@ def _spec(tmp_path):
         "          - {name: city, type: varchar(15)}\n",
         "          - {name: city, type: varchar(15)}\n          - {name: updated_at, type: timestamptz, nullable: false}\n",
     ))
+    source.write_text(source.read_text() + PRICE_CHANGES)
     vault = spec_dir / "vault.yml"
     vault.write_text(vault.read_text().replace(
         "  - {kind: record_tracking_satellite, name: customer_status, parent: customer, source: customers}\n", ""))
@@ -79,6 +96,8 @@ def _batch(spark, table: str, batch_id: str) -> Counter:
     frame = spark.table(f"{CATALOG}.{RAW_SCHEMA}.{table}").where(F.col("batch_id") == batch_id)
     if table == "customers":
         frame = frame.select("customer_id", "city", F.unix_micros("updated_at").alias("updated_micros"))
+    elif table == "price_changes":
+        frame = frame.select("change_id", F.col("changed_at").cast("string"))
     else:
         frame = frame.select("order_id")
     return Counter(tuple(row) for row in frame.collect())
@@ -112,7 +131,7 @@ def run(spark, postgres, tmp_path_factory):
     out = {"b1": extract("b1", T1)}
     change(CHANGES_B2)
     out["b2"] = extract("b2", T2)
-    out["b2 rows"] = {table: _batch(spark, table, "b2") for table in ("customers", "orders")}
+    out["b2 rows"] = {table: _batch(spark, table, "b2") for table in ("customers", "orders", "price_changes")}
     out["b2 rerun"] = extract("b2", T2)
     change(CHANGES_B3)
     out["b3"] = extract("b3", T3)
@@ -148,15 +167,22 @@ def test_later_batches_read_from_the_exact_previous_maximum_inclusive(run, spark
     assert _batch(spark, "orders", "b3") == Counter({(1,): 1, (2,): 1, (3,): 1})
 
 
+def test_wall_clock_watermark_reads_from_the_exact_previous_maximum(run, spark):
+    assert _batch(spark, "price_changes", "b1") == Counter({(1, "2024-02-29 09:00:00.5"): 1, (2, "2024-02-29 09:00:00.25"): 1})
+    # change 4 (.499999, below the maximum .5) was committed late and below the bound: an incremental load cannot
+    # see it, which is why a watermark must grow on every change; change 3 (at the maximum) is read
+    assert run["b2 rows"]["price_changes"] == Counter({(1, "2024-02-29 09:00:00.5"): 1, (3, "2024-02-29 09:00:00.5"): 1})
+
+
 def test_rerun_of_the_latest_batch_reads_the_same_rows_once(run, spark):
     assert run["b2 rerun"].ok
-    assert run["b2 rerun"].counts() == {"customers": 2, "orders": 3}
+    assert run["b2 rerun"].counts() == {"customers": 2, "orders": 3, "price_changes": 2}
 
 
 def test_rerun_of_an_older_batch_is_refused_and_changes_nothing(run, spark):
     report = run["b2 rerun after b3"]
     failed = {result.table: result.error for result in report.failed}
-    assert list(failed) == ["customers"]
+    assert sorted(failed) == ["customers", "price_changes"]
     assert "already holds a later batch" in failed["customers"] and "rerun only its latest batch" in failed["customers"]
     assert _batch(spark, "customers", "b2") == run["b2 rows"]["customers"]
     assert report.counts() == {"orders": 3}
