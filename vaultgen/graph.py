@@ -95,7 +95,7 @@ def vault_model_columns(spec: Spec, entity) -> list[ModelColumn] | None:
     """The columns, in order, of the model an entity's builder in vaultgen.sql produces; None for the marts.
 
     The names follow vaultgen.naming exactly as the builders use it; the dbt tier compares these lists with the
-    tables dbt builds (tests/dbt/test_vault_catalog.py)."""
+    tables dbt builds (tests/dbt/test_dv_constructs.py, the vault catalog test)."""
     naming = Naming(spec)
     status = spec.project.naming.status_column
 

@@ -81,6 +81,8 @@ def column_types(spec: Spec, column: ModelColumn) -> tuple[str, str]:
     if column.type == "load_ts":
         return LOAD_TS_TYPE.glue, LOAD_TS_TYPE.iceberg
     if column.type == "source":
+        if column.source is None:
+            raise ValueError(f"column {column.name} ({column.description}): its source column is not in the spec")
         return catalog_type(parse_source_type(column.source.type))
     mapped = COMPUTED_TYPES[column.type]
     return mapped.glue, mapped.iceberg
