@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(handler=_cmd_demo)
 
-    glue = commands.add_parser("glue", help="the raw layer's Glue Data Catalog").add_subparsers(dest="glue_command", required=True)
-    glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw Iceberg tables in Glue; never drops a table or column"))
+    glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(dest="glue_command", required=True)
+    glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))
     glue_sync.add_argument("--region", default=None, help="AWS region (default: the AWS configuration's)")
     glue_sync.add_argument("--endpoint-url", default=None, help="Glue endpoint, e.g. a moto server")
     glue_sync.add_argument("--warehouse", default=None, help="s3://bucket/prefix: new tables get Iceberg metadata at <warehouse>/<database>.db/<table>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vaultgen.catalog.glue import render_glue_files
+from vaultgen.catalog.glue_vault import render_vault_glue_files
 from vaultgen.dialects import target_dialect
 from vaultgen.emit.dbt_project import render_dbt_project
 from vaultgen.spec.loader import load_spec
@@ -22,6 +23,7 @@ def render_files(spec: Spec) -> dict[str, str]:
         for name, text in render_dbt_project(spec, dialect).items():
             files[f"{target}/{name}"] = text
     files.update(render_glue_files(spec))  # the raw layer's Glue Data Catalog definitions: glue/<database>/<table>.json
+    files.update(render_vault_glue_files(spec))  # the vault tables Athena reads: glue/raw_vault/..., glue/business_vault/...
     return files
 
 

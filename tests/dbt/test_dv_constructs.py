@@ -3,6 +3,7 @@ of the tests/fixtures/dv_spec shop: exact expected rows after one dbt build per 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -333,3 +334,54 @@ def test_fact_over_the_snapshot_bridge_reads_its_latest_snapshot(vault: LocalVau
     columns = "customer_hk, order_party_hk, order_hk, order_product_hk, product_hk, employee_hk, shipper_hk, quantity, unit_price"
     latest = vault.query(f"select {columns} from marts.fct_sales_line_latest_batch order by all")
     assert len(latest) == 3 and latest == vault.query(f"select {columns} from marts.fct_sales_line order by all")
+
+
+# -- 12. the Glue catalog of the vault tables Athena reads --------------------------------------------------------
+
+# Glue (Athena) type -> the type DuckDB gives the same model. Hash keys and hashdiffs are hex text on both.
+GLUE_TO_DUCKDB = {"string": "VARCHAR", "boolean": "BOOLEAN", "int": "INTEGER", "bigint": "BIGINT", "float": "FLOAT", "double": "DOUBLE",
+                  "date": "DATE", "binary": "BLOB",
+                  # load timestamps are Iceberg timestamptz on Athena (the raw tables' load_ts) but TIMESTAMP in the DuckDB raw layer
+                  # (vaultgen.raw.duckdb_raw); a daily PIT's snapshot_ts is a plain TIMESTAMP on both
+                  "timestamp": "TIMESTAMP"}
+# where the source type decides instead: Iceberg has no smallint (Glue int), DuckDB keeps SMALLINT; an unbounded
+# numeric is decimal(38,18) in the catalog and DuckDB's default DECIMAL(18,3)
+SOURCE_TO_DUCKDB = {"int16": "SMALLINT"}
+
+
+def _expected_duckdb_type(column: dict) -> str:
+    source_type = column.get("Parameters", {}).get("vaultgen.source_type")
+    if source_type:
+        from vaultgen.types import parse_source_type
+
+        parsed = parse_source_type(source_type)
+        if parsed.logical in SOURCE_TO_DUCKDB:
+            return SOURCE_TO_DUCKDB[parsed.logical]
+        if parsed.logical == "decimal" and parsed.length is None:
+            return "DECIMAL(18,3)"
+    decimal = re.fullmatch(r"decimal\((\d+),(\d+)\)", column["Type"])
+    return f"DECIMAL({decimal.group(1)},{decimal.group(2)})" if decimal else GLUE_TO_DUCKDB[column["Type"]]
+
+
+def test_vault_catalog_definitions_have_the_columns_and_types_the_models_build(vault: LocalVault):
+    """Every Glue definition of a vault table (vaultgen.catalog.glue_vault) against the table dbt built from the same
+    builders: the same columns in the same order, each of the type its Glue type stands for."""
+    from vaultgen.catalog.glue_vault import vault_table_inputs
+
+    definitions = vault_table_inputs(vault.spec)
+    built = vault.query("select table_schema, table_name, column_name, data_type from information_schema.columns "
+                        "where table_schema in ('raw_vault', 'business_vault') and table_name in "
+                        "(select table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema = columns.table_schema) "
+                        "order by table_schema, table_name, ordinal_position")
+    tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, column, data_type in built:
+        tables.setdefault((schema, table), []).append((column, data_type))
+    assert set(tables) == {(d["DatabaseName"], d["TableInput"]["Name"]) for d in definitions}
+    kinds = set()
+    for definition in definitions:
+        columns = definition["TableInput"]["StorageDescriptor"]["Columns"]
+        key = (definition["DatabaseName"], definition["TableInput"]["Name"])
+        assert tables[key] == [(c["Name"], _expected_duckdb_type(c)) for c in columns], key
+        kinds.add(definition["TableInput"]["Parameters"]["vaultgen.kind"])
+    assert kinds == {"hub", "link", "nonhistorized_link", "satellite", "multi_active_satellite", "record_tracking_satellite",
+                     "effectivity_satellite", "reference_table", "pit", "bridge"}

@@ -1,4 +1,8 @@
-"""`vaultgen glue sync`: make the Glue Data Catalog hold the raw tables the spec defines.
+"""`vaultgen glue sync`: make the Glue Data Catalog hold the raw tables and the vault tables the spec defines.
+
+The raw database (vaultgen.catalog.glue) first, then each vault database Athena reads (raw_vault,
+business_vault: vaultgen.catalog.glue_vault), with the same rules. Views in a vault database (the end-dating
+views dbt creates beside the satellites) belong to dbt and are not compared.
 
 Plan first, then apply. The plan creates the database and the missing tables and adds new columns to existing
 tables. It never drops: a table or column that the catalog has and the spec no longer defines is reported, and
@@ -13,9 +17,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from vaultgen.catalog.glue import glue_database_input, glue_table_inputs, iceberg_create_input, table_location
+from vaultgen.catalog.glue_vault import vault_database_input, vault_databases, vault_iceberg_create_input, vault_table_inputs
 from vaultgen.errors import VaultgenError
 from vaultgen.spec.model import Spec
 
@@ -72,12 +77,19 @@ class SyncPlan:
 
 @dataclass
 class SyncReport:
-    plan: SyncPlan
+    plan: SyncPlan  # the raw database
     applied: bool
+    vault_plans: list[SyncPlan] = field(default_factory=list)  # one per vault database
+
+    @property
+    def plans(self) -> list[SyncPlan]:
+        return [self.plan, *self.vault_plans]
 
     def lines(self) -> list[str]:
-        lines = self.plan.lines() or [f"database {self.plan.database} is up to date"]
-        return lines + [f"{len(self.plan.unchanged)} tables unchanged"]
+        lines: list[str] = []
+        for plan in self.plans:
+            lines += (plan.lines() or [f"database {plan.database} is up to date"]) + [f"{len(plan.unchanged)} tables unchanged in {plan.database}"]
+        return lines
 
 
 def _client_error(error: Exception) -> GlueSyncError:
@@ -117,13 +129,16 @@ def _update_request(database: str, existing: dict, desired: dict, added: list[di
     return {"DatabaseName": database, "TableInput": table_input}
 
 
-def plan_sync(client, spec: Spec, warehouse: str | None = None) -> SyncPlan:
-    database = spec.project.raw.schema_name
+def _plan_database(client, database: str, definitions: list[dict[str, Any]], warehouse: str | None,
+                   create_input: Callable[[str, str], dict[str, Any]], ignore_views: bool = False) -> SyncPlan:
+    """The plan of one Glue database: `create_input(table, location)` gives a new table's Iceberg metadata."""
     plan = SyncPlan(database=database)
     plan.create_database = _get(client.get_database, Name=database) is None
     existing = {} if plan.create_database else _existing_tables(client, database)
+    if ignore_views:
+        existing = {name: table for name, table in existing.items() if table.get("TableType") != "VIRTUAL_VIEW"}
     desired_names = set()
-    for definition in glue_table_inputs(spec):
+    for definition in definitions:
         desired = definition["TableInput"]
         name = desired["Name"]
         desired_names.add(name)
@@ -133,7 +148,7 @@ def plan_sync(client, spec: Spec, warehouse: str | None = None) -> SyncPlan:
             if warehouse:
                 location = table_location(warehouse, database, name)
                 request["TableInput"]["StorageDescriptor"]["Location"] = location
-                request["OpenTableFormatInput"]["IcebergInput"]["CreateIcebergTableInput"] = iceberg_create_input(spec, name, location)
+                request["OpenTableFormatInput"]["IcebergInput"]["CreateIcebergTableInput"] = create_input(name, location)
             plan.create_tables.append(request)
             continue
         have = {column["Name"]: column for column in current.get("StorageDescriptor", {}).get("Columns", [])}
@@ -154,6 +169,24 @@ def plan_sync(client, spec: Spec, warehouse: str | None = None) -> SyncPlan:
     return plan
 
 
+def plan_sync(client, spec: Spec, warehouse: str | None = None) -> SyncPlan:
+    """The plan of the raw database."""
+    return _plan_database(client, spec.project.raw.schema_name, glue_table_inputs(spec), warehouse,
+                          lambda name, location: iceberg_create_input(spec, name, location))
+
+
+def plan_vault_sync(client, spec: Spec, warehouse: str | None = None) -> list[SyncPlan]:
+    """The plans of the vault databases Athena reads (none when athena is not a target)."""
+    if "athena" not in spec.project.targets:
+        return []
+    definitions = vault_table_inputs(spec)
+    return [
+        _plan_database(client, database, [d for d in definitions if d["DatabaseName"] == database], warehouse,
+                       lambda name, location, database=database: vault_iceberg_create_input(spec, database, name, location), ignore_views=True)
+        for database in vault_databases(spec)
+    ]
+
+
 def apply_plan(client, plan: SyncPlan, database_input: dict[str, Any]) -> None:
     try:
         if plan.create_database:
@@ -167,14 +200,20 @@ def apply_plan(client, plan: SyncPlan, database_input: dict[str, Any]) -> None:
 
 
 def sync_catalog(client, spec: Spec, allow_drop: bool = False, warehouse: str | None = None) -> SyncReport:
-    """Bring the Glue database of the raw layer in line with the spec. Raises GlueDropRefused (before any change)
-    when the catalog holds tables, columns or types the spec does not, unless allow_drop."""
+    """Bring the Glue databases of the raw layer and of the vault in line with the spec. Raises GlueDropRefused
+    (before any change, in any database) when the catalog holds tables, columns or types the spec does not, unless
+    allow_drop."""
     plan = plan_sync(client, spec, warehouse=warehouse)
-    if plan.refusals and not allow_drop:
-        listed = "\n".join(f"  - {text}" for text in plan.refusals)
+    vault_plans = plan_vault_sync(client, spec, warehouse=warehouse)
+    plans = [plan, *vault_plans]
+    refusing = [p for p in plans if p.refusals]
+    if refusing and not allow_drop:
+        listed = "\n".join(f"  - {text}" for p in refusing for text in p.refusals)
         raise GlueDropRefused(
-            f"refusing to sync {plan.database}: the catalog holds what the spec no longer defines, and vaultgen never drops it:\n{listed}\n"
+            f"refusing to sync {', '.join(p.database for p in refusing)}: the catalog holds what the spec no longer defines, and vaultgen never drops it:\n{listed}\n"
             "  nothing was changed; restore it in the spec, or rerun with --allow-drop to apply the other changes and keep these as they are"
         )
     apply_plan(client, plan, glue_database_input(spec))
-    return SyncReport(plan=plan, applied=True)
+    for vault_plan in vault_plans:
+        apply_plan(client, vault_plan, vault_database_input(spec, vault_plan.database))
+    return SyncReport(plan=plan, applied=True, vault_plans=vault_plans)

@@ -39,10 +39,15 @@ def _macros() -> dict[str, str]:
     return {f"macros/{item.name}": item.read_text(encoding="utf-8") for item in sorted(folder.iterdir(), key=lambda i: i.name) if item.name.endswith(".sql")}
 
 
+# models/<layer>/ -> the layer's custom schema; generate_schema_name uses it as written, so it is also the
+# database (Athena, Spark), schema (DuckDB, Snowflake) a model of that layer lands in
+LAYER_SCHEMAS: dict[str, str] = {"staging": "staging", "raw_vault": "raw_vault", "business_vault": "business_vault", "marts": "marts"}
+
+
 def _dbt_project(spec: Spec, dialect: Dialect) -> str:
     name = spec.project.name
-    models = {**dialect.project_models_config, "staging": {"+materialized": dialect.staging_materialized, "+schema": "staging"}, "raw_vault": {"+schema": "raw_vault"},
-              "business_vault": {"+schema": "business_vault"}, "marts": {"+schema": "marts"}}
+    models = {**dialect.project_models_config, **{layer: {"+schema": schema} for layer, schema in LAYER_SCHEMAS.items()}}
+    models["staging"] = {"+materialized": dialect.staging_materialized, **models["staging"]}
     return dump_yaml(
         {
             "name": name,
