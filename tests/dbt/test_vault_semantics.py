@@ -139,3 +139,29 @@ def broken_connection(vault: LocalVault):
     import duckdb
 
     return duckdb.connect(str(vault.database))
+
+
+def test_a_table_that_exists_before_its_first_build_gets_its_ghost_row_once(tmp_path: Path):
+    """`vaultgen glue sync` may create a vault table before dbt's first run, which then runs incrementally: the
+    ghost rows must still appear, exactly once."""
+    import shutil
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(MINI, spec_dir)
+    project = spec_dir / "project.yml"
+    project.write_text(project.read_text() + "  ghost_records: true\n")
+    vault = LocalVault(spec_dir, tmp_path / "work")
+    vault.load("b1", T[0], BATCHES[0])
+    assert vault.build(until=T[0]).ok
+    ghost = "0" * 32
+    counts = "select (select count(*) from raw_vault.hub_customer where customer_hk = ?), (select count(*) from raw_vault.sat_customer_details where customer_hk = ?)"
+    assert vault.query(counts, [ghost, ghost]) == [(1, 1)]
+    with broken_connection(vault) as connection:  # as a table created empty by the catalog would lack them
+        connection.execute("delete from raw_vault.hub_customer where customer_hk = ?", [ghost])
+        connection.execute("delete from raw_vault.sat_customer_details where customer_hk = ?", [ghost])
+    vault.load("b2", T[1], BATCHES[1])
+    assert vault.build(after=T[0], until=T[1]).ok
+    assert vault.query(counts, [ghost, ghost]) == [(1, 1)]
+    before = {model: vault.table(model) for model in ("hub_customer", "sat_customer_details")}
+    assert vault.build(after=T[0], until=T[1]).ok
+    assert {model: vault.table(model) for model in before} == before

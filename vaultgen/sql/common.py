@@ -117,6 +117,16 @@ def first_seen(key: str, load_ts: str, record_source: str, spec: Spec) -> exp.Se
     )
 
 
+def ghost_unless_present(ghost: exp.Select, key: str, spec: Spec, incremental: bool) -> exp.Select:
+    """The ghost row, on an incremental run only while the model lacks it: a table created before its first dbt
+    run (by `vaultgen glue sync`, or before ghost_records was switched on) gets its ghost row too, once."""
+    if not incremental:
+        return ghost
+    present = exp.select(exp.Literal.number(1)).from_(this("known")).where(
+        exp.EQ(this=col(key, "known"), expression=exp.Literal.string(ghost_key(spec))))
+    return ghost.where(exp.Not(this=exp.Exists(this=present)))
+
+
 def only_new_keys(final: exp.Select, key: str) -> exp.Select:
     """Keep the rows of `first_seen` whose key the model does not hold yet (insert-only)."""
     known = exp.select(exp.Literal.number(1)).from_(this("known")).where(exp.EQ(this=col(key, "known"), expression=col(key, "first_seen")))

@@ -9,7 +9,7 @@ from vaultgen.graph import hub_feeds
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Hub, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, col, first_seen, ghost_key, only_new_keys, ref, timestamp_literal, typed_null, union_all, with_ctes,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, col, first_seen, ghost_key, ghost_unless_present, only_new_keys, ref, timestamp_literal, typed_null, union_all, with_ctes,
 )
 from vaultgen.types import parse_source_type
 
@@ -36,14 +36,14 @@ def hub_sql(spec: Spec, hub: Hub, dialect: Dialect, incremental: bool) -> exp.Se
     incoming = union_all(branches)
     earliest = first_seen(key, naming.load_ts, naming.record_source, spec)
     final = exp.select(col(key), *[col(k) for k in hub.business_keys], col(naming.load_ts), col(naming.record_source)).from_("first_seen")
-    if spec.project.ghost_records and not incremental:  # the ghost row is written once, when the table is built
+    if incremental:
+        final = only_new_keys(final, key)
+    if spec.project.ghost_records:
         ghost = exp.select(
             alias(exp.Literal.string(ghost_key(spec)), key),
             *[alias(typed_null(key_type, dialect), business_key) for business_key, key_type in zip(hub.business_keys, key_types)],
             alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),
             alias(exp.Literal.string(GHOST_RECORD_SOURCE), naming.record_source),
         )
-        final = exp.union(final, ghost, distinct=False)
-    if incremental:
-        final = only_new_keys(final, key)
+        final = exp.union(final, ghost_unless_present(ghost, key, spec, incremental), distinct=False)
     return with_ctes([("incoming", incoming), ("first_seen", earliest)], final)

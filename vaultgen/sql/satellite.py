@@ -15,7 +15,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import ReferenceTable, Satellite, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, is_real_key, ref, row_number_is_first, this,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, ghost_unless_present, is_real_key, ref, row_number_is_first, this,
     timestamp_literal, typed_null, with_ctes,
 )
 from vaultgen.types import parse_source_type
@@ -97,8 +97,8 @@ def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incrementa
     if cdc is not None:  # a CDC delete carries no new attribute values: record tracking records it
         key_filter = exp.and_(key_filter, exp.NEQ(this=col(cdc.operation_column), expression=exp.Literal.string(cdc.delete)))
     final, ctes = history_sql(spec, [key], naming.staged_hashdiff(satellite), satellite.source, satellite.attributes, key_filter, incremental)
-    if spec.project.ghost_records and not incremental:
-        final = exp.union(final, ghost_row(spec, satellite, dialect, [key]), distinct=False)
+    if spec.project.ghost_records:
+        final = exp.union(final, ghost_unless_present(ghost_row(spec, satellite, dialect, [key]), key, spec, incremental), distinct=False)
     return with_ctes(ctes, final)
 
 

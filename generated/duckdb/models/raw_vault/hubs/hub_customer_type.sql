@@ -39,6 +39,20 @@ WHERE
     WHERE
       "known"."customer_type_hk" = "first_seen"."customer_type_hk"
   )
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS "customer_type_hk",
+  CAST(NULL AS TEXT) AS "customer_type_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."customer_type_hk" = '00000000000000000000000000000000'
+  )
 {% else %}
 WITH incoming AS (
   SELECT

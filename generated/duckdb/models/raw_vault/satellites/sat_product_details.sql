@@ -66,6 +66,27 @@ SELECT
 FROM changes
 WHERE
   "previous_hashdiff" IS NULL OR "hashdiff" <> "previous_hashdiff"
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS "product_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "product_name",
+  CAST(NULL AS TEXT) AS "quantity_per_unit",
+  CAST(NULL AS REAL) AS "unit_price",
+  CAST(NULL AS SMALLINT) AS "units_in_stock",
+  CAST(NULL AS SMALLINT) AS "units_on_order",
+  CAST(NULL AS SMALLINT) AS "reorder_level",
+  CAST(NULL AS INT) AS "discontinued"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."product_hk" = '00000000000000000000000000000000'
+  )
 {% else %}
 WITH incoming AS (
   SELECT

@@ -54,6 +54,21 @@ SELECT
 FROM changes
 WHERE
   "previous_hashdiff" IS NULL OR "hashdiff" <> "previous_hashdiff"
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS "region_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "region_description"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."region_hk" = '00000000000000000000000000000000'
+  )
 {% else %}
 WITH incoming AS (
   SELECT

@@ -47,6 +47,20 @@ WHERE
     WHERE
       `known`.`order_hk` = `first_seen`.`order_hk`
   )
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS `order_hk`,
+  CAST(NULL AS SMALLINT) AS `order_id`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`order_hk` = '00000000000000000000000000000000'
+  )
 {% else %}
 WITH incoming AS (
   SELECT

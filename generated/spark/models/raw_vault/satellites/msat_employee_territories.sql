@@ -89,6 +89,21 @@ FROM active_rows AS `row`
 INNER JOIN changed_sets AS `changed`
   ON `row`.`employee_hk` = `changed`.`employee_hk`
   AND `row`.`load_ts` = `changed`.`load_ts`
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS `employee_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS STRING) AS `territory_id`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`employee_hk` = '00000000000000000000000000000000'
+  )
 {% else %}
 WITH incoming AS (
   SELECT

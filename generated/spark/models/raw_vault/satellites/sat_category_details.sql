@@ -70,6 +70,23 @@ SELECT
 FROM changes
 WHERE
   `previous_hashdiff` IS NULL OR `hashdiff` <> `previous_hashdiff`
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS `category_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS STRING) AS `category_name`,
+  CAST(NULL AS STRING) AS `description`,
+  CAST(NULL AS BINARY) AS `picture`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`category_hk` = '00000000000000000000000000000000'
+  )
 {% else %}
 WITH incoming AS (
   SELECT

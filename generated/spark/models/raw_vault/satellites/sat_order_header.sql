@@ -84,6 +84,30 @@ SELECT
 FROM changes
 WHERE
   `previous_hashdiff` IS NULL OR `hashdiff` <> `previous_hashdiff`
+UNION ALL
+SELECT
+  '00000000000000000000000000000000' AS `order_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS DATE) AS `order_date`,
+  CAST(NULL AS DATE) AS `required_date`,
+  CAST(NULL AS DATE) AS `shipped_date`,
+  CAST(NULL AS FLOAT) AS `freight`,
+  CAST(NULL AS STRING) AS `ship_name`,
+  CAST(NULL AS STRING) AS `ship_address`,
+  CAST(NULL AS STRING) AS `ship_city`,
+  CAST(NULL AS STRING) AS `ship_region`,
+  CAST(NULL AS STRING) AS `ship_postal_code`,
+  CAST(NULL AS STRING) AS `ship_country`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`order_hk` = '00000000000000000000000000000000'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
