@@ -20,8 +20,8 @@ Not included:
   sync that never drops would fight dbt's rebuild); their columns are a projection the marts' own schema.yml
   documents.
 
-A vault table that `glue sync` creates before dbt's first run makes that run incremental: it then writes no
-ghost rows (those come with the full build). Run dbt first, or build once with --full-refresh after a sync.
+A vault table that `glue sync` creates before dbt's first run makes that run incremental; incremental runs add
+the ghost row while the table lacks it (vaultgen.sql.common.ghost_unless_present), so it still gets one, once.
 """
 
 from __future__ import annotations
