@@ -102,7 +102,7 @@ def vault_model_columns(spec: Spec, entity) -> list[ModelColumn] | None:
     def hash_key(name: str, what: str) -> ModelColumn:
         return ModelColumn(naming.hash_key(name), "hash", what)
 
-    load_ts = ModelColumn(naming.load_ts, "load_ts", "load timestamp of the batch the row came with (UTC)")
+    load_ts = ModelColumn(naming.load_ts, "load_ts", "load timestamp of the batch the row came with")
     record_source = ModelColumn(naming.record_source, "string", "system and table the row came from")
     hashdiff = ModelColumn(naming.hashdiff, "hash", "hash of the attributes, to detect changes")
 

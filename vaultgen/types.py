@@ -61,11 +61,12 @@ SPARK_TYPES: dict[str, str] = {
     "timestamp": "TIMESTAMP_NTZ", "timestamptz": "TIMESTAMP",
 }
 
-# logical type -> Athena (Trino) type on Iceberg: no SMALLINT in Iceberg, timestamps at microseconds
+# logical type -> Athena (Trino) type on Iceberg: no SMALLINT in Iceberg, timestamps at microseconds; Athena
+# creates no Iceberg column with a time zone, so instants are stored as UTC wall-clock timestamps
 ATHENA_TYPES: dict[str, str] = {
     "int16": "INTEGER", "int32": "INTEGER", "int64": "BIGINT", "float32": "REAL", "float64": "DOUBLE",
     "decimal": "DECIMAL", "string": "VARCHAR", "binary": "VARBINARY", "boolean": "BOOLEAN", "date": "DATE",
-    "timestamp": "TIMESTAMP(6)", "timestamptz": "TIMESTAMP(6) WITH TIME ZONE",
+    "timestamp": "TIMESTAMP(6)", "timestamptz": "TIMESTAMP(6)",
 }
 
 # logical type -> Snowflake type

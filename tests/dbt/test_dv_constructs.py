@@ -341,8 +341,8 @@ def test_fact_over_the_snapshot_bridge_reads_its_latest_snapshot(vault: LocalVau
 # Glue (Athena) type -> the type DuckDB gives the same model. Hash keys and hashdiffs are hex text on both.
 GLUE_TO_DUCKDB = {"string": "VARCHAR", "boolean": "BOOLEAN", "int": "INTEGER", "bigint": "BIGINT", "float": "FLOAT", "double": "DOUBLE",
                   "date": "DATE", "binary": "BLOB",
-                  # load timestamps are Iceberg timestamptz on Athena (the raw tables' load_ts) but TIMESTAMP in the DuckDB raw layer
-                  # (vaultgen.raw.duckdb_raw); a daily PIT's snapshot_ts is a plain TIMESTAMP on both
+                  # load timestamps are UTC wall-clock timestamps in the Athena vault, as the DuckDB raw layer's load_ts is;
+                  # a daily PIT's snapshot_ts is a plain TIMESTAMP on both
                   "timestamp": "TIMESTAMP"}
 # where the source type decides instead: Iceberg has no smallint (Glue int), DuckDB keeps SMALLINT; an unbounded
 # numeric is decimal(38,18) in the catalog and DuckDB's default DECIMAL(18,3)

@@ -36,6 +36,8 @@ def _cast(value: Any, to: exp.DataType) -> Any:
         if isinstance(value, date):
             return value.isoformat()
         raise Unsupported(f"cast {type(value).__name__} to varchar")
+    if kind == exp.DataType.Type.TIMESTAMP and isinstance(value, str):
+        return datetime.fromisoformat(value)  # Trino reads 'yyyy-MM-dd HH:mm:ss[.ffffff]' as a timestamp
     if kind == exp.DataType.Type.DOUBLE:
         return float(value)
     if kind == exp.DataType.Type.DECIMAL:

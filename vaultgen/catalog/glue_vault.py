@@ -9,8 +9,9 @@ them to generated/glue/<database>/<table>.json and `vaultgen glue sync` applies 
 - DatabaseName is the Glue database dbt-athena writes the model to: the layer's `+schema` in dbt_project.yml,
   used as written by the project's generate_schema_name macro (the profile's catalog is awsdatacatalog).
 - Columns come in the order the model's SQL produces them (vaultgen.graph.vault_model_columns), typed as on
-  Athena: hash keys and hashdiffs are lower-case hex strings, load timestamps carry the raw layer's type
-  (Iceberg timestamptz), values from the source map through vaultgen.types and the catalog's type table.
+  Athena: hash keys and hashdiffs are lower-case hex strings, load timestamps and other instants are UTC
+  wall-clock timestamps (Athena's Iceberg DDL creates no column with a time zone, so staging converts them),
+  values from the source map through vaultgen.types and the catalog's type table.
 - The partition spec is the entity's Athena `partition_by` (the model's `partitioned_by` config).
 
 Not included:
@@ -30,7 +31,7 @@ import json
 from typing import Any
 
 from vaultgen.catalog.glue import (
-    CATALOG_TYPES, LOAD_TS_TYPE, MAX_COMMENT, MAX_DESCRIPTION, OPEN_TABLE_FORMAT_INPUT, TABLE_PARAMETERS, CatalogType, _clip,
+    CATALOG_TYPES, MAX_COMMENT, MAX_DESCRIPTION, OPEN_TABLE_FORMAT_INPUT, TABLE_PARAMETERS, CatalogType, _clip,
     catalog_type,
 )
 from vaultgen.emit.dbt_project import LAYER_SCHEMAS, RENDERERS
@@ -45,6 +46,10 @@ LAYERS = ("raw_vault", "business_vault")  # the persisted vault layers (models/<
 
 # a hash key or hashdiff per the target's hash type (Athena has only hex; binary is Snowflake's option)
 HASH_TYPES = {"hex": CatalogType("string", "string"), "binary": CatalogType("binary", "binary")}
+# an instant (the load timestamp, a timestamptz source column) as the Athena models store it: Athena's Iceberg DDL
+# creates no column with a time zone, so staging turns instants into UTC wall-clock timestamps
+# (vaultgen.dialects.athena)
+STORED_INSTANT = CatalogType("timestamp", "timestamp", "UTC wall-clock time (Athena creates no Iceberg column with a time zone)")
 # the logical types of values a vault model computes itself (record source, status flags, daily snapshot times)
 COMPUTED_TYPES = {name: CATALOG_TYPES[name] for name in ("string", "boolean", "timestamp")}
 
@@ -79,11 +84,12 @@ def column_types(spec: Spec, column: ModelColumn) -> tuple[str, str]:
         mapped = _hash_type(spec)
         return mapped.glue, mapped.iceberg
     if column.type == "load_ts":
-        return LOAD_TS_TYPE.glue, LOAD_TS_TYPE.iceberg
+        return STORED_INSTANT.glue, STORED_INSTANT.iceberg
     if column.type == "source":
         if column.source is None:
             raise ValueError(f"column {column.name} ({column.description}): its source column is not in the spec")
-        return catalog_type(parse_source_type(column.source.type))
+        parsed = parse_source_type(column.source.type)
+        return (STORED_INSTANT.glue, STORED_INSTANT.iceberg) if parsed.logical == "timestamptz" else catalog_type(parsed)
     mapped = COMPUTED_TYPES[column.type]
     return mapped.glue, mapped.iceberg
 
@@ -93,13 +99,14 @@ def _glue_column(spec: Spec, column: ModelColumn) -> dict[str, Any]:
     if column.type == "hash":
         comment = f"{column.description} ({'hex' if glue_type == 'string' else 'binary'} {spec.project.hashing.algorithm})"
     elif column.type == "load_ts":
-        comment = f"{column.description}; {LOAD_TS_TYPE.note}" if "UTC" not in column.description else column.description
+        comment = f"{column.description}; {STORED_INSTANT.note}"
     else:
         comment = column.description
     result: dict[str, Any] = {"Name": column.name, "Type": glue_type}
     if column.source is not None:
         parsed = parse_source_type(column.source.type)
-        comment = "; ".join(part for part in (comment, f"source: {column.source.type}", CATALOG_TYPES[parsed.logical].note, column.source.description) if part)
+        note = STORED_INSTANT.note if parsed.logical == "timestamptz" else CATALOG_TYPES[parsed.logical].note
+        comment = "; ".join(part for part in (comment, f"source: {column.source.type}", note, column.source.description) if part)
         result["Parameters"] = {"vaultgen.sensitivity": column.source.sensitivity, "vaultgen.source_type": column.source.type}
     result["Comment"] = _clip(comment, MAX_COMMENT)
     return result

@@ -28,6 +28,13 @@ STRING_RENDERERS = {
     "binary": lambda value: exp.Lower(this=call("to_hex", value)),
 }
 
+def _utc_wall_clock(value: exp.Expression) -> exp.Expression:
+    """An instant as the UTC wall-clock TIMESTAMP(6) Athena's Iceberg tables can hold, through text: the
+    direct cast from timestamp with time zone is refused by some Athena engine versions."""
+    text = _format_datetime("yyyy-MM-dd HH:mm:ss.SSSSSS")(call("at_timezone", value, literal("UTC")))
+    return exp.Cast(this=text, to=exp.DataType.build("TIMESTAMP(6)", dialect="athena"))
+
+
 ATHENA = Dialect(
     name="athena",
     sqlglot_dialect="athena",
@@ -51,4 +58,5 @@ ATHENA = Dialect(
     # insert-only vault tables: append is the cheapest correct strategy (no merge, no rewrite of files)
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
     partition_config_key="partitioned_by",
+    store_instant=_utc_wall_clock,
 )

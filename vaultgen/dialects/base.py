@@ -81,6 +81,9 @@ class Dialect:
     # chosen) the sentinel keys that must be written as binary literals
     binary_hash_functions: dict[str, ExpressionBuilder] = field(repr=False, default_factory=dict)
     binary_key_literals: frozenset[str] = frozenset()
+    # how staging turns an instant (timestamptz) into the type this target's tables can hold; None: as it is.
+    # Athena's Iceberg DDL (and so dbt-athena's CREATE TABLE AS) creates only timestamps without time zone.
+    store_instant: ExpressionBuilder | None = field(repr=False, default=None)
 
     @property
     def supports_binary_hashes(self) -> bool:
@@ -111,6 +114,10 @@ class Dialect:
     def render_string(self, value: exp.Expression, logical: str) -> exp.Expression:
         renderer = self.string_renderers.get(logical)
         return renderer(value) if renderer else self.cast(value, self.string_type)
+
+    def stored(self, value: exp.Expression, logical: str) -> exp.Expression:
+        """A staged value as the vault tables store it."""
+        return self.store_instant(value) if logical == "timestamptz" and self.store_instant else value
 
     def identifier(self, name: str) -> str:
         return name.upper() if self.identifier_case == "upper" else name

@@ -15,6 +15,8 @@ from vaultgen.sql.common import alias, col, load_window, source, with_ctes
 from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
 from vaultgen.types import parse_source_type
 
+RAW_LOAD_TS_TYPE = "timestamptz"  # the raw layer's load timestamp is an instant (Iceberg timestamptz)
+
 
 def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
     naming = Naming(spec)
@@ -40,5 +42,12 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
         alias(hashdiff_sql(typed(satellite.attributes), project.hashing, dialect), naming.staged_hashdiff(satellite))
         for satellite in staged_hashdiffs(spec, table)
     ]
-    final = exp.select(exp.Star(), *hashed).from_("batch")
+    def stored(column: exp.Column, logical: str) -> exp.Expression:
+        """The column as the vault stores it (the hashes read it as loaded)."""
+        value = dialect.stored(column, logical)
+        return column if value is column else alias(value, column.name)
+
+    columns = [stored(column, logical) for column, logical in typed([c.name for c in table.columns])]
+    columns += [stored(col(naming.load_ts), RAW_LOAD_TS_TYPE), col(naming.record_source)]
+    final = exp.select(*columns, *hashed).from_("batch")
     return with_ctes([("batch", batch)], final)

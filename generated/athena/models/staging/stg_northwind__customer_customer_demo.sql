@@ -11,7 +11,10 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "customer_id",
+  "customer_type_id",
+  CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) IS NULL
     AND UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) IS NULL

@@ -20,7 +20,19 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "customer_id",
+  "company_name",
+  "contact_name",
+  "contact_title",
+  "address",
+  "city",
+  "region",
+  "postal_code",
+  "country",
+  "phone",
+  "fax",
+  CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -19,7 +19,18 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "product_id",
+  "product_name",
+  "supplier_id",
+  "category_id",
+  "quantity_per_unit",
+  "unit_price",
+  "units_in_stock",
+  "units_on_order",
+  "reorder_level",
+  "discontinued",
+  CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))) IS NULL
     THEN '00000000000000000000000000000000'

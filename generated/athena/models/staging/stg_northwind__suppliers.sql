@@ -21,7 +21,20 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "supplier_id",
+  "company_name",
+  "contact_name",
+  "contact_title",
+  "address",
+  "city",
+  "region",
+  "postal_code",
+  "country",
+  "phone",
+  "fax",
+  "homepage",
+  CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -12,7 +12,11 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "territory_id",
+  "territory_description",
+  "region_id",
+  CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -13,7 +13,12 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "category_id",
+  "category_name",
+  "description",
+  "picture",
+  "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'

@@ -11,7 +11,10 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "customer_id",
+  "customer_type_id",
+  "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
     AND UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')) IS NULL

@@ -11,7 +11,10 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "employee_id",
+  "territory_id",
+  "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'

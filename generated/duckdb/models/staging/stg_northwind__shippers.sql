@@ -12,7 +12,11 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "shipper_id",
+  "company_name",
+  "phone",
+  "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'

@@ -21,7 +21,20 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "supplier_id",
+  "company_name",
+  "contact_name",
+  "contact_title",
+  "address",
+  "city",
+  "region",
+  "postal_code",
+  "country",
+  "phone",
+  "fax",
+  "homepage",
+  "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'

@@ -12,7 +12,11 @@ WITH batch AS (
     {{ vaultgen_load_window("\"load_ts\"") }}
 )
 SELECT
-  *,
+  "territory_id",
+  "territory_description",
+  "region_id",
+  "load_ts",
+  "record_source",
   CASE
     WHEN UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'

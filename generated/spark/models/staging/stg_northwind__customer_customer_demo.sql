@@ -11,7 +11,10 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `customer_id`,
+  `customer_type_id`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) IS NULL
     AND UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))) IS NULL

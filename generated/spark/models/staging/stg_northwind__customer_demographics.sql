@@ -11,7 +11,10 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `customer_type_id`,
+  `customer_desc`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -27,7 +27,26 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `employee_id`,
+  `last_name`,
+  `first_name`,
+  `title`,
+  `title_of_courtesy`,
+  `birth_date`,
+  `hire_date`,
+  `address`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country`,
+  `home_phone`,
+  `extension`,
+  `photo`,
+  `notes`,
+  `reports_to`,
+  `photo_path`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -14,7 +14,13 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `order_id`,
+  `product_id`,
+  `unit_price`,
+  `quantity`,
+  `discount`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

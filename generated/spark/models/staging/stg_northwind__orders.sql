@@ -23,7 +23,22 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `order_id`,
+  `customer_id`,
+  `employee_id`,
+  `order_date`,
+  `required_date`,
+  `shipped_date`,
+  `ship_via`,
+  `freight`,
+  `ship_name`,
+  `ship_address`,
+  `ship_city`,
+  `ship_region`,
+  `ship_postal_code`,
+  `ship_country`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

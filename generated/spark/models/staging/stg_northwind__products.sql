@@ -19,7 +19,18 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `product_id`,
+  `product_name`,
+  `supplier_id`,
+  `category_id`,
+  `quantity_per_unit`,
+  `unit_price`,
+  `units_in_stock`,
+  `units_on_order`,
+  `reorder_level`,
+  `discontinued`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -11,7 +11,10 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `region_id`,
+  `region_description`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -12,7 +12,11 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `shipper_id`,
+  `company_name`,
+  `phone`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -12,7 +12,11 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `territory_id`,
+  `territory_description`,
+  `region_id`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'

@@ -13,7 +13,12 @@ WITH batch AS (
     {{ vaultgen_load_window("`load_ts`") }}
 )
 SELECT
-  *,
+  `state_id`,
+  `state_name`,
+  `state_abbr`,
+  `state_region`,
+  `load_ts`,
+  `record_source`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'
