@@ -1,8 +1,10 @@
 """AWS Glue entry point of the raw extract (Glue 5.0, Spark 3.5). Thin: arguments, clients, session; the work is
-raw_extract.run_extract. Runs the same way locally: `python glue/job.py --spec_uri vault_spec ...` (argparse).
+raw_extract.run_extract. Runs the same way locally: `python glue/job.py --plan_uri generated/glue/extract_plan.json ...`
+(argparse). Needs PySpark and the standard library only (boto3 comes with Glue): the spec reaches the job as the
+extract plan `vaultgen render` writes, so nothing of vaultgen has to be installed on the workers.
 
 Exit status: 0 when every table loaded, 1 when any table failed (the others' batches are committed), 2 for bad
-arguments or a spec/secret that cannot be read.
+arguments or a plan/secret that cannot be read.
 """
 
 from __future__ import annotations
@@ -11,13 +13,12 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # raw_extract beside this file (locally)
 
-REQUIRED = ("spec_uri", "secret_id")
+REQUIRED = ("plan_uri", "secret_id")
 OPTIONAL = {
     "batch_id": None,  # default: the load timestamp, 20240131T060000Z
     "load_ts": None,  # ISO 8601; default: the logged one when rerunning a batch id, else now (UTC)
@@ -51,24 +52,15 @@ def _client(service: str, args):
     return boto3.client(service, region_name=args["region"], endpoint_url=args["endpoint_url"])
 
 
-def load_spec_from(uri: str, args):
-    """The spec from a local folder, or from every .yml/.yaml object under an s3://bucket/prefix."""
-    from vaultgen.spec.loader import load_spec
+def load_plan_from(uri: str, args):
+    """The extract plan from a local file or an s3://bucket/key object."""
+    from raw_extract.plan import parse_plan
 
     if not uri.startswith("s3://"):
-        return load_spec(Path(uri))
-    bucket, _, prefix = uri[len("s3://"):].partition("/")
-    prefix = prefix.rstrip("/") + "/" if prefix else ""
-    s3 = _client("s3", args)
-    folder = Path(tempfile.mkdtemp(prefix="vault_spec-"))
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            key = item["Key"]
-            if key.endswith((".yml", ".yaml")):
-                local = folder / key[len(prefix):]
-                local.parent.mkdir(parents=True, exist_ok=True)
-                s3.download_file(bucket, key, str(local))
-    return load_spec(folder)
+        return parse_plan(Path(uri).read_text(encoding="utf-8"), uri)
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    body = _client("s3", args).get_object(Bucket=bucket, Key=key)["Body"].read()
+    return parse_plan(body.decode("utf-8"), uri)
 
 
 def _session(args):
@@ -89,23 +81,23 @@ def main(argv: list[str] | None = None) -> int:
     from raw_extract.target import BatchColumns
 
     try:
-        spec = load_spec_from(args["spec_uri"], args)
+        plan = load_plan_from(args["plan_uri"], args)
         credentials = fetch_credentials(_client("secretsmanager", args), args["secret_id"])
     except Exception as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     spark = _session(args)
-    raw = spec.project.raw
+    raw = plan.raw
     load_ts = datetime.fromisoformat(args["load_ts"]) if args["load_ts"] else None
     batch_id = args["batch_id"]
     if load_ts is None and batch_id:
-        target = IcebergTarget(spark, args["catalog"], raw.schema_name, BatchColumns(raw.load_timestamp_column, raw.batch_id_column))
-        load_ts = previous_load_ts(spark, spec, target, batch_id)
+        target = IcebergTarget(spark, args["catalog"], raw.database, BatchColumns(raw.load_timestamp_column, raw.batch_id_column))
+        load_ts = previous_load_ts(spark, plan, target, batch_id)
     load_ts = load_ts or datetime.now(timezone.utc).replace(microsecond=0)
     batch_id = batch_id or load_ts.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     tables = [name.strip() for name in args["tables"].split(",") if name.strip()] if args["tables"] else None
     try:
-        report = run_extract(spark, spec, jdbc_url(credentials), credentials, batch_id, load_ts, tables, catalog=args["catalog"], source_schema=args["source_schema"])
+        report = run_extract(spark, plan, jdbc_url(credentials), credentials, batch_id, load_ts, tables, catalog=args["catalog"], source_schema=args["source_schema"])
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -22,32 +22,34 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from raw_extract.extract import run_extract  # noqa: E402
+from raw_extract.plan import parse_plan  # noqa: E402
 from raw_extract.session import iceberg_jar, metastore_session  # noqa: E402
 from raw_extract.source import Credentials  # noqa: E402
 
+from vaultgen.catalog.extract_plan import PLAN_PATH, render_extract_plan  # noqa: E402
 from vaultgen.dbt_runner import run_dbt  # noqa: E402
 from vaultgen.pipeline import render  # noqa: E402
 from vaultgen.spec.loader import load_spec  # noqa: E402
 
 
-def _last_load_before(spark, spec, load_ts: datetime) -> datetime | None:
-    raw = spec.project.raw
-    log = spark.table(f"spark_catalog.{raw.schema_name}.{raw.load_log_table}")
+def _last_load_before(spark, plan, load_ts: datetime) -> datetime | None:
+    raw = plan.raw
+    log = spark.table(f"spark_catalog.{raw.database}.{raw.load_log_table}")
     rows = log.where(log[raw.load_timestamp_column] < load_ts).agg({raw.load_timestamp_column: "max"}).collect()
     return rows[0][0] if rows and rows[0][0] is not None else None
 
 
 def extract(args: argparse.Namespace) -> int:
     """The Glue job's part. Runs in its own process: the Derby metastore admits one JVM at a time."""
-    spec = load_spec(args.spec)
+    plan = parse_plan(render_extract_plan(load_spec(args.spec))[PLAN_PATH], PLAN_PATH)
     work = args.work_dir.resolve()
     load_ts = datetime.fromisoformat(args.load_ts)
     spark = metastore_session(work / "warehouse", work / "metastore_db", app_name="aws_standin_extract")
     spark.sparkContext.setLogLevel("ERROR")
     try:
         credentials = Credentials(args.user, os.environ.get("PGPASSWORD", ""))
-        report = run_extract(spark, spec, args.jdbc_url, credentials, args.batch_id, load_ts, catalog="spark_catalog")
-        previous = _last_load_before(spark, spec, load_ts)
+        report = run_extract(spark, plan, args.jdbc_url, credentials, args.batch_id, load_ts, catalog="spark_catalog")
+        previous = _last_load_before(spark, plan, load_ts)
     finally:
         spark.stop()
     for line in report.lines():

@@ -23,14 +23,17 @@ class Synthesized:
     missing: tuple[Path, ...]  # job files named in the configuration but not on disk (upload them by hand)
 
 
-def job_files(config, repo: Path, spec_dir: Path):
-    """The Glue job's files: its script, its package folder and the spec (YAML files, keyed by relative path)."""
+def job_files(config, repo: Path, spec, out: Path):
+    """The Glue job's files: its script, its package folder, and the extract plan rendered from the spec (written
+    under `out`: the job reads it instead of the spec, so it needs nothing of vaultgen on the workers)."""
     from infra_cdktf.constructs.glue_job import JobFiles
-    from vaultgen.spec.loader import spec_files
+    from vaultgen.catalog.extract_plan import PLAN_PATH, render_extract_plan
 
     script, modules = repo / config.glue.script, repo / config.glue.modules
-    spec = tuple((path.relative_to(spec_dir).as_posix(), path) for path in spec_files(spec_dir))
-    files = JobFiles(script if script.is_file() else None, modules if modules.is_dir() else None, spec)
+    plan = out / "job" / Path(PLAN_PATH).name
+    plan.parent.mkdir(parents=True, exist_ok=True)
+    plan.write_text(render_extract_plan(spec)[PLAN_PATH], encoding="utf-8")
+    files = JobFiles(script if script.is_file() else None, modules if modules.is_dir() else None, plan)
     missing = tuple(path for path, found in ((script, files.script), (modules, files.modules)) if found is None)
     return files, missing
 
@@ -48,7 +51,7 @@ def synth(env: str, out: Path, *, spec_dir: Path = REPO / "vault_spec", repo: Pa
     spec = load_spec(spec_dir)
     tables = raw_tables(spec, config.warehouse_uri())
     raw_layer = spec.project.raw.schema_name
-    files, missing = job_files(config, repo, spec_dir)
+    files, missing = job_files(config, repo, spec, out)
     # S3 lock files (use_lockfile) need Terraform/OpenTofu 1.10; CDK Terrain checks features against this.
     app = App(outdir=str(out), context={"targetVersions": dict(TARGET_VERSIONS)})
     aws = AwsStack(app, config, raw_layer=raw_layer, tables=tables, job_files=files)

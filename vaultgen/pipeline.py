@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vaultgen.catalog.extract_plan import render_extract_plan
 from vaultgen.catalog.glue import render_glue_files
 from vaultgen.catalog.glue_vault import render_vault_glue_files
 from vaultgen.dialects import target_dialect
@@ -24,6 +25,7 @@ def render_files(spec: Spec) -> dict[str, str]:
             files[f"{target}/{name}"] = text
     files.update(render_glue_files(spec))  # the raw layer's Glue Data Catalog definitions: glue/<database>/<table>.json
     files.update(render_vault_glue_files(spec))  # the vault tables Athena reads: glue/raw_vault/..., glue/business_vault/...
+    files.update(render_extract_plan(spec))  # what the Glue job reads instead of the spec: glue/extract_plan.json
     return files
 
 

@@ -12,10 +12,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from raw_extract.plan import ExtractPlan, TablePlan
 from raw_extract.source import Credentials, JdbcSource
 from raw_extract.strategies import STRATEGIES, BatchRead
 from raw_extract.target import BatchColumns, IcebergTarget
-from raw_extract.types import BATCH_ID_TYPE, LOAD_TS_TYPE, spark_type
+
+LOAD_TS_TYPE = "timestamp"  # an instant: Iceberg timestamptz
+BATCH_ID_TYPE = "string"
 
 log = logging.getLogger("raw_extract")
 
@@ -68,21 +71,21 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def _raw_schema(spec, table):
+def _raw_schema(plan: ExtractPlan, table: TablePlan):
     from pyspark.sql.types import StructField, StructType, _parse_datatype_string
 
-    raw = spec.project.raw
+    raw = plan.raw
     # source columns stay nullable in the raw layer: a NOT NULL dropped in the source must not fail a load
-    fields = [StructField(column.name, _parse_datatype_string(spark_type(column.type)), True) for column in table.columns]
+    fields = [StructField(column.name, _parse_datatype_string(column.spark_type), True) for column in table.columns]
     fields.append(StructField(raw.load_timestamp_column, _parse_datatype_string(LOAD_TS_TYPE), False))
     fields.append(StructField(raw.batch_id_column, _parse_datatype_string(BATCH_ID_TYPE), False))
     return StructType(fields)
 
 
-def _log_schema(spec):
+def _log_schema(plan: ExtractPlan):
     from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-    raw = spec.project.raw
+    raw = plan.raw
     return StructType([
         StructField("table_name", StringType(), False),
         StructField(raw.batch_id_column, StringType(), False),
@@ -98,10 +101,11 @@ def _load_ts_literal(load_ts: datetime):
     return F.lit(utc(load_ts).isoformat()).cast("timestamp")
 
 
-def _extract_table(spark, spec, table, source: JdbcSource, target: IcebergTarget, batch_id: str, load_ts: datetime, result: TableResult) -> None:
+def _extract_table(spark, plan: ExtractPlan, table: TablePlan, source: JdbcSource, target: IcebergTarget, batch_id: str, load_ts: datetime,
+                   result: TableResult) -> None:
     from pyspark.sql import functions as F
 
-    raw = spec.project.raw
+    raw = plan.raw
     strategy = STRATEGIES.get(table.load)
     if strategy is None:
         raise ValueError(f"no load strategy for mode '{table.load}' (known: {', '.join(sorted(STRATEGIES))})")
@@ -116,7 +120,7 @@ def _extract_table(spark, spec, table, source: JdbcSource, target: IcebergTarget
     if unknown:
         result.warnings.append(f"source column(s) not in the spec, not loaded: {', '.join(unknown)} (add them to the spec to carry them)")
     frame, result.read = strategy.read(BatchRead(source, target, table, wanted, utc(load_ts)))
-    schema = _raw_schema(spec, table)
+    schema = _raw_schema(plan, table)
     frame = frame.select(
         *[F.col(field.name).cast(field.dataType).alias(field.name) for field in schema.fields[: len(wanted)]],
         _load_ts_literal(load_ts).alias(raw.load_timestamp_column),
@@ -125,27 +129,27 @@ def _extract_table(spark, spec, table, source: JdbcSource, target: IcebergTarget
     result.added_columns = target.ensure_table(table.name, schema)
     target.replace_batch(table.name, frame, batch_id)
     result.row_count = target.batch_count(table.name, batch_id)
-    _log_batch(spark, spec, target, table.name, batch_id, load_ts, result.row_count)
+    _log_batch(spark, plan, target, table.name, batch_id, load_ts, result.row_count)
 
 
-def _log_batch(spark, spec, target: IcebergTarget, table_name: str, batch_id: str, load_ts: datetime, row_count: int) -> None:
+def _log_batch(spark, plan: ExtractPlan, target: IcebergTarget, table_name: str, batch_id: str, load_ts: datetime, row_count: int) -> None:
     """One load log row per table and batch (an empty snapshot logs 0): replaces the row of a rerun."""
     from pyspark.sql import functions as F
 
-    raw = spec.project.raw
-    row = spark.createDataFrame([(table_name, batch_id, utc(load_ts), int(row_count))], _log_schema(spec))
+    raw = plan.raw
+    row = spark.createDataFrame([(table_name, batch_id, utc(load_ts), int(row_count))], _log_schema(plan))
     target.replace_batch(raw.load_log_table, row, batch_id, extra_condition=F.col("table_name") == F.lit(table_name))
 
 
-def ensure_load_log(target: IcebergTarget, spec) -> None:
-    target.ensure_table(spec.project.raw.load_log_table, _log_schema(spec), {"write.metadata.metrics.default": "full"})
+def ensure_load_log(target: IcebergTarget, plan: ExtractPlan) -> None:
+    target.ensure_table(plan.raw.load_log_table, _log_schema(plan), {"write.metadata.metrics.default": "full"})
 
 
-def previous_load_ts(spark, spec, target: IcebergTarget, batch_id: str) -> datetime | None:
+def previous_load_ts(spark, plan: ExtractPlan, target: IcebergTarget, batch_id: str) -> datetime | None:
     """The load timestamp a batch was logged with, so a rerun keeps its batch's timestamp."""
     from pyspark.sql import functions as F
 
-    raw = spec.project.raw
+    raw = plan.raw
     if not target.exists(raw.load_log_table):
         return None
     rows = spark.table(target.name(raw.load_log_table)).where(F.col(raw.batch_id_column) == F.lit(batch_id)).agg(F.min(raw.load_timestamp_column)).collect()
@@ -155,7 +159,7 @@ def previous_load_ts(spark, spec, target: IcebergTarget, batch_id: str) -> datet
 
 def run_extract(
     spark,
-    spec,
+    plan: ExtractPlan,
     jdbc_url: str,
     credentials: Credentials,
     batch_id: str,
@@ -165,27 +169,27 @@ def run_extract(
     catalog: str = "spark_catalog",
     source_schema: str = "public",
 ) -> ExtractReport:
-    """Load one batch: every spec source table (or `tables`, in spec order) into `<catalog>.<raw schema>.<table>`.
+    """Load one batch: every table of the plan (or `tables`, in plan order) into `<catalog>.<raw database>.<table>`.
 
-    Never raises for a table's failure: see the report. Raises ValueError for arguments that name no spec table.
+    Never raises for a table's failure: see the report. Raises ValueError for arguments that name no plan table.
     """
-    spec_tables = [table for _, table in spec.tables()]
+    plan_tables = list(plan.tables)
     if tables is not None:
-        unknown = sorted(set(tables) - {table.name for table in spec_tables})
+        unknown = sorted(set(tables) - {table.name for table in plan_tables})
         if unknown:
             raise ValueError(f"not spec source tables: {', '.join(unknown)}")
-        spec_tables = [table for table in spec_tables if table.name in set(tables)]
-    raw = spec.project.raw
-    target = IcebergTarget(spark, catalog, raw.schema_name, BatchColumns(raw.load_timestamp_column, raw.batch_id_column))
+        plan_tables = [table for table in plan_tables if table.name in set(tables)]
+    raw = plan.raw
+    target = IcebergTarget(spark, catalog, raw.database, BatchColumns(raw.load_timestamp_column, raw.batch_id_column))
     source = JdbcSource(spark, jdbc_url, credentials, source_schema)
     report = ExtractReport(batch_id=batch_id, load_ts=utc(load_ts))
     target.ensure_database()
-    ensure_load_log(target, spec)
-    for table in spec_tables:
+    ensure_load_log(target, plan)
+    for table in plan_tables:
         result = TableResult(table.name)
         started = time.monotonic()
         try:
-            _extract_table(spark, spec, table, source, target, batch_id, load_ts, result)
+            _extract_table(spark, plan, table, source, target, batch_id, load_ts, result)
         except Exception as error:  # one table's failure must not cost the others their batch
             result.error = _short(error)
             log.exception("table %s failed", table.name)

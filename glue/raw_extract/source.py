@@ -1,6 +1,6 @@
 """The source side: credentials from Secrets Manager, and reading PostgreSQL tables over JDBC.
 
-SQL sent to PostgreSQL is built with sqlglot (quoted identifiers, escaped literals), never with string formatting.
+SQL sent to PostgreSQL quotes every identifier and literal (raw_extract.sql).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlglot import exp
+from raw_extract.sql import pg_identifier, pg_string
 
 JDBC_DRIVER = "org.postgresql.Driver"
 FETCH_SIZE = 10_000
@@ -63,24 +63,18 @@ class JdbcSource:
             .option("fetchsize", str(FETCH_SIZE))
         )
 
-    def query(self, select: exp.Expression):
-        return self._reader().option("query", select.sql("postgres")).load()
+    def query(self, sql: str):
+        return self._reader().option("query", sql).load()
 
     def columns(self, table: str) -> list[str]:
         """The table's columns in the source, in their order; empty when the table does not exist."""
-        select = (
-            exp.select(exp.column("column_name"))
-            .from_(exp.table_("columns", db="information_schema"))
-            .where(exp.and_(
-                exp.EQ(this=exp.column("table_schema"), expression=exp.Literal.string(self.schema)),
-                exp.EQ(this=exp.column("table_name"), expression=exp.Literal.string(table)),
-            ))
-            .order_by(exp.column("ordinal_position"))
+        sql = (
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_schema = {pg_string(self.schema)} AND table_name = {pg_string(table)} ORDER BY ordinal_position"
         )
-        return [row[0] for row in self.query(select).collect()]
+        return [row[0] for row in self.query(sql).collect()]
 
-    def select(self, table: str, columns: list[str], where: exp.Expression | None = None):
-        select = exp.select(*[exp.column(name, quoted=True) for name in columns]).from_(exp.table_(table, db=self.schema, quoted=True))
-        if where is not None:
-            select = select.where(where)
-        return self.query(select)
+    def select(self, table: str, columns: list[str], where: str | None = None):
+        """SELECT the columns of schema.table; `where` is a condition built with raw_extract.sql's quoting."""
+        sql = f"SELECT {', '.join(pg_identifier(name) for name in columns)} FROM {pg_identifier(self.schema, table)}"
+        return self.query(sql if where is None else f"{sql} WHERE {where}")

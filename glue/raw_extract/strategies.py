@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from sqlglot import exp
-
+from raw_extract.plan import TablePlan
 from raw_extract.source import JdbcSource
+from raw_extract.sql import pg_identifier, pg_string
 from raw_extract.target import IcebergTarget
-from vaultgen.types import POSTGRES_TYPES, parse_source_type
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -35,7 +34,7 @@ class BatchRead:
 
     source: JdbcSource
     target: IcebergTarget
-    table: object  # vaultgen.spec.model.Table
+    table: TablePlan
     columns: list[str]
     load_ts: datetime  # aware UTC
 
@@ -66,12 +65,12 @@ class Incremental:
         column = batch.table.watermark_column
         if bound is None:
             return batch.source.select(batch.table.name, batch.columns), f"incremental on {column}: every row (first batch)"
-        where = exp.GTE(this=exp.column(column, quoted=True), expression=bound)
-        return batch.source.select(batch.table.name, batch.columns, where), f"incremental: {where.sql('postgres')}"
+        where = f"{pg_identifier(column)} >= {bound}"
+        return batch.source.select(batch.table.name, batch.columns, where), f"incremental: {where}"
 
-    def lower_bound(self, batch: BatchRead) -> exp.Expression | None:
-        """The highest watermark of the table's earlier batches, as a PostgreSQL literal of the column's type;
-        None on the table's first batch."""
+    def lower_bound(self, batch: BatchRead) -> str | None:
+        """The highest watermark of the table's earlier batches, as a PostgreSQL literal of the column's source
+        type; None on the table's first batch."""
         from pyspark.sql import functions as F
 
         target, table = batch.target, batch.table
@@ -85,17 +84,16 @@ class Incremental:
             raise IncrementalLoadError(
                 f"table {table.name} already holds a later batch (loaded {later}); an incremental table can rerun only its latest batch"
             )
-        logical = parse_source_type(table.column(table.watermark_column).type).logical
-        watermark = F.col(table.watermark_column)
+        watermark = table.column(table.watermark_column)
         # exact text of the maximum: an instant as microseconds since the epoch (no time zone can shift it), any
         # other type as Spark's string of it (wall-clock timestamps, dates, integers and decimals print exactly)
-        maximum = F.unix_micros(F.max(watermark)) if logical == "timestamptz" else F.max(watermark).cast("string")
+        instant = watermark.logical == "timestamptz"
+        maximum = F.unix_micros(F.max(watermark.name)) if instant else F.max(watermark.name).cast("string")
         value = raw.where(load_ts < moment).agg(maximum).collect()[0][0]
         if value is None:
             return None
-        if logical == "timestamptz":
-            value = (EPOCH + timedelta(microseconds=int(value))).isoformat()
-        return exp.cast(exp.Literal.string(str(value)), POSTGRES_TYPES[logical])
+        text = (EPOCH + timedelta(microseconds=int(value))).isoformat() if instant else str(value)
+        return f"CAST({pg_string(text)} AS {watermark.source_type})"
 
 
 STRATEGIES: dict[str, LoadStrategy] = {strategy.mode: strategy for strategy in (FullSnapshot(), Incremental())}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlglot import exp
+from raw_extract.sql import spark_identifier, spark_string
 
 PARTITION_TRANSFORM = "days"  # Iceberg's day transform; vaultgen.catalog.glue calls it "day"
 
@@ -23,8 +23,8 @@ TABLE_PROPERTIES = {
 
 
 def quote(*parts: str) -> str:
-    """A dotted name of quoted Spark identifiers, quoted by sqlglot."""
-    return ".".join(exp.to_identifier(part, quoted=True).sql("spark") for part in parts)
+    """A dotted name of quoted Spark identifiers."""
+    return spark_identifier(*parts)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class IcebergTarget:
     def _sql_condition(self, batch_id: str, extra_condition) -> str:
         if extra_condition is not None:
             raise RuntimeError("fallback DELETE supports the batch condition only")
-        return exp.EQ(this=exp.column(self.batch.batch_id, quoted=True), expression=exp.Literal.string(batch_id)).sql("spark")
+        return f"{quote(self.batch.batch_id)} = {spark_string(batch_id)}"
 
     def batch_count(self, table: str, batch_id: str) -> int:
         from pyspark.sql import functions as F

@@ -25,7 +25,7 @@ from constructs import Construct
 from infra_cdktf.config import EnvironmentConfig
 
 SCRIPT_PREFIX = "jobs"
-SPEC_PREFIX = "spec"
+PLAN_KEY = "plan/extract_plan.json"  # what the job reads instead of the spec (vaultgen.catalog.extract_plan)
 POSTGRES_PORT = 5432
 
 
@@ -85,7 +85,7 @@ class JobFiles:
 
     script: Path | None
     modules: Path | None  # a folder, zipped and passed as --extra-py-files
-    spec: tuple[tuple[str, Path], ...]  # (key under spec/, file)
+    plan: Path  # the extract plan rendered from the spec
 
 
 class GlueJob(Construct):
@@ -115,8 +115,7 @@ class GlueJob(Construct):
             self._upload("script", files.script, AssetType.FILE, scripts_bucket, script_key, kms_key_arn)
         if files.modules is not None:
             self._upload("modules", files.modules, AssetType.ARCHIVE, scripts_bucket, modules_key, kms_key_arn)
-        for index, (key, path) in enumerate(files.spec):
-            self._upload(f"spec-{index}", path, AssetType.FILE, scripts_bucket, f"{SPEC_PREFIX}/{key}", kms_key_arn)
+        self._upload("plan", files.plan, AssetType.FILE, scripts_bucket, PLAN_KEY, kms_key_arn)
         self.connection = GlueConnection(
             self, "source", name=f"{config.prefix}-source", connection_type="JDBC",
             connection_properties={"JDBC_CONNECTION_URL": jdbc_url, "SECRET_ID": secret_arn, "JDBC_ENFORCE_SSL": "true"},
@@ -158,7 +157,7 @@ class GlueJob(Construct):
                 "--extra-py-files": f"s3://{scripts_bucket}/{modules_key}",
                 "--conf": iceberg_conf(job.spark_catalog, config.warehouse_uri()),
                 # glue/job.py's own arguments
-                "--spec_uri": f"s3://{scripts_bucket}/{SPEC_PREFIX}/",
+                "--plan_uri": f"s3://{scripts_bucket}/{PLAN_KEY}",
                 "--secret_id": secret_arn,
                 "--catalog": job.spark_catalog,
                 "--region": config.region,

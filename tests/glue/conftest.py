@@ -27,6 +27,19 @@ def spec():
     return load_spec(REPO / "vault_spec")
 
 
+def plan_of(spec):
+    """The extract plan the Glue job reads, as `vaultgen render` writes it for this spec."""
+    from raw_extract.plan import parse_plan
+    from vaultgen.catalog.extract_plan import PLAN_PATH, render_extract_plan
+
+    return parse_plan(render_extract_plan(spec)[PLAN_PATH], PLAN_PATH)
+
+
+@pytest.fixture(scope="session")
+def plan(spec):
+    return plan_of(spec)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

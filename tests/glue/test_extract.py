@@ -4,7 +4,7 @@ One module-scoped run loads four batches and records what PostgreSQL held at eac
   b1  the dump as loaded
   b2  after UPDATE/INSERT/DELETE (and a first row in a table that was empty)
   b2  again (a rerun: nothing may be duplicated)
-  b3  through glue/job.py (spec from moto S3, credentials from moto Secrets Manager), with shippers broken in
+  b3  through glue/job.py (the extract plan from moto S3, credentials from moto Secrets Manager), with shippers broken in
       the source (a spec column renamed) and a new source column in region
 """
 
@@ -89,7 +89,7 @@ def _load_job():
 
 
 @pytest.fixture(scope="module")
-def run(spark, spec, postgres, northwind_dump, moto_server, aws_client):
+def run(spark, spec, plan, postgres, northwind_dump, moto_server, aws_client):
     from raw_extract import Credentials, run_extract
 
     _psql(postgres, "-c", f"DROP DATABASE IF EXISTS {DATABASE}")
@@ -100,29 +100,28 @@ def run(spark, spec, postgres, northwind_dump, moto_server, aws_client):
     credentials = Credentials("postgres", "unused-with-trust-auth", "127.0.0.1", postgres.port, DATABASE)
     out = {"snapshots": {}, "reports": {}}
 
-    out["reports"]["b1"] = run_extract(spark, spec, url, credentials, "b1", T1, catalog=CATALOG)
+    out["reports"]["b1"] = run_extract(spark, plan, url, credentials, "b1", T1, catalog=CATALOG)
     out["snapshots"]["b1"] = _pg_snapshot(dsn, spec)
 
     with psycopg.connect(dsn, autocommit=True) as connection:
         for statement in CHANGES_B2:
             connection.execute(statement)
-    out["reports"]["b2"] = run_extract(spark, spec, url, credentials, "b2", T2, catalog=CATALOG)
+    out["reports"]["b2"] = run_extract(spark, plan, url, credentials, "b2", T2, catalog=CATALOG)
     out["snapshots"]["b2"] = _pg_snapshot(dsn, spec)
-    out["reports"]["b2 rerun"] = run_extract(spark, spec, url, credentials, "b2", T2, catalog=CATALOG)
+    out["reports"]["b2 rerun"] = run_extract(spark, plan, url, credentials, "b2", T2, catalog=CATALOG)
 
     with psycopg.connect(dsn, autocommit=True) as connection:
         for statement in CHANGES_B3:
             connection.execute(statement)
     out["snapshots"]["b3"] = _pg_snapshot(dsn, spec)
-    # b3 through the Glue entry point: the spec from S3, the credentials from Secrets Manager (both moto)
+    # b3 through the Glue entry point: the plan `vaultgen render` wrote, from S3; the credentials from Secrets Manager (both moto)
     s3, secrets = aws_client("s3"), aws_client("secretsmanager")
     s3.create_bucket(Bucket="specs", CreateBucketConfiguration={"LocationConstraint": REGION})
-    for path in sorted((REPO / "vault_spec").rglob("*.yml")):
-        s3.upload_file(str(path), "specs", f"vault_spec/{path.relative_to(REPO / 'vault_spec').as_posix()}")
+    s3.upload_file(str(REPO / "generated" / "glue" / "extract_plan.json"), "specs", "plan/extract_plan.json")
     secret = {"username": "postgres", "password": "unused", "host": "127.0.0.1", "port": postgres.port, "dbname": DATABASE}
     secrets.create_secret(Name="northwind/aurora", SecretString=json.dumps(secret))
     out["job_exit"] = _load_job().main([
-        "job.py", "--spec_uri", "s3://specs/vault_spec", "--secret_id", "northwind/aurora", "--batch_id", "b3",
+        "job.py", "--plan_uri", "s3://specs/plan/extract_plan.json", "--secret_id", "northwind/aurora", "--batch_id", "b3",
         "--load_ts", T3.isoformat(), "--catalog", CATALOG, "--region", REGION, "--endpoint_url", moto_server,
     ])
     yield out
@@ -178,12 +177,12 @@ def test_failure_and_new_column_are_reported(run, spark, spec):
     assert "note" not in spark.table(f"{CATALOG}.raw.region").columns
 
 
-def test_job_report_lines(spark, spec, run, postgres):
+def test_job_report_lines(spark, plan, run, postgres):
     """The report names the failed table and why, and the unknown source column."""
     from raw_extract import Credentials, run_extract
 
     credentials = Credentials("postgres", "x", "127.0.0.1", postgres.port, DATABASE)
-    report = run_extract(spark, spec, f"jdbc:postgresql://127.0.0.1:{postgres.port}/{DATABASE}", credentials, "b3", T3, ["region", "shippers"], catalog=CATALOG)
+    report = run_extract(spark, plan, f"jdbc:postgresql://127.0.0.1:{postgres.port}/{DATABASE}", credentials, "b3", T3, ["region", "shippers"], catalog=CATALOG)
     assert [result.table for result in report.failed] == ["shippers"]
     assert "lacks the spec's column(s) phone" in report.failed[0].error
     region = next(result for result in report.results if result.table == "region")
@@ -191,7 +190,7 @@ def test_job_report_lines(spark, spec, run, postgres):
     text = "\n".join(report.lines())
     assert "shippers: FAILED" in text and "not in the spec" in text
     with pytest.raises(ValueError, match="not spec source tables: nope"):
-        run_extract(spark, spec, "jdbc:postgresql://unused", credentials, "b3", T3, ["nope"], catalog=CATALOG)
+        run_extract(spark, plan, "jdbc:postgresql://unused", credentials, "b3", T3, ["nope"], catalog=CATALOG)
 
 
 def test_tables_are_iceberg_partitioned_by_day_of_load_ts(run, spark):

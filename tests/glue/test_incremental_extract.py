@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from tests.conftest import REPO
+from tests.glue.conftest import plan_of
 
 pytestmark = [pytest.mark.spark, pytest.mark.glue]
 
@@ -112,7 +113,7 @@ def _micros(text: str) -> int:
 def run(spark, postgres, tmp_path_factory):
     from raw_extract import Credentials, run_extract
 
-    spec = _spec(tmp_path_factory.mktemp("incremental"))
+    plan = plan_of(_spec(tmp_path_factory.mktemp("incremental")))
     _psql(postgres, "-c", f"DROP DATABASE IF EXISTS {DATABASE}")
     _psql(postgres, "-c", f"CREATE DATABASE {DATABASE}")
     _psql(postgres, "-d", DATABASE, "-c", SOURCE)
@@ -121,7 +122,7 @@ def run(spark, postgres, tmp_path_factory):
     credentials = Credentials("postgres", "unused-with-trust-auth", "127.0.0.1", postgres.port, DATABASE)
 
     def extract(batch_id, load_ts):
-        return run_extract(spark, spec, url, credentials, batch_id, load_ts, catalog=CATALOG)
+        return run_extract(spark, plan, url, credentials, batch_id, load_ts, catalog=CATALOG)
 
     def change(statements):
         with psycopg.connect(dsn, autocommit=True) as connection:
@@ -161,7 +162,7 @@ def test_later_batches_read_from_the_exact_previous_maximum_inclusive(run, spark
         ("C2", "Mexico", _micros("2024-03-02 09:30:00+00:00")): 1,
     })
     customers_b3 = next(r for r in run["b3"].results if r.table == "customers")
-    assert customers_b3.read == "incremental: \"updated_at\" >= CAST('2024-03-01T11:00:00+00:00' AS TIMESTAMPTZ)"
+    assert customers_b3.read == "incremental: \"updated_at\" >= CAST('2024-03-01T11:00:00+00:00' AS timestamptz)"
     # the full snapshot table in the same runs holds every row every batch
     assert run["b2 rows"]["orders"] == Counter({(1,): 1, (2,): 1, (3,): 1})
     assert _batch(spark, "orders", "b3") == Counter({(1,): 1, (2,): 1, (3,): 1})

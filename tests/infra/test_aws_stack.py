@@ -176,11 +176,11 @@ def test_glue_job_takes_version_and_workers_from_configuration(synthesized, env)
     assert job["command"]["script_location"] == f"s3://{scripts}/jobs/job.py"
     arguments = job["default_arguments"]
     assert arguments["--datalake-formats"] == "iceberg"
-    assert arguments["--spec_uri"] == f"s3://{scripts}/spec/"
+    assert arguments["--plan_uri"] == f"s3://{scripts}/plan/extract_plan.json"
     assert f"spark.sql.catalog.glue_catalog.warehouse={config.warehouse_uri()}" in arguments["--conf"]
     assert job["security_configuration"].startswith("${aws_glue_security_configuration.")
     uploads = {body["key"] for body in synth.resources("aws", "aws_s3_object").values()}
-    assert {"jobs/job.py", "jobs/glue.zip", "spec/sources/northwind.yml", "spec/project.yml"} <= uploads
+    assert {"jobs/job.py", "jobs/glue.zip", "plan/extract_plan.json"} <= uploads
 
 
 def test_environments_differ_where_the_configuration_says(synthesized):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -49,6 +50,8 @@ def test_new_pii_column_and_new_table_reach_glue_and_snowflake(repo, tmp_path):
     assert policies == {"VARCHAR", "DATE", "BINARY", "TIMESTAMP_LTZ"}
     snowflake_tables = {t["catalog_table_name"] for t in synth.resources("snowflake", "snowflake_iceberg_table_from_aws_glue").values()}
     assert "loyalty_cards" in snowflake_tables
-    # the job ships the changed spec
-    uploads = {o["key"] for o in synth.resources("aws", "aws_s3_object").values()}
-    assert "spec/sources/northwind.yml" in uploads
+    # the job ships the plan of the changed spec
+    plan = next(o for o in synth.resources("aws", "aws_s3_object").values() if o["key"] == "plan/extract_plan.json")
+    assert plan["source"].startswith("assets/")
+    shipped = json.loads((synth.aws_dir / plan["source"]).read_text())
+    assert "loyalty_cards" in [table["name"] for table in shipped["tables"]]
