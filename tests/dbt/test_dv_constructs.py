@@ -39,7 +39,8 @@ BATCHES = [
         "orders": [(1, "ALFKI", 2, 1, D1), (2, "BONAP", 1, 2, D2)],
         "order_lines": [(1, 10, 2, 5.0), (1, 11, 1, 3.0), (2, 10, 5, 5.0)],
         "customer_contacts": [("ALFKI", "phone", "111"), ("ALFKI", "fax", "999"), ("BONAP", "phone", "333")],
-        "payments": [(1, 12.0, "U", 2), (2, 7.0, "I", 3)],
+        # payment 1 changes twice in the batch: the later change (by sequence) is its state at the batch's end
+        "payments": [(1, 13.0, "U", 2), (1, 12.0, "U", 3), (2, 7.0, "I", 4)],
         "countries": [("DE", "Germany"), ("FR", "France"), ("IT", "Italy")],
     },
     {   # ALFKI moves back (A -> B -> A); BONAP is deleted; order 1 changes its shipper and loses a line; fax removed
@@ -47,7 +48,7 @@ BATCHES = [
         "orders": [(1, "ALFKI", 2, 3, D1), (2, "BONAP", 1, 2, D2)],
         "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0)],
         "customer_contacts": [("ALFKI", "phone", "111")],
-        "payments": [(1, 12.0, "D", 4)],
+        "payments": [(1, 12.0, "D", 5)],
         "ratings": [("ALFKI", 5)],
         "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
     },
@@ -56,7 +57,7 @@ BATCHES = [
         "orders": [(1, "ALFKI", 1, 1, D1), (2, "BONAP", 1, 2, D2), (3, "ALFKI", 2, 2, D4)],
         "order_lines": [(1, 10, 2, 5.0), (2, 10, 5, 5.0), (3, 11, 4, 3.5)],
         "customer_contacts": [("ALFKI", "phone", "111"), ("BONAP", "phone", "333")],
-        "payments": [(1, 12.0, "I", 5)],
+        "payments": [(1, 12.0, "I", 6)],
         "ratings": [("ALFKI", 4), ("BONAP", 3)],
         "countries": [("DE", "Deutschland"), ("FR", "France"), ("IT", "Italy")],
     },
@@ -211,7 +212,7 @@ def test_cdc_record_tracking_follows_the_operation_flag(vault: LocalVault):
     # payment 2 is in no batch after the second: unchanged, still present (a full snapshot would have deleted it)
 
 
-def test_cdc_satellite_skips_deletes_and_unchanged_reinserts(vault: LocalVault):
+def test_cdc_satellite_keeps_the_last_change_of_a_batch_and_skips_deletes_and_unchanged_reinserts(vault: LocalVault):
     rows = vault.query("select payment_hk, load_ts, amount from raw_vault.sat_payment_details where load_ts > ? order by all", [GHOST_TS])
     assert rows == sorted([(hk(1), T[0], Decimal("10.00")), (hk(1), T[1], Decimal("12.00")), (hk(2), T[1], Decimal("7.00"))])
 

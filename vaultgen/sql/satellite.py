@@ -24,9 +24,10 @@ PREVIOUS = "previous_hashdiff"
 
 
 def history_sql(spec: Spec, keys: list[str], staged_hashdiff: str, source: str, attributes: list[str], key_filter: exp.Expression,
-                incremental: bool) -> tuple[exp.Select, list[tuple[str, exp.Select]]]:
+                incremental: bool, sequence: str | None = None) -> tuple[exp.Select, list[tuple[str, exp.Select]]]:
     """The insert-only history of `attributes` per `keys` (the final query and its CTEs), shared by satellites and
-    reference tables."""
+    reference tables. `sequence` orders several rows of one key within a batch (a CDC table's change sequence):
+    the last one is the key's state at the end of the batch."""
     naming = Naming(spec)
     load_ts, hashdiff = naming.load_ts, naming.hashdiff
     key_columns = [col(k) for k in keys]
@@ -37,13 +38,16 @@ def history_sql(spec: Spec, keys: list[str], staged_hashdiff: str, source: str, 
             col(load_ts),
             col(naming.record_source),
             *[col(a) for a in attributes],
+            *([col(sequence)] if sequence and sequence not in attributes else []),
         )
         .from_(ref(naming.staging_model(source)))
         .where(key_filter)
     )
-    # one row per key and load: a source that repeats a key within a batch must not create fake changes
+    # one row per key and load: a source that repeats a key within a batch must not create fake changes; the
+    # latest change of the batch when a sequence says which that is, else a deterministic pick
+    order = ([descending(col(sequence))] if sequence else []) + [ascending(col(hashdiff))]
     one_per_load = exp.select(exp.Star()).from_("incoming").qualify(
-        row_number_is_first([*[k.copy() for k in key_columns], col(load_ts)], [ascending(col(hashdiff))])
+        row_number_is_first([*[k.copy() for k in key_columns], col(load_ts)], order)
     )
     previous = exp.Window(
         this=exp.Anonymous(this="LAG", expressions=[col(hashdiff, "batch")]),
@@ -96,7 +100,8 @@ def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incrementa
     cdc = spec.table(satellite.source).cdc
     if cdc is not None:  # a CDC delete carries no new attribute values: record tracking records it
         key_filter = exp.and_(key_filter, exp.NEQ(this=col(cdc.operation_column), expression=exp.Literal.string(cdc.delete)))
-    final, ctes = history_sql(spec, [key], naming.staged_hashdiff(satellite), satellite.source, satellite.attributes, key_filter, incremental)
+    final, ctes = history_sql(spec, [key], naming.staged_hashdiff(satellite), satellite.source, satellite.attributes, key_filter, incremental,
+                              sequence=cdc.sequence_column if cdc is not None else None)
     if spec.project.ghost_records:
         final = exp.union(final, ghost_unless_present(ghost_row(spec, satellite, dialect, [key]), key, spec, incremental), distinct=False)
     return with_ctes(ctes, final)
