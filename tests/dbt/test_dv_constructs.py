@@ -72,12 +72,7 @@ def hk(*values) -> str:
 def vault(tmp_path_factory) -> LocalVault:
     """One batch at a time, each built in its own window, as a scheduler would."""
     vault = LocalVault(DV, tmp_path_factory.mktemp("dv"))
-    previous = None
-    for number, load_ts in enumerate(T):
-        vault.load(f"b{number + 1}", load_ts, BATCHES[number])
-        result = vault.build(after=previous, until=load_ts)
-        assert result.ok and result.passed > 0
-        previous = load_ts
+    vault.load_and_build_each(T, BATCHES)
     return vault
 
 

@@ -64,12 +64,7 @@ def _source_states() -> list[set[tuple]]:
 def vault(tmp_path_factory) -> LocalVault:
     work = tmp_path_factory.mktemp("incremental")
     vault = LocalVault(_incremental_spec(work), work)
-    previous = None
-    for number, load_ts in enumerate(T):
-        vault.load(f"b{number + 1}", load_ts, BATCHES[number])
-        result = vault.build(after=previous, until=load_ts)
-        assert result.ok and result.passed > 0
-        previous = load_ts
+    vault.load_and_build_each(T, BATCHES)
     return vault
 
 

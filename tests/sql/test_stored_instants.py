@@ -57,3 +57,32 @@ def test_athena_staging_converts_instants_after_hashing_them(tmp_path):
     assert "AT_TIMEZONE(\"seen_at\", 'UTC')" in hashdiff and "TIMESTAMP(6)" not in hashdiff
     duckdb_staging = staging_sql(spec, spec.table("customers"), get_dialect("duckdb"))
     assert [s.sql("duckdb") for s in duckdb_staging.expressions[:5]] == ['"customer_id"', '"name"', '"city"', '"seen_at"', '"load_ts"']
+
+
+def _reads_raw_layer(select: exp.Select) -> bool:
+    source = select.args.get("from_")
+    return source is not None and isinstance(source.this, exp.Table) and source.this.name.startswith("vg.source:")
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_every_vault_model_stores_the_raw_load_timestamps_it_reads_without_time_zone_on_athena(incremental):
+    """Record tracking reads the load log's batches and PIT/bridge calendars its load timestamps: on Athena those
+    instants must be converted like staging's, or the model's CREATE TABLE AS fails."""
+    from vaultgen.emit.dbt_project import RENDERERS
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "fixtures" / "dv_spec")
+    load_ts = spec.project.raw.load_timestamp_column
+    checked = 0
+    for entity in spec.entities:
+        renderer = RENDERERS[type(entity)]
+        if incremental and not renderer.incremental:
+            continue
+        for target, converted in (("athena", True), ("duckdb", False)):
+            tree = renderer.build(spec, entity, get_dialect(target), incremental)
+            for select in (s for s in tree.find_all(exp.Select) if _reads_raw_layer(s)):
+                for projection in select.expressions:
+                    if any(c.name == load_ts for c in projection.find_all(exp.Column)):
+                        calls = {a.name.lower() for a in projection.find_all(exp.Anonymous)}
+                        assert ("at_timezone" in calls) == converted, (target, entity.name, projection.sql(target))
+                        checked += 1
+    assert checked > 10  # record tracking satellites, PIT and bridge calendars and horizons

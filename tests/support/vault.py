@@ -37,6 +37,15 @@ class LocalVault:
             variables["vaultgen_load_until"] = until.isoformat(sep=" ")
         return run_dbt(["build", *extra], self.project, self.work_dir, self.database, variables=variables)
 
+    def load_and_build_each(self, load_timestamps: Sequence[datetime], batches: Sequence[Mapping[str, Sequence[Sequence[Any]]]]) -> None:
+        """Batch b1, b2, … one at a time, each built in its own window, as a scheduler would."""
+        previous = None
+        for number, (load_ts, rows) in enumerate(zip(load_timestamps, batches, strict=True)):
+            self.load(f"b{number + 1}", load_ts, rows)
+            result = self.build(after=previous, until=load_ts)
+            assert result.ok and result.passed > 0, f"batch b{number + 1}"
+            previous = load_ts
+
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             return connection.execute(sql, list(parameters)).fetchall()

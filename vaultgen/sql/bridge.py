@@ -68,12 +68,12 @@ def _interval_rows(model: str, key: str, status: str, partition: list[str], load
     return exp.select(col(key), col(load_ts), col(status), alias(next_load, NEXT)).from_(ref(model))
 
 
-def snapshot_bridge_sql(spec: Spec, bridge: Bridge, incremental: bool) -> exp.Select:
+def snapshot_bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) -> exp.Select:
     """Per snapshot time, the combinations whose every step is in effect then: the link row is the relationship in
     effect for its driving key (effectivity) and is present in its source (record tracking)."""
     naming = Naming(spec)
     load_ts, snapshot = naming.load_ts, naming.snapshot
-    ctes = [*snapshot_ctes(spec, bridge.calendar, incremental), ("combinations", combinations_sql(spec, bridge))]
+    ctes = [*snapshot_ctes(spec, bridge.calendar, dialect, incremental), ("combinations", combinations_sql(spec, bridge))]
     query = (
         exp.select(*[col(c, "combinations") for c in [*bridge_columns(spec, bridge), load_ts]], col(snapshot, "snapshots"))
         .from_(_named(exp.Table(this=exp.to_identifier("combinations")), "combinations"))
@@ -107,7 +107,7 @@ def snapshot_bridge_sql(spec: Spec, bridge: Bridge, incremental: bool) -> exp.Se
 
 def bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) -> exp.Select:
     if bridge.calendar is not None:
-        return snapshot_bridge_sql(spec, bridge, incremental)
+        return snapshot_bridge_sql(spec, bridge, dialect, incremental)
     naming = Naming(spec)
     query = combinations_sql(spec, bridge)
     if incremental:

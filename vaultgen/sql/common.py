@@ -117,6 +117,14 @@ def first_seen(key: str, load_ts: str, record_source: str, spec: Spec) -> exp.Se
     )
 
 
+RAW_LOAD_TS_TYPE = "timestamptz"  # the raw layer's load timestamp is an instant (Iceberg timestamptz)
+
+
+def raw_load_ts(spec: Spec, dialect) -> exp.Expression:
+    """The raw layer's load timestamp (of a raw table or the load log) as the vault tables store it."""
+    return dialect.stored(col(spec.project.raw.load_timestamp_column), RAW_LOAD_TS_TYPE)
+
+
 def ghost_unless_present(ghost: exp.Select, key: str, spec: Spec, incremental: bool) -> exp.Select:
     """The ghost row, on an incremental run only while the model lacks it: a table created before its first dbt
     run (by `vaultgen glue sync`, or before ghost_records was switched on) gets its ghost row too, once."""

@@ -17,7 +17,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import PointInTime, SnapshotCalendar, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, alias, ascending, col, ghost_key, is_real_key, load_window, ref, source, this, timestamp_literal, with_ctes,
+    GHOST_LOAD_TS, alias, ascending, col, ghost_key, is_real_key, load_window, raw_load_ts, ref, source, this, timestamp_literal, with_ctes,
 )
 
 NEXT = "next_load_ts"
@@ -35,13 +35,13 @@ def _digits() -> exp.Select:
     return exp.select(exp.Star()).from_(digits.subquery("digits"))
 
 
-def calendar_sql(spec: Spec, calendar: SnapshotCalendar) -> exp.Select:
+def calendar_sql(spec: Spec, calendar: SnapshotCalendar, dialect: Dialect) -> exp.Select:
     """Every snapshot time of the calendar (possibly beyond the loaded data: the caller cuts at the horizon)."""
     naming, raw = Naming(spec), spec.project.raw
     snapshot = naming.snapshot
     daily = calendar.daily
     if daily is None:
-        return exp.select(alias(col(raw.load_timestamp_column), snapshot)).distinct().from_(source(raw.load_log_table))
+        return exp.select(alias(raw_load_ts(spec, dialect), snapshot)).distinct().from_(source(raw.load_log_table))
     days = (daily.end - daily.start).days + 1
     places = len(str(max(days - 1, 1)))
     number: exp.Expression = col("d", "p0")
@@ -55,7 +55,7 @@ def calendar_sql(spec: Spec, calendar: SnapshotCalendar) -> exp.Select:
     return query
 
 
-def snapshot_ctes(spec: Spec, calendar: SnapshotCalendar, incremental: bool) -> list[tuple[str, exp.Select]]:
+def snapshot_ctes(spec: Spec, calendar: SnapshotCalendar, dialect: Dialect, incremental: bool) -> list[tuple[str, exp.Select]]:
     """CTEs ending in `snapshots`: the calendar's times up to the latest batch of this run (and, on an incremental
     run, after the latest time already stored)."""
     naming, raw = Naming(spec), spec.project.raw
@@ -63,9 +63,9 @@ def snapshot_ctes(spec: Spec, calendar: SnapshotCalendar, incremental: bool) -> 
     ctes: list[tuple[str, exp.Select]] = []
     if calendar.daily is not None:
         ctes.append(("digits", _digits()))
-    ctes.append(("calendar", calendar_sql(spec, calendar)))
+    ctes.append(("calendar", calendar_sql(spec, calendar, dialect)))
     # the latest batch of this run: snapshots after it would not see complete data yet
-    horizon = exp.select(alias(exp.Max(this=col(raw.load_timestamp_column)), HORIZON)).from_(source(raw.load_log_table)).where(
+    horizon = exp.select(alias(exp.Max(this=raw_load_ts(spec, dialect)), HORIZON)).from_(source(raw.load_log_table)).where(
         load_window(raw.load_timestamp_column))
     ctes.append(("horizon", horizon))
     snapshots = (
@@ -94,7 +94,7 @@ def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -
     naming = Naming(spec)
     hub = spec.entity(pit.hub)
     hub_key, load_ts, snapshot = naming.hash_key(hub.name), naming.load_ts, naming.snapshot
-    ctes = snapshot_ctes(spec, pit.calendar, incremental)
+    ctes = snapshot_ctes(spec, pit.calendar, dialect, incremental)
     ctes.append(("hub_keys", exp.select(col(hub_key), col(load_ts)).from_(ref(naming.model_name(hub))).where(is_real_key(col(hub_key), spec))))
     final = (
         exp.select(col(hub_key, "hub_keys"), col(snapshot, "snapshots"))

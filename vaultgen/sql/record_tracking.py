@@ -13,7 +13,9 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.graph import record_source
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
-from vaultgen.sql.common import alias, ascending, col, descending, is_real_key, load_window, ref, row_number_is_first, source, this, with_ctes
+from vaultgen.sql.common import (
+    alias, ascending, col, descending, is_real_key, load_window, raw_load_ts, ref, row_number_is_first, source, this, with_ctes,
+)
 
 PREVIOUS = "previous_is_present"
 
@@ -29,7 +31,7 @@ def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect:
     raw = spec.project.raw
     key, load_ts, status = naming.parent_key(satellite), naming.load_ts, spec.project.naming.status_column
     batches = (
-        exp.select(alias(col(raw.load_timestamp_column), load_ts))
+        exp.select(alias(raw_load_ts(spec, dialect), load_ts))
         .distinct()
         .from_(source(raw.load_log_table))
         .where(exp.and_(exp.EQ(this=col("table_name"), expression=exp.Literal.string(satellite.source)), load_window(raw.load_timestamp_column)))

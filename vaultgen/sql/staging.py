@@ -11,11 +11,9 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.graph import record_source, staged_hashdiffs, staged_keys
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Spec, Table
-from vaultgen.sql.common import alias, col, load_window, source, with_ctes
+from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, col, load_window, source, with_ctes
 from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
 from vaultgen.types import parse_source_type
-
-RAW_LOAD_TS_TYPE = "timestamptz"  # the raw layer's load timestamp is an instant (Iceberg timestamptz)
 
 
 def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:

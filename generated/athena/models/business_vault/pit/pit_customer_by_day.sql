@@ -50,7 +50,9 @@ WITH digits AS (
     "p0"."d" + "p1"."d" * 10 + "p2"."d" * 100 < 366
 ), horizon AS (
   SELECT
-    MAX("load_ts") AS "horizon_ts"
+    MAX(
+      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+    ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
@@ -156,7 +158,9 @@ WITH digits AS (
     "p0"."d" + "p1"."d" * 10 + "p2"."d" * 100 < 366
 ), horizon AS (
   SELECT
-    MAX("load_ts") AS "horizon_ts"
+    MAX(
+      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+    ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}

@@ -4,11 +4,13 @@
 {% if is_incremental() %}
 WITH calendar AS (
   SELECT DISTINCT
-    "load_ts" AS "snapshot_ts"
+    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "snapshot_ts"
   FROM {{ source('raw', 'load_log') }}
 ), horizon AS (
   SELECT
-    MAX("load_ts") AS "horizon_ts"
+    MAX(
+      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+    ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
@@ -68,11 +70,13 @@ LEFT JOIN rows_order_header AS "rows_order_header"
 {% else %}
 WITH calendar AS (
   SELECT DISTINCT
-    "load_ts" AS "snapshot_ts"
+    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "snapshot_ts"
   FROM {{ source('raw', 'load_log') }}
 ), horizon AS (
   SELECT
-    MAX("load_ts") AS "horizon_ts"
+    MAX(
+      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+    ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}

@@ -4,7 +4,7 @@
 {% if is_incremental() %}
 WITH batches AS (
   SELECT DISTINCT
-    "load_ts" AS "load_ts"
+    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     "table_name" = 'orders' AND {{ vaultgen_load_window("\"load_ts\"") }}
@@ -80,7 +80,7 @@ WHERE
 {% else %}
 WITH batches AS (
   SELECT DISTINCT
-    "load_ts" AS "load_ts"
+    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     "table_name" = 'orders' AND {{ vaultgen_load_window("\"load_ts\"") }}
