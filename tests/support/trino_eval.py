@@ -6,16 +6,23 @@ instead of varbinary, upper-case to_hex, a lost format). Anything outside that s
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
 
 from sqlglot import exp
 
-JODA_FORMATS = {  # Joda patterns used by vaultgen -> how Trino renders them (four-digit years, zero-padded)
+JODA_FORMATS = {  # Joda patterns -> how Trino's format_datetime renders them (four-digit years, zero-padded).
+    # Joda formats milliseconds only: Trino drops the rest of a microsecond ("date formatting only supports up to
+    # millis", io.trino.operator.scalar.timestamp.FormatDateTime)
     "yyyy-MM-dd": lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d}",
-    "yyyy-MM-dd HH:mm:ss.SSSSSS": lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}",
+    "yyyy-MM-dd HH:mm:ss.SSSSSS": lambda v: f"{_wall_clock(v)[:23]}000",
 }
+
+
+def _wall_clock(value: datetime) -> str:
+    """How Trino prints a timestamp(6): 'yyyy-MM-dd HH:mm:ss.ffffff'."""
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
 
 
 class Unsupported(Exception):
@@ -31,13 +38,24 @@ def _cast(value: Any, to: exp.DataType) -> Any:
             return "true" if value else "false"
         if isinstance(value, (int, Decimal, str)):
             return str(value)
-        if isinstance(value, datetime):
-            raise Unsupported("varchar of timestamp")  # vaultgen uses format_datetime for timestamps
+        if isinstance(value, datetime):  # a timestamp(6), the precision vaultgen casts to before printing
+            if value.tzinfo is None:
+                return _wall_clock(value)
+            zone = "UTC" if value.utcoffset() == timedelta(0) and value.tzinfo is timezone.utc else value.strftime("%z")
+            return f"{_wall_clock(value)} {zone}"
         if isinstance(value, date):
             return value.isoformat()
         raise Unsupported(f"cast {type(value).__name__} to varchar")
-    if kind == exp.DataType.Type.TIMESTAMP and isinstance(value, str):
-        return datetime.fromisoformat(value)  # Trino reads 'yyyy-MM-dd HH:mm:ss[.ffffff]' as a timestamp
+    if kind == exp.DataType.Type.TIMESTAMP:
+        if isinstance(value, str):
+            return datetime.fromisoformat(value)  # Trino reads 'yyyy-MM-dd HH:mm:ss[.ffffff]' as a timestamp
+        if value.tzinfo is not None:
+            raise Unsupported("Athena refuses casts from timestamp with time zone to timestamp")
+        return value
+    if kind == exp.DataType.Type.TIMESTAMPTZ:
+        if value.tzinfo is None:
+            raise Unsupported("timestamp to timestamp with time zone depends on the session zone")
+        return value
     if kind == exp.DataType.Type.DOUBLE:
         return float(value)
     if kind == exp.DataType.Type.DECIMAL:
@@ -63,7 +81,9 @@ def _call(name: str, args: list[Any]) -> Any:
     if name == "format_datetime":
         return JODA_FORMATS[args[1]](args[0])
     if name == "at_timezone":
-        return args[0].astimezone(timezone.utc).replace(tzinfo=None) if args[0].tzinfo else args[0]
+        if args[0].tzinfo is None:
+            raise Unsupported("at_timezone of a timestamp without time zone depends on the session zone")
+        return args[0].astimezone(timezone.utc)
     raise Unsupported(name)
 
 
@@ -104,6 +124,13 @@ def evaluate(node: exp.Expression, row: Mapping[str, Any]) -> Any:
         return None if left is None or right is None else left == right
     if isinstance(node, exp.And):
         return bool(evaluate(node.this, row)) and bool(evaluate(node.expression, row))
+    if isinstance(node, exp.Substring):  # 1-based, as Trino's substr
+        value = evaluate(node.this, row)
+        start = int(evaluate(node.args["start"], row))
+        length = node.args.get("length")
+        if value is None:
+            return None
+        return value[start - 1:] if length is None else value[start - 1:start - 1 + int(evaluate(length, row))]
     if isinstance(node, exp.Paren):
         return evaluate(node.this, row)
     if isinstance(node, exp.Case):

@@ -19,20 +19,39 @@ def _format_datetime(pattern: str):
     return lambda value: call("format_datetime", value, literal(pattern))
 
 
+def _cast(value: exp.Expression, type_name: str) -> exp.Expression:
+    return exp.Cast(this=value, to=exp.DataType.build(type_name, dialect="athena"))
+
+
+# Trino prints a timestamp(6) as 'yyyy-MM-dd HH:mm:ss.ffffff' (and one with a time zone adds ' UTC' after
+# at_timezone): its first 26 characters are the canonical text. format_datetime would not do: Joda formats
+# milliseconds only, so the last three digits of a microsecond would be lost.
+MICROSECOND_TEXT = 26
+
+
+def _microsecond_text(value: exp.Expression) -> exp.Expression:
+    return exp.Substring(this=_cast(value, "VARCHAR"), start=exp.Literal.number(1), length=exp.Literal.number(MICROSECOND_TEXT))
+
+
+def _utc_text(value: exp.Expression) -> exp.Expression:
+    """An instant's UTC wall-clock time as 'yyyy-MM-dd HH:mm:ss.ffffff'."""
+    return _microsecond_text(_cast(call("at_timezone", value, literal("UTC")), "TIMESTAMP(6) WITH TIME ZONE"))
+
+
 STRING_RENDERERS = {
     "float32": six_decimals("VARCHAR", "athena"),
     "float64": six_decimals("VARCHAR", "athena"),
     "date": _format_datetime("yyyy-MM-dd"),
-    "timestamp": _format_datetime("yyyy-MM-dd HH:mm:ss.SSSSSS"),
-    "timestamptz": lambda value: _format_datetime("yyyy-MM-dd HH:mm:ss.SSSSSS")(call("at_timezone", value, literal("UTC"))),
+    "timestamp": lambda value: _microsecond_text(_cast(value, "TIMESTAMP(6)")),
+    "timestamptz": _utc_text,
     "binary": lambda value: exp.Lower(this=call("to_hex", value)),
 }
 
+
 def _utc_wall_clock(value: exp.Expression) -> exp.Expression:
-    """An instant as the UTC wall-clock TIMESTAMP(6) Athena's Iceberg tables can hold, through text: the
-    direct cast from timestamp with time zone is refused by some Athena engine versions."""
-    text = _format_datetime("yyyy-MM-dd HH:mm:ss.SSSSSS")(call("at_timezone", value, literal("UTC")))
-    return exp.Cast(this=text, to=exp.DataType.build("TIMESTAMP(6)", dialect="athena"))
+    """An instant as the UTC wall-clock TIMESTAMP(6) Athena's Iceberg tables can hold, through text: Athena
+    refuses any cast from timestamp with time zone to timestamp."""
+    return _cast(_utc_text(value), "TIMESTAMP(6)")
 
 
 ATHENA = Dialect(

@@ -15,7 +15,11 @@ SELECT
   "territory_id",
   "territory_description",
   "region_id",
-  CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts",
+  CAST(SUBSTR(
+    CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+    1,
+    26
+  ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) IS NULL

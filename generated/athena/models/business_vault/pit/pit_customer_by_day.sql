@@ -51,7 +51,11 @@ WITH digits AS (
 ), horizon AS (
   SELECT
     MAX(
-      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+      CAST(SUBSTR(
+        CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+        1,
+        26
+      ) AS TIMESTAMP(6))
     ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
@@ -159,7 +163,11 @@ WITH digits AS (
 ), horizon AS (
   SELECT
     MAX(
-      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+      CAST(SUBSTR(
+        CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+        1,
+        26
+      ) AS TIMESTAMP(6))
     ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE

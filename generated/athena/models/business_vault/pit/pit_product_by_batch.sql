@@ -4,12 +4,20 @@
 {% if is_incremental() %}
 WITH calendar AS (
   SELECT DISTINCT
-    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "snapshot_ts"
+    CAST(SUBSTR(
+      CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+      1,
+      26
+    ) AS TIMESTAMP(6)) AS "snapshot_ts"
   FROM {{ source('raw', 'load_log') }}
 ), horizon AS (
   SELECT
     MAX(
-      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+      CAST(SUBSTR(
+        CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+        1,
+        26
+      ) AS TIMESTAMP(6))
     ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
@@ -70,12 +78,20 @@ LEFT JOIN rows_product_details AS "rows_product_details"
 {% else %}
 WITH calendar AS (
   SELECT DISTINCT
-    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "snapshot_ts"
+    CAST(SUBSTR(
+      CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+      1,
+      26
+    ) AS TIMESTAMP(6)) AS "snapshot_ts"
   FROM {{ source('raw', 'load_log') }}
 ), horizon AS (
   SELECT
     MAX(
-      CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6))
+      CAST(SUBSTR(
+        CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+        1,
+        26
+      ) AS TIMESTAMP(6))
     ) AS "horizon_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE

@@ -4,7 +4,11 @@
 {% if is_incremental() %}
 WITH batches AS (
   SELECT DISTINCT
-    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts"
+    CAST(SUBSTR(
+      CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+      1,
+      26
+    ) AS TIMESTAMP(6)) AS "load_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     "table_name" = 'territories' AND {{ vaultgen_load_window("\"load_ts\"") }}
@@ -77,7 +81,11 @@ WHERE
 {% else %}
 WITH batches AS (
   SELECT DISTINCT
-    CAST(FORMAT_DATETIME(AT_TIMEZONE("load_ts", 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSSSSS') AS TIMESTAMP(6)) AS "load_ts"
+    CAST(SUBSTR(
+      CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+      1,
+      26
+    ) AS TIMESTAMP(6)) AS "load_ts"
   FROM {{ source('raw', 'load_log') }}
   WHERE
     "table_name" = 'territories' AND {{ vaultgen_load_window("\"load_ts\"") }}
