@@ -2,7 +2,8 @@
 
 The raw database (vaultgen.catalog.glue) first, then each vault database Athena reads (raw_vault,
 business_vault: vaultgen.catalog.glue_vault), with the same rules. Views in a vault database (the end-dating
-views dbt creates beside the satellites) belong to dbt and are not compared.
+views dbt creates beside the satellites) and the `__dbt_tmp` tables a dbt-athena run leaves while it works (or
+after it crashed) belong to dbt and are not compared.
 
 Plan first, then apply. The plan creates the database and the missing tables and adds new columns to existing
 tables. It never drops: a table or column that the catalog has and the spec no longer defines is reported, and
@@ -129,14 +130,21 @@ def _update_request(database: str, existing: dict, desired: dict, added: list[di
     return {"DatabaseName": database, "TableInput": table_input}
 
 
+DBT_TEMPORARY_SUFFIX = "__dbt_tmp"  # dbt-athena's temporary table of an incremental run (dropped when it ends)
+
+
+def _dbt_owned(name: str, table: dict[str, Any]) -> bool:
+    return table.get("TableType") == "VIRTUAL_VIEW" or name.endswith(DBT_TEMPORARY_SUFFIX)
+
+
 def _plan_database(client, database: str, definitions: list[dict[str, Any]], warehouse: str | None,
-                   create_input: Callable[[str, str], dict[str, Any]], ignore_views: bool = False) -> SyncPlan:
+                   create_input: Callable[[str, str], dict[str, Any]], dbt_managed: bool = False) -> SyncPlan:
     """The plan of one Glue database: `create_input(table, location)` gives a new table's Iceberg metadata."""
     plan = SyncPlan(database=database)
     plan.create_database = _get(client.get_database, Name=database) is None
     existing = {} if plan.create_database else _existing_tables(client, database)
-    if ignore_views:
-        existing = {name: table for name, table in existing.items() if table.get("TableType") != "VIRTUAL_VIEW"}
+    if dbt_managed:  # dbt's own objects in the vault databases: its views, and the temporary tables of a run
+        existing = {name: table for name, table in existing.items() if not _dbt_owned(name, table)}
     desired_names = set()
     for definition in definitions:
         desired = definition["TableInput"]
@@ -182,7 +190,7 @@ def plan_vault_sync(client, spec: Spec, warehouse: str | None = None) -> list[Sy
     definitions = vault_table_inputs(spec)
     return [
         _plan_database(client, database, [d for d in definitions if d["DatabaseName"] == database], warehouse,
-                       lambda name, location, database=database: vault_iceberg_create_input(spec, database, name, location), ignore_views=True)
+                       lambda name, location, database=database: vault_iceberg_create_input(spec, database, name, location), dbt_managed=True)
         for database in vault_databases(spec)
     ]
 
