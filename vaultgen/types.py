@@ -38,6 +38,15 @@ SOURCE_TYPES: dict[str, str] = {
     "timestamp with time zone": "timestamptz",
 }
 
+# PostgreSQL's bare `numeric` has no fixed precision: every target stores it as decimal(38,18), Spark's JDBC
+# reader's reading of it too (a bare DECIMAL would be decimal(38,0) on Trino and Snowflake, (10,0) on Spark)
+UNBOUNDED_DECIMAL = (38, 18)
+
+
+def decimal_precision(source_type: "SourceType") -> tuple[int, int]:
+    """(precision, scale) of a decimal source type; a bare numeric gets UNBOUNDED_DECIMAL."""
+    return (source_type.length, source_type.scale or 0) if source_type.length is not None else UNBOUNDED_DECIMAL
+
 # logical type -> DuckDB type
 DUCKDB_TYPES: dict[str, str] = {
     "int16": "SMALLINT",

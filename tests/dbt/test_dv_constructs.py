@@ -340,8 +340,7 @@ GLUE_TO_DUCKDB = {"string": "VARCHAR", "boolean": "BOOLEAN", "int": "INTEGER", "
                   # load timestamps are UTC wall-clock timestamps in the Athena vault, as the DuckDB raw layer's load_ts is;
                   # a daily PIT's snapshot_ts is a plain TIMESTAMP on both
                   "timestamp": "TIMESTAMP"}
-# where the source type decides instead: Iceberg has no smallint (Glue int), DuckDB keeps SMALLINT; an unbounded
-# numeric is decimal(38,18) in the catalog and DuckDB's default DECIMAL(18,3)
+# where the source type decides instead: Iceberg has no smallint (Glue int), DuckDB keeps SMALLINT
 SOURCE_TO_DUCKDB = {"int16": "SMALLINT"}
 
 
@@ -353,8 +352,6 @@ def _expected_duckdb_type(column: dict) -> str:
         parsed = parse_source_type(source_type)
         if parsed.logical in SOURCE_TO_DUCKDB:
             return SOURCE_TO_DUCKDB[parsed.logical]
-        if parsed.logical == "decimal" and parsed.length is None:
-            return "DECIMAL(18,3)"
     decimal = re.fullmatch(r"decimal\((\d+),(\d+)\)", column["Type"])
     return f"DECIMAL({decimal.group(1)},{decimal.group(2)})" if decimal else GLUE_TO_DUCKDB[column["Type"]]
 

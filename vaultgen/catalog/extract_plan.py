@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vaultgen.catalog.glue import UNBOUNDED_DECIMAL
 from vaultgen.spec.model import Spec
-from vaultgen.types import SourceType, parse_source_type
+from vaultgen.types import SourceType, decimal_precision, parse_source_type
 
 PLAN_VERSION = 1
 PLAN_PATH = "glue/extract_plan.json"
@@ -41,7 +40,7 @@ def raw_spark_type(source_type: SourceType) -> str:
     base = RAW_SPARK_TYPES[source_type.logical]
     if source_type.logical != "decimal":
         return base
-    precision, scale = (source_type.length, source_type.scale or 0) if source_type.length is not None else UNBOUNDED_DECIMAL
+    precision, scale = decimal_precision(source_type)
     return f"decimal({precision},{scale})"
 
 

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultgen.spec.model import Column, Spec, Table
-from vaultgen.types import SourceType, parse_source_type
+from vaultgen.types import SourceType, decimal_precision, parse_source_type
 
 # Glue's limits (CommentString, DescriptionString)
 MAX_COMMENT = 255
 MAX_DESCRIPTION = 2048
 
-# PostgreSQL's bare `numeric` has no fixed precision; Spark's JDBC reader reads it as decimal(38,18) too.
-UNBOUNDED_DECIMAL = (38, 18)
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ def catalog_type(source_type: SourceType) -> tuple[str, str]:
     mapped = CATALOG_TYPES[source_type.logical]
     if source_type.logical != "decimal":
         return mapped.glue, mapped.iceberg
-    precision, scale = (source_type.length, source_type.scale or 0) if source_type.length is not None else UNBOUNDED_DECIMAL
+    precision, scale = decimal_precision(source_type)
     return f"decimal({precision},{scale})", f"decimal({precision},{scale})"
 
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from sqlglot import exp
 
-from vaultgen.types import SourceType
+from vaultgen.types import SourceType, decimal_precision
 
 ExpressionBuilder = Callable[[exp.Expression], exp.Expression]
 
@@ -99,9 +99,10 @@ class Dialect:
 
     def column_type(self, source_type: SourceType) -> str:
         base = self.type_mapping[source_type.logical]
-        if source_type.logical == "decimal" and source_type.length is not None:
-            return f"{base}({source_type.length},{source_type.scale or 0})"
-        return base
+        if source_type.logical != "decimal":
+            return base
+        precision, scale = decimal_precision(source_type)
+        return f"{base}({precision},{scale})"
 
     def hash_hex(self, algorithm: str, value: exp.Expression) -> exp.Expression:
         if algorithm not in self.hash_functions:
