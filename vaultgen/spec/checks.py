@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
+from vaultgen.sql.end_dating import IS_CURRENT, VALID_FROM, VALID_TO
 from vaultgen.types import parse_source_type
 from vaultgen.spec.model import (
     Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
@@ -19,7 +20,13 @@ from vaultgen.spec.model import (
 Locate = Callable[[tuple[Any, ...]], Location]
 # logical types whose values order changes: what a watermark column may be
 WATERMARK_TYPES = {"int16", "int32", "int64", "decimal", "date", "timestamp", "timestamptz"}
-MAX_GENERATED_NAME = 63  # PostgreSQL's limit, the tightest of the engines vaultgen targets
+# project.naming settings that name a column of generated models; the history views' columns; the load log's columns
+NAMING_COLUMN_SETTINGS = ("hashdiff_column", "load_timestamp_column", "record_source_column", "status_column", "snapshot_column",
+                          "effectivity_status_column")
+END_DATING_COLUMNS = (VALID_FROM, VALID_TO, IS_CURRENT)
+LOAD_LOG_COLUMNS = ("table_name", "row_count")
+FIXED_COLUMN_ORIGINS = ("virtual_end_dating", "load_log_table")  # the spec paths of the fixed names above
+DBT_TEMP_SUFFIX = "__dbt_tmp"  # dbt builds an incremental model's new rows in a relation named <model>__dbt_tmp
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
@@ -58,6 +65,7 @@ class _Checker:
 
     # -- checks ---------------------------------------------------------------------------------------------
     def run(self) -> list[Problem]:
+        self.check_targets()
         self.check_sources()
         entity_names = [entity.name for entity in self.spec.entities]
         self.duplicates(entity_names, lambda i: ("entities", i, "name"), "entity")
@@ -85,8 +93,9 @@ class _Checker:
                 self.check_fact(entity, path)
             elif isinstance(entity, Aggregate):
                 self.check_aggregate(entity, path)
-        if not self.problems:
+        if not self.problems and self.check_naming_settings():
             self.check_generated_names()
+            self.check_generated_columns()
             self.check_target_options()
         return self.problems
 
@@ -437,33 +446,135 @@ class _Checker:
                          _hint(measure.column, columns))
         self.duplicates(aggregate_columns(self.spec, aggregate), lambda i: (*path, "measures"), "aggregate column")
 
+    # -- generated names: every model and every column a spec makes must be unique and fit each target ----------
+    def check_targets(self) -> None:
+        self.duplicates(list(self.spec.project.targets), lambda i: ("project", "targets", i), "target")
+
+    def check_naming_settings(self) -> bool:
+        """Column names the settings give every model (hashdiff, load timestamp, ...) must differ from each other;
+        so must the raw layer's batch columns. Returns whether they do."""
+        project = self.spec.project
+        groups = [
+            [(getattr(project.naming, field), f"naming.{field}", ("project", "naming", field)) for field in NAMING_COLUMN_SETTINGS]
+            + ([(name, f"virtual end-dating's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS]
+               if project.virtual_end_dating else []),
+            [(getattr(project.raw, field), f"raw.{field}", ("project", "raw", field)) for field in ("load_timestamp_column", "batch_id_column")]
+            + [(name, f"the load log's {name}", ("project", "raw", "load_log_table")) for name in LOAD_LOG_COLUMNS],
+        ]
+        clean = True
+        for settings in groups:
+            for value, holders in _by_name(settings).items():
+                if len(holders) > 1:
+                    clean = False
+                    # point at a setting the user can rename, preferably one written rather than a default
+                    settings_only = [h for h in holders if h[1][-1] not in FIXED_COLUMN_ORIGINS] or holders
+                    what, path = next(((w, p) for w, p in reversed(settings_only) if self.locate(p) != self.locate(p[:-1])), settings_only[-1])
+                    self.add("VG031", f"{' and '.join(w for w, _ in holders)} are both '{value}': one column name would mean two things",
+                             path, f"give {what} a name of its own")
+        return clean
+
     def check_generated_names(self) -> None:
+        """Every model a target gets (staging, vault models, their views) has a name of its own that fits the
+        target's identifier limit; a clash is reported at the second origin and names the first."""
+        from vaultgen.dialects import get_dialect
         from vaultgen.naming import Naming  # late import: naming needs a checked spec
+        from vaultgen.targets import enabled_entities
 
         naming = Naming(self.spec)
-        seen: dict[str, tuple[Any, ...]] = {}
-        for index, entity in enumerate(self.spec.entities):
-            name = naming.model_name(entity)
-            path = ("entities", index, "name")
-            if name in seen:
-                self.add("VG030", f"generated model name '{name}' is produced twice", path, "rename one of the entities")
-            if len(name) > MAX_GENERATED_NAME:
-                self.add("VG030", f"generated model name '{name}' is longer than {MAX_GENERATED_NAME} characters", path, "use a shorter name")
-            seen[name] = path
-            for derived in naming.derived_models(entity):
-                if derived in seen:
-                    self.add("VG030", f"generated model name '{derived}' is produced twice", path, "rename one of the entities")
-                seen[derived] = path
-        for system_index, system in enumerate(self.spec.sources):
-            for table_index, table in enumerate(system.tables):
-                staged = naming.staging_columns(table.name)
-                clashes = [c.name for c in table.columns if c.name in staged]
-                for clash in clashes:
-                    self.add("VG031", f"column '{clash}' of '{table.name}' clashes with a generated key or hashdiff column",
-                             ("sources", system_index, "tables", table_index), "rename the entity or role that generates it")
+        clashes: dict[tuple[str, tuple[Any, ...], tuple[Any, ...]], tuple[str, str, list[str]]] = {}
+        too_long: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
+        for target in sorted(set(self.spec.project.targets)):
+            limit = get_dialect(target).max_identifier_length
+            models: list[tuple[str, str, tuple[Any, ...]]] = [
+                (naming.staging_model(table.name), f"the staging model of table '{table.name}'", ("sources", si, "tables", ti, "name"))
+                for si, system in enumerate(self.spec.sources) for ti, table in enumerate(system.tables)
+            ]
+            enabled = {id(entity) for entity in enabled_entities(self.spec, target)}
+            for index, entity in enumerate(self.spec.entities):
+                if id(entity) not in enabled:
+                    continue
+                path = ("entities", index, "name")
+                models.append((naming.model_name(entity), f"{entity.kind} '{entity.name}'", path))
+                models += [(view, f"a view of {entity.kind} '{entity.name}'", path) for view in naming.derived_models(entity)]
+            first: dict[str, tuple[str, tuple[Any, ...]]] = {}
+            for name, what, path in models:
+                if name in first:
+                    first_what, first_path = first[name]
+                    clashes.setdefault((name, first_path, path), (first_what, what, []))[2].append(target)
+                else:
+                    first[name] = (what, path)
+                if len(name) + len(DBT_TEMP_SUFFIX) > limit:
+                    too_long.setdefault((name, path), []).append(f"{target} ({limit})")
+        for (name, first_path, path), (first_what, what, targets) in clashes.items():
+            self.add("VG030", f"generated model name '{name}' is produced twice on {', '.join(targets)}: by {first_what} ({self.locate(first_path)}) "
+                     f"and by {what}", path, "rename one of them (or change a prefix in project.naming)")
+        for (name, path), limits in too_long.items():
+            self.add("VG030", f"generated model name '{name}' ({len(name)} characters, and dbt adds '{DBT_TEMP_SUFFIX}' for its temporary "
+                     f"relations) is longer than the identifier limit of {', '.join(limits)}", path, "use a shorter name or prefix")
+
+    def check_generated_columns(self) -> None:
+        """Every model's columns are unique: a source column named like a generated column (hashdiff, load_ts,
+        valid_from, a hash key) used as an attribute or key would be selected twice, and engines silently keep one."""
+        from vaultgen.graph import vault_model_columns
+        from vaultgen.naming import Naming
+        from vaultgen.sql.marts import dimension_columns, fact_columns
+
+        naming = Naming(self.spec)
+        reserved = {self.spec.project.raw.load_timestamp_column, self.spec.project.raw.batch_id_column, naming.record_source}  # check_sources
+        for si, system in enumerate(self.spec.sources):
+            for ti, table in enumerate(system.tables):
+                path = ("sources", si, "tables", ti)
+                columns = [(c.name, f"source column '{c.name}'", (*path, "columns", ci, "name"))
+                           for ci, c in enumerate(table.columns) if c.name not in reserved]
+                columns += [(naming.load_ts, "the load timestamp column", (*path, "name")),
+                            (naming.record_source, "the record source column", (*path, "name"))]
+                columns += [(name, "a generated hash key or hashdiff", (*path, "name")) for name in sorted(naming.staging_columns(table.name))]
+                self.unique_columns(naming.staging_model(table.name), columns)
                 for column, meanings in naming.staging_key_conflicts(table.name).items():
                     self.add("VG032", f"staging column '{column}' of '{table.name}' would mean both {' and '.join(sorted(meanings))}",
-                             ("sources", system_index, "tables", table_index), "give one of the link references a distinct role")
+                             path, "give one of the link references a distinct role")
+        for index, entity in enumerate(self.spec.entities):
+            path = ("entities", index)
+            if isinstance(entity, Dimension):
+                named = [(c, f"column '{c}'", path) for c in dimension_columns(self.spec, entity)]
+            elif isinstance(entity, Fact):
+                named = [(c, f"column '{c}'", path) for c in fact_columns(self.spec, entity)]
+            else:
+                model_columns = vault_model_columns(self.spec, entity)
+                if model_columns is None:
+                    continue
+                named = [(c.name, c.description if c.source is None else f"source column '{c.name}' ({c.description})",
+                          (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in model_columns]
+            self.unique_columns(naming.model_name(entity), named)
+            if naming.derived_models(entity):  # the current view selects the history view's columns
+                carried = list({name: (name, what, where) for name, what, where in reversed(named)}.values())  # reported above
+                self.unique_columns(naming.history_view(entity), carried + [
+                    (name, f"the history view's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS])
+
+    def field_path(self, entity, path: tuple[Any, ...], name: str) -> tuple[Any, ...]:
+        """Where the entity lists the source column `name` (its business keys, attributes, payload or code)."""
+        for field in ("business_keys", "code", "attributes", "payload"):
+            names = getattr(entity, field, None) or []
+            if name in names:
+                return (*path, field, names.index(name))
+        return (*path, "name")
+
+    def unique_columns(self, model: str, columns: list[tuple[str, str, tuple[Any, ...]]]) -> None:
+        for name, holders in _by_name(columns).items():
+            if len(holders) > 1:
+                # located at a source column when one takes part: that is what the user renames
+                path = next((p for w, p in holders if w.startswith("source column")), None)
+                hint = ("rename the source column (or leave it out here): generated models already have a column of that name" if path else
+                        "rename the entity or role, or change the prefix / suffix in project.naming that makes the name")
+                self.add("VG031", f"model '{model}' would have {len(holders)} columns named '{name}': {' and '.join(w for w, _ in holders)}",
+                         path or holders[-1][1], hint)
+
+
+def _by_name(items: list[tuple[str, str, tuple[Any, ...]]]) -> dict[str, list[tuple[str, tuple[Any, ...]]]]:
+    grouped: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+    for name, what, path in items:
+        grouped.setdefault(name, []).append((what, path))
+    return grouped
 
 
 def check_meaning(spec: Spec, locate: Locate) -> list[Problem]:
