@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
 from vaultgen.spec.model import (
     Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
     RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
 )
+
+
+# Snowflake's documented reserved keywords that sqlglot's Snowflake generator does not list (it lists none)
+SNOWFLAKE_RESERVED = frozenset({
+    "account", "connect", "connection", "current", "database", "following", "gscluster", "increment", "issue", "minus", "of",
+    "organization", "regexp", "revoke", "rlike", "row", "rows", "sample", "schema", "set", "start", "trigger", "update", "view", "whenever",
+})
+
+
+@cache
+def reserved_words() -> frozenset[str]:
+    """Words some target reserves, so a column of that name must be quoted wherever SQL names it (the models
+    quote every identifier; dbt's tests need `quote: true` and quoted arguments)."""
+    from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+
+    from vaultgen.dialects import TARGETS, get_dialect
+
+    words = set(SNOWFLAKE_RESERVED)
+    for target in TARGETS:
+        words.update(w.lower() for w in SqlglotDialect.get_or_raise(get_dialect(target).sqlglot_dialect).generator_class.RESERVED_KEYWORDS)
+    return frozenset(words)
+
+
+def needs_quotes(name: str) -> bool:
+    """Whether SQL must quote the (valid, lower-case) name on some target."""
+    return name in reserved_words()
 
 
 class Naming:

@@ -161,14 +161,14 @@ def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
     files: dict[str, str] = {
         "dbt_project.yml": _dbt_project(spec, dialect),
         "profiles.yml": _profile(spec, dialect),
-        "models/sources.yml": sources_yml(spec),
-        "models/raw_vault/schema.yml": schema_yml(spec, entities),
+        "models/sources.yml": sources_yml(spec, dialect),
+        "models/raw_vault/schema.yml": schema_yml(spec, dialect, entities),
         **_macros(),
     }
     if any(isinstance(e, (PointInTime, Bridge)) for e in entities):
-        files["models/business_vault/schema.yml"] = business_vault_schema_yml(spec, entities)
+        files["models/business_vault/schema.yml"] = business_vault_schema_yml(spec, entities, dialect)
     if any(isinstance(e, (Dimension, Fact, Aggregate)) for e in entities):
-        files["models/marts/schema.yml"] = marts_schema_yml(spec, entities)
+        files["models/marts/schema.yml"] = marts_schema_yml(spec, entities, dialect)
     for _, table in spec.tables():
         name = naming.staging_model(table.name)
         files[f"models/staging/{name}.sql"] = render_model(

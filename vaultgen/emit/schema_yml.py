@@ -2,19 +2,76 @@
 
 from __future__ import annotations
 
-import yaml
+import re
 
+import yaml
+from sqlglot import exp
+
+from vaultgen.dialects.base import Dialect
 from vaultgen.graph import parent_of
-from vaultgen.naming import Naming
+from vaultgen.naming import Naming, needs_quotes
 from vaultgen.spec.model import Hub, Spec
 from vaultgen.sql.common import sentinel_keys
 
 
-def _dump(data: object) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
+def _dump(data: object, dialect: Dialect) -> str:
+    return yaml.safe_dump(_as_dbt_reads_it(data, dialect, {}), sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
 
 
-def sources_yml(spec: Spec) -> str:
+JINJA_OPENER = re.compile(r"\{(?=[{%#])")  # a brace that starts {{ ... }}, {% ... %} or {# ... #}
+
+
+def jinja_literal(text: str) -> str:
+    """Text that dbt, which renders descriptions as Jinja, shows as written: every brace that would open a Jinja
+    tag is printed by Jinja instead ({{ '{' }}), so `{{ x }}` in a description reads `{{ x }}` in the docs."""
+    return JINJA_OPENER.sub("{{ '{' }}", text)
+
+
+def sql_name(name: str, dialect: Dialect) -> str:
+    """A column as the SQL of a test names it: quoted (in the target's case) when some target reserves the word."""
+    if not needs_quotes(name):
+        return name
+    return exp.to_identifier(dialect.identifier(name), quoted=True).sql(dialect.sqlglot_dialect)
+
+
+def _quoted_entry(entry: dict, kind: str, dialect: Dialect) -> dict:
+    """A column (or source table) entry whose name is a reserved word: dbt quotes it, in the target's case."""
+    name = entry.get("name")
+    if not isinstance(name, str) or not needs_quotes(name):
+        return entry
+    if kind == "columns":
+        return {"name": dialect.identifier(name), "quote": True, **{k: v for k, v in entry.items() if k != "name"}}
+    return {"name": name, "identifier": dialect.identifier(name), "quoting": {"identifier": True}, **{k: v for k, v in entry.items() if k != "name"}}
+
+
+def _as_dbt_reads_it(node: object, dialect: Dialect, done: dict[int, object]) -> object:
+    """The document with descriptions made Jinja-literal, `quote: true` (and the target's case) on columns whose name
+    is a reserved word, and such names quoted in the arguments of vaultgen's generic tests. Shared parts stay shared."""
+    if id(node) in done:
+        return done[id(node)]
+    if isinstance(node, list):
+        result: object = [_as_dbt_reads_it(item, dialect, done) for item in node]
+    elif isinstance(node, dict):
+        result = {}
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                result[key] = jinja_literal(value)
+            elif key in ("columns", "tables") and isinstance(value, list) and all(isinstance(item, dict) for item in value):
+                result[key] = [_quoted_entry(_as_dbt_reads_it(item, dialect, done), key, dialect) for item in value]
+            elif isinstance(key, str) and key.startswith("vaultgen_") and isinstance(value, dict) and "arguments" in value:
+                arguments = {name: argument if name == "to" else
+                             [sql_name(a, dialect) for a in argument] if isinstance(argument, list) else sql_name(argument, dialect)
+                             for name, argument in value["arguments"].items()}
+                result[key] = {**_as_dbt_reads_it(value, dialect, done), "arguments": arguments}
+            else:
+                result[key] = _as_dbt_reads_it(value, dialect, done)
+    else:
+        return node
+    done[id(node)] = result
+    return result
+
+
+def sources_yml(spec: Spec, dialect: Dialect) -> str:
     raw = spec.project.raw
     batch_columns = [
         {"name": raw.load_timestamp_column, "description": "When the batch was loaded (the vault's load timestamp).", "data_tests": ["not_null"]},
@@ -45,7 +102,7 @@ def sources_yml(spec: Spec) -> str:
             ],
         }
     )
-    return _dump({"version": 2, "sources": [{"name": "raw", "schema": raw.schema_name, "description": "Raw batches, one snapshot per load.", "tables": tables}]})
+    return _dump({"version": 2, "sources": [{"name": "raw", "schema": raw.schema_name, "description": "Raw batches, one snapshot per load.", "tables": tables}]}, dialect)
 
 
 def _real_keys_only(column: str, spec: Spec) -> str:
@@ -69,7 +126,7 @@ def _not_null_except_ghost(key_column: str, spec: Spec) -> str | dict:
     return {"not_null": {"config": {"where": _real_keys_only(key_column, spec)}}}
 
 
-def schema_yml(spec: Spec, entities: list | None = None) -> str:
+def schema_yml(spec: Spec, dialect: Dialect, entities: list | None = None) -> str:
     """Docs and tests of the vault models of `entities` (default: all)."""
     naming = Naming(spec)
     rendered = {entity.name for entity in (spec.entities if entities is None else entities)}
@@ -183,7 +240,7 @@ def schema_yml(spec: Spec, entities: list | None = None) -> str:
                 ],
             }
         )
-    return _dump({"version": 2, "models": models})
+    return _dump({"version": 2, "models": models}, dialect)
 
 
 def _satellite_tests(spec: Spec, satellite, keys: list[str]) -> list[dict]:
@@ -202,7 +259,7 @@ def _points_to(columns: list[str], model: str, to_columns: list[str]) -> dict:
     return {"vaultgen_points_to": {"arguments": {"columns": columns, "to": f"ref('{model}')", "to_columns": to_columns}}}
 
 
-def business_vault_schema_yml(spec: Spec, entities: list) -> str:
+def business_vault_schema_yml(spec: Spec, entities: list, dialect: Dialect) -> str:
     """Docs and tests of PIT and bridge tables: one row per key and snapshot / per combination, pointers that resolve."""
     from vaultgen.spec.model import Bridge, PointInTime
     from vaultgen.sql.bridge import bridge_columns
@@ -235,10 +292,10 @@ def business_vault_schema_yml(spec: Spec, entities: list) -> str:
                        "columns": [{"name": c, "data_tests": ["not_null"]} for c in bridge_columns(spec, bridge)] + [
                            {"name": naming.load_ts, "description": "Load timestamp of the latest link row of the combination.", "data_tests": ["not_null"]}]
                        + [{"name": c, "description": "Snapshot time: the combination is in effect then.", "data_tests": ["not_null"]} for c in snapshot]})
-    return _dump({"version": 2, "models": models})
+    return _dump({"version": 2, "models": models}, dialect)
 
 
-def marts_schema_yml(spec: Spec, entities: list) -> str:
+def marts_schema_yml(spec: Spec, entities: list, dialect: Dialect) -> str:
     """Docs and tests of the star-schema marts: one row per dimension key, per fact combination, per group."""
     from vaultgen.spec.model import Aggregate, Dimension, Fact
     from vaultgen.sql.bridge import bridge_columns
@@ -261,4 +318,4 @@ def marts_schema_yml(spec: Spec, entities: list) -> str:
             models.append({"name": naming.model_name(entity), "description": entity.description or f"Aggregate {entity.name}",
                            "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": groups}}}],
                            "columns": [{"name": c} for c in aggregate_columns(spec, entity)]})
-    return _dump({"version": 2, "models": models})
+    return _dump({"version": 2, "models": models}, dialect)

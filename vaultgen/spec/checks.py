@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
+from vaultgen.naming import needs_quotes
 from vaultgen.sql.end_dating import IS_CURRENT, VALID_FROM, VALID_TO
 from vaultgen.types import parse_source_type
 from vaultgen.spec.model import (
@@ -39,6 +40,7 @@ class _Checker:
         self.spec = spec
         self.locate = locate
         self.problems: list[Problem] = []
+        self.reserved_reported: set[tuple[str, tuple[Any, ...]]] = set()
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str = "") -> None:
         self.problems.append(Problem(code, message, self.locate(path), hint))
@@ -462,6 +464,10 @@ class _Checker:
             + [(name, f"the load log's {name}", ("project", "raw", "load_log_table")) for name in LOAD_LOG_COLUMNS],
         ]
         clean = True
+        for value, what, path in groups[0] + groups[1]:
+            if needs_quotes(value) and path[-1] not in FIXED_COLUMN_ORIGINS:
+                clean = False
+                self.add("VG031", f"{what} '{value}' is a reserved SQL word", path, f"give {what} another name")
         for settings in groups:
             for value, holders in _by_name(settings).items():
                 if len(holders) > 1:
@@ -503,6 +509,8 @@ class _Checker:
                     clashes.setdefault((name, first_path, path), (first_what, what, []))[2].append(target)
                 else:
                     first[name] = (what, path)
+                if needs_quotes(name) and target == min(self.spec.project.targets):
+                    self.add("VG030", f"generated model name '{name}' is a reserved SQL word", path, "use another name or prefix")
                 if len(name) + len(DBT_TEMP_SUFFIX) > limit:
                     too_long.setdefault((name, path), []).append(f"{target} ({limit})")
         for (name, first_path, path), (first_what, what, targets) in clashes.items():
@@ -560,7 +568,14 @@ class _Checker:
         return (*path, "name")
 
     def unique_columns(self, model: str, columns: list[tuple[str, str, tuple[Any, ...]]]) -> None:
+        """Each column once; a generated column (not a source column) never a reserved word, which its tests would
+        have to quote (a source column is quoted: the spec cannot avoid the names it finds)."""
         for name, holders in _by_name(columns).items():
+            generated = [(w, p) for w, p in holders if not w.startswith("source column")]
+            if generated and needs_quotes(name) and (name, generated[0][1]) not in self.reserved_reported:
+                self.reserved_reported.add((name, generated[0][1]))
+                self.add("VG031", f"generated column '{name}' ({generated[0][0]}) is a reserved SQL word", generated[0][1],
+                         "rename the entity or role, or change the setting in project.naming that makes the name")
             if len(holders) > 1:
                 # located at a source column when one takes part: that is what the user renames
                 path = next((p for w, p in holders if w.startswith("source column")), None)
