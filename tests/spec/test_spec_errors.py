@@ -28,6 +28,7 @@ class Case:
     at: str | None  # text on the line the error must point at (None: the file only)
     message: str = ""
     hint: str = ""
+    more: tuple[tuple[str, str, str], ...] = ()  # further (file, old, new) edits the mistake needs
 
 
 RTS_LINE = "  - {kind: record_tracking_satellite, name: order_status, parent: order, source: orders}\n"
@@ -130,10 +131,11 @@ CASES = [
 def _mutated_spec(tmp_path: Path, case: Case) -> Path:
     spec_dir = tmp_path / "spec"
     shutil.copytree(MINI, spec_dir)
-    target = spec_dir / case.file
-    text = target.read_text()
-    assert case.old in text, f"fixture no longer contains {case.old!r}"
-    target.write_text(text.replace(case.old, case.new, 1))
+    for file, old, new in ((case.file, case.old, case.new), *case.more):
+        target = spec_dir / file
+        text = target.read_text()
+        assert old in text, f"fixture no longer contains {old!r}"
+        target.write_text(text.replace(old, new, 1))
     return spec_dir
 
 

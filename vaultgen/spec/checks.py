@@ -27,6 +27,7 @@ NAMING_COLUMN_SETTINGS = ("hashdiff_column", "load_timestamp_column", "record_so
 END_DATING_COLUMNS = (VALID_FROM, VALID_TO, IS_CURRENT)
 LOAD_LOG_COLUMNS = ("table_name", "row_count")
 FIXED_COLUMN_ORIGINS = ("virtual_end_dating", "load_log_table")  # the spec paths of the fixed names above
+USER_NAMED = "source column"  # how a column named in the spec (not generated) is described in a clash
 DBT_TEMP_SUFFIX = "__dbt_tmp"  # dbt builds an incremental model's new rows in a relation named <model>__dbt_tmp
 
 
@@ -40,7 +41,7 @@ class _Checker:
         self.spec = spec
         self.locate = locate
         self.problems: list[Problem] = []
-        self.reserved_reported: set[tuple[str, tuple[Any, ...]]] = set()
+        self.reported: set[str] = set()  # generated column names already reported (reserved, or clashing with each other)
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str = "") -> None:
         self.problems.append(Problem(code, message, self.locate(path), hint))
@@ -528,11 +529,29 @@ class _Checker:
         from vaultgen.sql.marts import dimension_columns, fact_columns
 
         naming = Naming(self.spec)
+        # the vault models first: a clash of generated names only is reported once, best where the entity makes it
+        for index, entity in enumerate(self.spec.entities):
+            path = ("entities", index)
+            if isinstance(entity, Dimension):
+                named = [(c, f"{USER_NAMED} '{c}' of the dimension", path) for c in dimension_columns(self.spec, entity)]
+            elif isinstance(entity, Fact):
+                named = [(c, f"{USER_NAMED} '{c}' of the fact", path) for c in fact_columns(self.spec, entity)]
+            else:
+                model_columns = vault_model_columns(self.spec, entity)
+                if model_columns is None:
+                    continue
+                named = [(c.name, c.description if c.source is None else f"{USER_NAMED} '{c.name}' ({c.description})",
+                          (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in model_columns]
+            self.unique_columns(naming.model_name(entity), named)
+            if naming.derived_models(entity):  # the current view selects the history view's columns
+                carried = list({name: (name, what, where) for name, what, where in reversed(named)}.values())  # reported above
+                self.unique_columns(naming.history_view(entity), carried + [
+                    (name, f"the history view's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS])
         reserved = {self.spec.project.raw.load_timestamp_column, self.spec.project.raw.batch_id_column, naming.record_source}  # check_sources
         for si, system in enumerate(self.spec.sources):
             for ti, table in enumerate(system.tables):
                 path = ("sources", si, "tables", ti)
-                columns = [(c.name, f"source column '{c.name}'", (*path, "columns", ci, "name"))
+                columns = [(c.name, f"{USER_NAMED} '{c.name}'", (*path, "columns", ci, "name"))
                            for ci, c in enumerate(table.columns) if c.name not in reserved]
                 columns += [(naming.load_ts, "the load timestamp column", (*path, "name")),
                             (naming.record_source, "the record source column", (*path, "name"))]
@@ -541,23 +560,6 @@ class _Checker:
                 for column, meanings in naming.staging_key_conflicts(table.name).items():
                     self.add("VG032", f"staging column '{column}' of '{table.name}' would mean both {' and '.join(sorted(meanings))}",
                              path, "give one of the link references a distinct role")
-        for index, entity in enumerate(self.spec.entities):
-            path = ("entities", index)
-            if isinstance(entity, Dimension):
-                named = [(c, f"column '{c}'", path) for c in dimension_columns(self.spec, entity)]
-            elif isinstance(entity, Fact):
-                named = [(c, f"column '{c}'", path) for c in fact_columns(self.spec, entity)]
-            else:
-                model_columns = vault_model_columns(self.spec, entity)
-                if model_columns is None:
-                    continue
-                named = [(c.name, c.description if c.source is None else f"source column '{c.name}' ({c.description})",
-                          (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in model_columns]
-            self.unique_columns(naming.model_name(entity), named)
-            if naming.derived_models(entity):  # the current view selects the history view's columns
-                carried = list({name: (name, what, where) for name, what, where in reversed(named)}.values())  # reported above
-                self.unique_columns(naming.history_view(entity), carried + [
-                    (name, f"the history view's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS])
 
     def field_path(self, entity, path: tuple[Any, ...], name: str) -> tuple[Any, ...]:
         """Where the entity lists the source column `name` (its business keys, attributes, payload or code)."""
@@ -571,14 +573,18 @@ class _Checker:
         """Each column once; a generated column (not a source column) never a reserved word, which its tests would
         have to quote (a source column is quoted: the spec cannot avoid the names it finds)."""
         for name, holders in _by_name(columns).items():
-            generated = [(w, p) for w, p in holders if not w.startswith("source column")]
-            if generated and needs_quotes(name) and (name, generated[0][1]) not in self.reserved_reported:
-                self.reserved_reported.add((name, generated[0][1]))
+            generated = [(w, p) for w, p in holders if not w.startswith(USER_NAMED)]
+            if generated and needs_quotes(name) and name not in self.reported:
+                self.reported.add(name)
                 self.add("VG031", f"generated column '{name}' ({generated[0][0]}) is a reserved SQL word", generated[0][1],
                          "rename the entity or role, or change the setting in project.naming that makes the name")
             if len(holders) > 1:
-                # located at a source column when one takes part: that is what the user renames
-                path = next((p for w, p in holders if w.startswith("source column")), None)
+                # located at a source column when one takes part: that is what the user renames; a clash of generated
+                # names only (a setting that makes a hash key's name) is reported once, not for every model
+                path = next((p for w, p in holders if w.startswith(USER_NAMED)), None)
+                if path is None and name in self.reported:
+                    continue
+                self.reported.add(name)
                 hint = ("rename the source column (or leave it out here): generated models already have a column of that name" if path else
                         "rename the entity or role, or change the prefix / suffix in project.naming that makes the name")
                 self.add("VG031", f"model '{model}' would have {len(holders)} columns named '{name}': {' and '.join(w for w, _ in holders)}",
