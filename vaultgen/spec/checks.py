@@ -542,6 +542,7 @@ class _Checker:
                     continue
                 named = [(c.name, c.description if c.source is None else f"{USER_NAMED} '{c.name}' ({c.description})",
                           (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in model_columns]
+            named += [(name, "a column the model's SQL computes on the way", (*path, "name")) for name in _internal_columns(entity)]
             self.unique_columns(naming.model_name(entity), named)
             if naming.derived_models(entity):  # the current view selects the history view's columns
                 carried = list({name: (name, what, where) for name, what, where in reversed(named)}.values())  # reported above
@@ -589,6 +590,18 @@ class _Checker:
                         "rename the entity or role, or change the prefix / suffix in project.naming that makes the name")
                 self.add("VG031", f"model '{model}' would have {len(holders)} columns named '{name}': {' and '.join(w for w, _ in holders)}",
                          path or holders[-1][1], hint)
+
+
+def _internal_columns(entity) -> tuple[str, ...]:
+    """Columns an entity's SQL adds in its CTEs next to the model's own (a satellite's previous hashdiff): a source
+    column of that name would be selected twice there, and DuckDB silently compares the wrong one."""
+    from vaultgen.sql import effectivity, marts, multi_active, pit, record_tracking, satellite
+
+    return {
+        Satellite: (satellite.PREVIOUS,), MultiActiveSatellite: (multi_active.PREVIOUS, multi_active.ROW_HASHDIFF),
+        RecordTrackingSatellite: (record_tracking.PREVIOUS,), EffectivitySatellite: (effectivity.PREVIOUS,),
+        PointInTime: (pit.NEXT, pit.HORIZON), Dimension: (marts.LATEST,), ReferenceTable: (satellite.PREVIOUS,),
+    }.get(type(entity), ())
 
 
 def _by_name(items: list[tuple[str, str, tuple[Any, ...]]]) -> dict[str, list[tuple[str, tuple[Any, ...]]]]:
