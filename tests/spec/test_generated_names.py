@@ -69,10 +69,14 @@ CASES = [
          more=(("project.yml", PROJECT, PROJECT + "  naming: {record_source_column: customer_hk}\n"),)),
     Case("generated-column-is-a-reserved-word", "project.yml", PROJECT, PROJECT + "  naming: {hashdiff_column: order}\n", "VG031",
          "hashdiff_column: order", "naming.hashdiff_column 'order' is a reserved SQL word", "another name"),
+    Case("raw-schema-is-a-reserved-word", "project.yml", PROJECT, PROJECT + "  raw: {schema: select}\n", "VG031", "schema: select",
+         "raw.schema 'select' is a reserved SQL word"),
     Case("hash-key-is-a-reserved-word", "vault.yml", LAST,
          LAST + "  - {kind: hub, name: current, business_keys: [order_id], sources: [{table: orders, columns: [order_id]}]}\n",
          "VG031", "name: current", "generated column 'current_date' (hash key of hub current) is a reserved SQL word",
          more=(("project.yml", PROJECT, PROJECT + "  naming: {hash_key_suffix: date}\n"),)),
+    Case("table-named-like-the-load-log", "source.yml", "- name: orders", "- name: load_log", "VG030", "name: load_log",
+         "table 'load_log' has the name of the raw layer's load log table", "project.raw.load_log_table"),
     Case("duplicate-target", "project.yml", PROJECT, PROJECT + "  targets: [duckdb, spark, duckdb]\n", "VG020", "targets:", "duplicate target 'duckdb'"),
 ]
 

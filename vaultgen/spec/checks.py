@@ -110,6 +110,9 @@ class _Checker:
                     self.spec.project.naming.record_source_column}
         for si, ti, table in all_tables:
             path = ("sources", si, "tables", ti)
+            if table.name == self.spec.project.raw.load_log_table:
+                self.add("VG030", f"table '{table.name}' has the name of the raw layer's load log table", (*path, "name"),
+                         "rename the load log table (project.raw.load_log_table)")
             if counts[table.name] > 1:
                 self.add("VG020", f"duplicate table '{table.name}'", (*path, "name"), "table names must be unique across source systems")
                 counts[table.name] = 1
@@ -465,7 +468,8 @@ class _Checker:
             + [(name, f"the load log's {name}", ("project", "raw", "load_log_table")) for name in LOAD_LOG_COLUMNS],
         ]
         clean = True
-        for value, what, path in groups[0] + groups[1]:
+        raw_schema = (project.raw.schema_name, "raw.schema", ("project", "raw", "schema"))  # dbt does not quote a source's schema
+        for value, what, path in groups[0] + groups[1] + [raw_schema]:
             if needs_quotes(value) and path[-1] not in FIXED_COLUMN_ORIGINS:
                 clean = False
                 self.add("VG031", f"{what} '{value}' is a reserved SQL word", path, f"give {what} another name")
