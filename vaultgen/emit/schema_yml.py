@@ -44,6 +44,12 @@ def _quoted_entry(entry: dict, kind: str, dialect: Dialect) -> dict:
     return {"name": name, "identifier": dialect.identifier(name), "quoting": {"identifier": True}, **{k: v for k, v in entry.items() if k != "name"}}
 
 
+def _test_arguments(arguments: dict, dialect: Dialect) -> dict:
+    """The arguments of a vaultgen generic test: every one but `to` (a ref) names columns, which its SQL inserts as written."""
+    return {name: value if name == "to" else [sql_name(v, dialect) for v in value] if isinstance(value, list) else sql_name(value, dialect)
+            for name, value in arguments.items()}
+
+
 def _as_dbt_reads_it(node: object, dialect: Dialect, done: dict[int, object]) -> object:
     """The document with descriptions made Jinja-literal, `quote: true` (and the target's case) on columns whose name
     is a reserved word, and such names quoted in the arguments of vaultgen's generic tests. Shared parts stay shared."""
@@ -58,11 +64,8 @@ def _as_dbt_reads_it(node: object, dialect: Dialect, done: dict[int, object]) ->
                 result[key] = jinja_literal(value)
             elif key in ("columns", "tables") and isinstance(value, list) and all(isinstance(item, dict) for item in value):
                 result[key] = [_quoted_entry(_as_dbt_reads_it(item, dialect, done), key, dialect) for item in value]
-            elif isinstance(key, str) and key.startswith("vaultgen_") and isinstance(value, dict) and "arguments" in value:
-                arguments = {name: argument if name == "to" else
-                             [sql_name(a, dialect) for a in argument] if isinstance(argument, list) else sql_name(argument, dialect)
-                             for name, argument in value["arguments"].items()}
-                result[key] = {**_as_dbt_reads_it(value, dialect, done), "arguments": arguments}
+            elif isinstance(key, str) and key.startswith("vaultgen_") and isinstance(value, dict):  # one of vaultgen's generic tests
+                result[key] = {k: _test_arguments(v, dialect) if k == "arguments" else _as_dbt_reads_it(v, dialect, done) for k, v in value.items()}
             else:
                 result[key] = _as_dbt_reads_it(value, dialect, done)
     else:
