@@ -77,6 +77,10 @@ CASES = [
          more=(("project.yml", PROJECT, PROJECT + "  naming: {hash_key_suffix: date}\n"),)),
     Case("table-named-like-the-load-log", "source.yml", "- name: orders", "- name: load_log", "VG030", "name: load_log",
          "table 'load_log' has the name of the raw layer's load log table", "project.raw.load_log_table"),
+    Case("model-name-is-a-reserved-word", "vault.yml", LAST,
+         LAST + "  - {kind: hub, name: date, business_keys: [order_id], sources: [{table: orders, columns: [order_id]}]}\n",
+         "VG030", "name: date", "generated model name 'current_date' is a reserved SQL word", "another name or prefix",
+         more=(("project.yml", PROJECT, PROJECT + "  naming: {hub_prefix: current}\n"),)),
     Case("duplicate-target", "project.yml", PROJECT, PROJECT + "  targets: [duckdb, spark, duckdb]\n", "VG020", "targets:", "duplicate target 'duckdb'"),
 ]
 

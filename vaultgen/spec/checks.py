@@ -494,6 +494,7 @@ class _Checker:
         naming = Naming(self.spec)
         clashes: dict[tuple[str, tuple[Any, ...], tuple[Any, ...]], tuple[str, str, list[str]]] = {}
         too_long: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
+        reserved: dict[tuple[str, tuple[Any, ...]], None] = {}
         for target in sorted(set(self.spec.project.targets)):
             limit = get_dialect(target).max_identifier_length
             models: list[tuple[str, str, tuple[Any, ...]]] = [
@@ -514,13 +515,15 @@ class _Checker:
                     clashes.setdefault((name, first_path, path), (first_what, what, []))[2].append(target)
                 else:
                     first[name] = (what, path)
-                if needs_quotes(name) and target == min(self.spec.project.targets):
-                    self.add("VG030", f"generated model name '{name}' is a reserved SQL word", path, "use another name or prefix")
+                if needs_quotes(name):
+                    reserved.setdefault((name, path), None)
                 if len(name) + len(DBT_TEMP_SUFFIX) > limit:
                     too_long.setdefault((name, path), []).append(f"{target} ({limit})")
         for (name, first_path, path), (first_what, what, targets) in clashes.items():
             self.add("VG030", f"generated model name '{name}' is produced twice on {', '.join(targets)}: by {first_what} ({self.locate(first_path)}) "
                      f"and by {what}", path, "rename one of them (or change a prefix in project.naming)")
+        for name, path in reserved:
+            self.add("VG030", f"generated model name '{name}' is a reserved SQL word", path, "use another name or prefix")
         for (name, path), limits in too_long.items():
             self.add("VG030", f"generated model name '{name}' ({len(name)} characters, and dbt adds '{DBT_TEMP_SUFFIX}' for its temporary "
                      f"relations) is longer than the identifier limit of {', '.join(limits)}", path, "use a shorter name or prefix")
