@@ -102,3 +102,13 @@ def test_names_are_checked_against_each_targets_own_identifier_limit(tmp_path, m
     problem = next(p for p in errors._problems(spec_dir) if "'sat_customer_details'" in p.message)
     assert problem.code == "VG030" and "identifier limit of spark (28)" in problem.message and "duckdb" not in problem.message
     assert problem.location.file.endswith("spec/vault.yml") and problem.location.line == 21
+
+
+def test_columns_are_checked_against_each_targets_own_identifier_limit(tmp_path, monkeypatch):
+    from vaultgen import dialects
+
+    monkeypatch.setitem(dialects.DIALECTS, "duckdb", replace(dialects.DIALECTS["duckdb"], max_identifier_length=16))
+    spec_dir = errors._mutated_spec(tmp_path, Case("", "project.yml", PROJECT, PROJECT, "", None))
+    columns = {p.message.split("'")[1]: p for p in errors._problems(spec_dir) if p.message.startswith("column '")}
+    assert set(columns) == {"order_customer_hk", "hashdiff_customer_details", "hashdiff_order_details", "previous_hashdiff", "previous_is_present"}
+    assert "identifier limit of duckdb (16)" in columns["order_customer_hk"].message and columns["order_customer_hk"].code == "VG031"

@@ -41,7 +41,7 @@ class _Checker:
         self.spec = spec
         self.locate = locate
         self.problems: list[Problem] = []
-        self.reported: set[str] = set()  # generated column names already reported (reserved, or clashing with each other)
+        self.reported: set = set()  # generated column names already reported (reserved, clashing with each other, too long)
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str = "") -> None:
         self.problems.append(Problem(code, message, self.locate(path), hint))
@@ -579,8 +579,17 @@ class _Checker:
 
     def unique_columns(self, model: str, columns: list[tuple[str, str, tuple[Any, ...]]]) -> None:
         """Each column once; a generated column (not a source column) never a reserved word, which its tests would
-        have to quote (a source column is quoted: the spec cannot avoid the names it finds)."""
+        have to quote (a source column is quoted: the spec cannot avoid the names it finds); every column within
+        the identifier limit of each target."""
+        from vaultgen.dialects import get_dialect
+
+        limits = {target: get_dialect(target).max_identifier_length for target in sorted(set(self.spec.project.targets))}
         for name, holders in _by_name(columns).items():
+            over = [f"{target} ({limit})" for target, limit in limits.items() if len(name) > limit]
+            if over and ("long", name) not in self.reported:
+                self.reported.add(("long", name))
+                self.add("VG031", f"column '{name}' of model '{model}' is longer than the identifier limit of {', '.join(over)}", holders[0][1],
+                         "use shorter names")
             generated = [(w, p) for w, p in holders if not w.startswith(USER_NAMED)]
             if generated and needs_quotes(name) and name not in self.reported:
                 self.reported.add(name)
