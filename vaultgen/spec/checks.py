@@ -21,9 +21,7 @@ from vaultgen.spec.model import (
 Locate = Callable[[tuple[Any, ...]], Location]
 # logical types whose values order changes: what a watermark column may be
 WATERMARK_TYPES = {"int16", "int32", "int64", "decimal", "date", "timestamp", "timestamptz"}
-# project.naming settings that name a column of generated models; the history views' columns; the load log's columns
-NAMING_COLUMN_SETTINGS = ("hashdiff_column", "load_timestamp_column", "record_source_column", "status_column", "snapshot_column",
-                          "effectivity_status_column")
+# the history views' columns; the load log's columns
 END_DATING_COLUMNS = (VALID_FROM, VALID_TO, IS_CURRENT)
 LOAD_LOG_COLUMNS = ("table_name", "row_count")
 FIXED_COLUMN_ORIGINS = ("virtual_end_dating", "load_log_table")  # the spec paths of the fixed names above
@@ -457,31 +455,42 @@ class _Checker:
         self.duplicates(list(self.spec.project.targets), lambda i: ("project", "targets", i), "target")
 
     def check_naming_settings(self) -> bool:
-        """Column names the settings give every model (hashdiff, load timestamp, ...) must differ from each other;
-        so must the raw layer's batch columns. Returns whether they do."""
+        """Column names the settings give to one model (a satellite's hashdiff, load timestamp and record source, a
+        history view's valid_from, ...) must differ; so must the raw layer's batch columns. Returns whether they do."""
         project = self.spec.project
-        groups = [
-            [(getattr(project.naming, field), f"naming.{field}", ("project", "naming", field)) for field in NAMING_COLUMN_SETTINGS]
-            + ([(name, f"virtual end-dating's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS]
-               if project.virtual_end_dating else []),
+
+        def setting(field: str) -> tuple[str, str, tuple[Any, ...]]:
+            return getattr(project.naming, field), f"naming.{field}", ("project", "naming", field)
+
+        end_dating = [(name, f"virtual end-dating's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS]
+        common = [setting("load_timestamp_column"), setting("record_source_column")]
+        groups = [  # the settings that meet in one model: satellites (and their history views), tracking, effectivity, bridges
+            [setting("hashdiff_column"), *common, *(end_dating if project.virtual_end_dating else [])],
+            [setting("status_column"), *common],
+            [setting("effectivity_status_column"), *common],
+            [setting("snapshot_column"), setting("load_timestamp_column")],
             [(getattr(project.raw, field), f"raw.{field}", ("project", "raw", field)) for field in ("load_timestamp_column", "batch_id_column")]
             + [(name, f"the load log's {name}", ("project", "raw", "load_log_table")) for name in LOAD_LOG_COLUMNS],
         ]
         clean = True
         raw_schema = (project.raw.schema_name, "raw.schema", ("project", "raw", "schema"))  # dbt does not quote a source's schema
-        for value, what, path in groups[0] + groups[1] + [raw_schema]:
+        settings = {path: (value, what, path) for group in groups for value, what, path in group}
+        for value, what, path in [*settings.values(), raw_schema]:
             if needs_quotes(value) and path[-1] not in FIXED_COLUMN_ORIGINS:
                 clean = False
                 self.add("VG031", f"{what} '{value}' is a reserved SQL word", path, f"give {what} another name")
-        for settings in groups:
-            for value, holders in _by_name(settings).items():
-                if len(holders) > 1:
+        reported: set[tuple[str, ...]] = set()
+        for group in groups:
+            for value, holders in _by_name(group).items():
+                names = tuple(w for w, _ in holders)
+                if len(holders) > 1 and names not in reported:
                     clean = False
+                    reported.add(names)
                     # point at a setting the user can rename, preferably one written rather than a default
-                    settings_only = [h for h in holders if h[1][-1] not in FIXED_COLUMN_ORIGINS] or holders
-                    what, path = next(((w, p) for w, p in reversed(settings_only) if self.locate(p) != self.locate(p[:-1])), settings_only[-1])
-                    self.add("VG031", f"{' and '.join(w for w, _ in holders)} are both '{value}': one column name would mean two things",
-                             path, f"give {what} a name of its own")
+                    renameable = [h for h in holders if h[1][-1] not in FIXED_COLUMN_ORIGINS] or holders
+                    what, path = next(((w, p) for w, p in reversed(renameable) if self.locate(p) != self.locate(p[:-1])), renameable[-1])
+                    self.add("VG031", f"{' and '.join(names)} are both '{value}', and generated models have both columns", path,
+                             f"give {what} a name of its own")
         return clean
 
     def check_generated_names(self) -> None:
