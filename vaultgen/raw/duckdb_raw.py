@@ -129,11 +129,14 @@ def _apply(connection, spec: Spec, batch_id: str, load_ts: datetime, staged: Seq
 
 
 def _commit_batch(connection, spec: Spec, batch_id: str, requested: datetime | None, staged: Sequence[staging.Staged],
-                  now: datetime | None, where: str) -> tuple[BatchDecision, dict[str, int]]:
-    """One transaction: read the history, decide the load timestamp (or refuse), write. Drops the staged tables."""
+                  now: datetime | None, where: str, create: bool = False) -> tuple[BatchDecision, dict[str, int]]:
+    """One transaction: (create the raw tables,) read the history, decide the load timestamp (or refuse), write.
+    Drops the staged tables."""
     try:
         connection.execute("BEGIN TRANSACTION")
         try:
+            if create:
+                create_raw_tables(connection, spec)
             decision = decide(load_history(connection, spec), batch_id, requested, [s.table.name for s in staged],
                               now or datetime.now(timezone.utc), where)
             counts = _apply(connection, spec, batch_id, decision.load_ts, staged)
@@ -182,11 +185,14 @@ def load_rows(connection, spec: Spec, batch: Batch, now: datetime | None = None)
     return _commit_batch(connection, spec, batch.batch_id, batch.load_ts, staged, now, f"batch {batch.batch_id}")
 
 
-def load_folder(connection, spec: Spec, folder: Path, batch_id: str, load_ts: datetime | None, now: datetime | None = None
-                ) -> tuple[BatchDecision, dict[str, int]]:
-    """`vaultgen load`: one batch from a folder of <table>.csv / <table>.parquet files, through DuckDB's readers."""
+def load_folder(connection, spec: Spec, folder: Path, batch_id: str, load_ts: datetime | None, now: datetime | None = None,
+                create: bool = True) -> tuple[BatchDecision, dict[str, int]]:
+    """`vaultgen load`: one batch from a folder of <table>.csv / <table>.parquet files, through DuckDB's readers.
+    With `create`, missing raw tables are created in the batch's transaction. A naive timestamp in a file is read
+    in the connection's TimeZone (the CLI sets UTC)."""
     files = staging.batch_files(folder, [table for _, table in spec.tables()])
-    _tables_exist(connection, spec)
+    if not create:
+        _tables_exist(connection, spec)
     staged: list[staging.Staged] = []
     try:
         for _, table in spec.tables():
@@ -195,4 +201,4 @@ def load_folder(connection, spec: Spec, folder: Path, batch_id: str, load_ts: da
     except BaseException:
         _drop_stages(connection, spec)
         raise
-    return _commit_batch(connection, spec, batch_id, load_ts, staged, now, f"batch {batch_id}")
+    return _commit_batch(connection, spec, batch_id, load_ts, staged, now, f"batch {batch_id}", create)

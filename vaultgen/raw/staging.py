@@ -11,6 +11,7 @@ raw tables: the caller applies a staged batch in one transaction.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -96,20 +97,25 @@ def _check_names(table: Table, present: Sequence[str], where: Location) -> None:
         raise LoadError(problems)
 
 
+def _csv_header(path: Path) -> list[str]:
+    """The first record of a comma-separated file (quotes as in RFC 4180), read as DuckDB will: no sniffing."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        return next(csv.reader(handle), [])
+
+
 def stage_csv(connection, table: Table, path: Path, name: str) -> Staged:
     """read_csv with the spec's types: a header line names the columns; an empty unquoted field is NULL, "" is ''."""
     where = Location(str(path))
     if path.stat().st_size == 0:
         raise LoadError([Problem("VG103", "empty file: no header line", where, "the first line names the columns")])
     source = exp.Literal.string(str(path))
-    header = exp.select(exp.Star()).from_(exp.Table(this=exp.ReadCSV(this=source, expressions=[
-        exp.EQ(this=_col("header"), expression=exp.true()), exp.EQ(this=_col("all_varchar"), expression=exp.true())]))).limit(0)
-    present = [d[0] for d in _run(connection, header).description]
+    present = _csv_header(path)
     _check_names(table, present, Location(str(path), 1))
     types = {column.name: raw_type(column) for column in table.columns}
     columns = exp.Struct(expressions=[exp.PropertyEQ(this=_id(n), expression=exp.Literal.string(types[n])) for n in present])
     rejects, scan = f"{name}_rejects", f"{name}_rejects_scan"
-    options = {"header": exp.true(), "columns": columns, "allow_quoted_nulls": exp.false(), "store_rejects": exp.true(),
+    options = {"header": exp.true(), "delim": exp.Literal.string(","), "quote": exp.Literal.string('"'), "escape": exp.Literal.string('"'),
+               "encoding": exp.Literal.string("utf-8"), "columns": columns, "allow_quoted_nulls": exp.false(), "store_rejects": exp.true(),
                "rejects_table": exp.Literal.string(rejects), "rejects_scan": exp.Literal.string(scan)}
     reader = exp.Table(this=exp.ReadCSV(this=source, expressions=[exp.EQ(this=_col(k), expression=v) for k, v in options.items()]))
     for leftover in (name, rejects, scan):
@@ -124,10 +130,12 @@ def stage_csv(connection, table: Table, path: Path, name: str) -> Staged:
         drop(connection, scan)
     if first is not None:
         line, index, column, kind, text, message = first
-        detail = message.splitlines()[0] if message else str(kind)
-        expected = f" (expected {types[column]})" if column in types else ""
-        raise LoadError([Problem("VG104", f"line {line}, column {column}{expected}: {detail}; the line reads {_text(text)}",
-                                 Location(str(path), int(line), int(index) + 1), "fix the value, or the column's type in the spec")])
+        detail = message.splitlines()[0] if message else ""
+        at = f", column {column} (expected {types[column]})" if column in types else ""
+        hint = "fix the value, or the column's type in the spec" if str(kind) == "CAST" else \
+            "every line holds the header's columns, comma-separated, values with commas or quotes in double quotes"
+        raise LoadError([Problem("VG104", f"line {line}{at}: {str(kind).lower()}: {detail}; the line reads {_text(text)}",
+                                 Location(str(path), int(line), int(index or 0)), hint)])
     record = exp.Add(this=exp.column("rowid"), expression=exp.Literal.number(1))
 
     def locate(row: int, column: str | None) -> Location:
@@ -192,28 +200,26 @@ def _arrow_type(column):
 
 
 def _arrow_column(table: Table, column, values: list, where: str):
-    """The column as an arrow array of its spec type; values arrow cannot take as that type (floats for a decimal)
-    go as arrow infers them, and DuckDB's TRY_CAST decides."""
+    """The column as an arrow array of its spec type. Values arrow cannot take as that type (floats for a
+    decimal, mixed Python types) go as arrow infers them, else as text; DuckDB's TRY_CAST then decides."""
     import pyarrow as pa
 
-    wanted = _arrow_type(column)
+    failures = (pa.ArrowException, TypeError, ValueError, OverflowError)
     try:
-        return pa.array(values, type=wanted)
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return pa.array(values, type=_arrow_type(column))
+    except failures:
         pass
     try:
         return pa.array(values)
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+    except failures:
         pass
+    if parse_source_type(column.type).logical != "binary":
+        return pa.array([None if value is None else str(value) for value in values], type=pa.string())
     for number, value in enumerate(values, start=1):
-        try:
-            pa.array([value], type=wanted)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        if value is not None and not isinstance(value, (bytes, bytearray, memoryview)):
             raise LoadError([Problem("VG105", f"row {number}, column {column.name}: {_text(value)} is not a {raw_type(column)}",
-                                     Location(where, number, table.columns.index(column) + 1), "fix the value, or the column's type in the spec")]) from None
-    kinds = sorted({type(value).__name__ for value in values if value is not None})
-    raise LoadError([Problem("VG105", f"column {column.name} mixes Python types ({', '.join(kinds)})", Location(where),
-                             f"pass one type per column ({raw_type(column)})")])
+                                     Location(where, number, table.columns.index(column) + 1), "pass bytes, or fix the column's type in the spec")])
+    return pa.array([None if value is None else bytes(value) for value in values], type=pa.binary())
 
 
 def stage_rows(connection, table: Table, rows: Sequence[Sequence[Any]], name: str, where: str) -> Staged:
