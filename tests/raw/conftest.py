@@ -24,10 +24,14 @@ def raw_state(database: Path, spec: Spec) -> dict[str, list[tuple]]:
     """Every raw table and the load log, sorted: what "the raw layer is unchanged" compares."""
     if not database.exists():
         return {}
-    names = [table.name for _, table in spec.tables()] + [spec.project.raw.load_log_table]
     with duckdb.connect(str(database), read_only=True) as connection:
-        present = {row[0] for row in connection.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
-        return {name: connection.execute(f'select * from raw."{name}" order by all').fetchall() for name in names if name in present}
+        return connection_state(connection, spec)
+
+
+def connection_state(connection, spec: Spec) -> dict[str, list[tuple]]:
+    names = [table.name for _, table in spec.tables()] + [spec.project.raw.load_log_table]
+    present = {row[0] for row in connection.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
+    return {name: connection.execute(f'select * from raw."{name}" order by all').fetchall() for name in names if name in present}
 
 
 def write_csv(folder: Path, table: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:

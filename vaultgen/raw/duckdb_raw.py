@@ -169,6 +169,8 @@ def load_rows(connection, spec: Spec, batch: Batch, now: datetime | None = None)
     _tables_exist(connection, spec)
     known = {table.name: table for _, table in spec.tables()}
     unknown = sorted(set(batch.rows) - set(known))
+    if not batch.rows:
+        raise LoadError([Problem("VG100", "the batch has no tables", Location(f"batch {batch.batch_id}"), "a table with no rows is an empty list")])
     if unknown:
         raise LoadError([Problem("VG100", f"not source tables of the spec: {', '.join(unknown)}", Location(f"batch {batch.batch_id}"),
                                  f"tables: {', '.join(sorted(known))}")])
