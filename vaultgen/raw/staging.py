@@ -278,7 +278,7 @@ def check_staged(connection, staged: Staged) -> None:
     second = _run(connection, exp.select(exp.Min(this=staged.row.copy())).from_(relation.copy()).where(same), [*key, row]).fetchone()[0]
     shown = ", ".join(f"{name}={_text(value)}" for name, value in zip(table.primary_key, key))
     raise LoadError([Problem("VG109", f"primary key ({shown}) of full snapshot {table.name} is in {staged.kind}s {row} and {second}",
-                             staged.locate(second, None), "a full snapshot holds each key once: remove or merge one of the rows")])
+                             staged.locate(second, table.primary_key[0]), "a full snapshot holds each key once: remove or merge one of the rows")])
 
 
 def stage_file(connection, table: Table, path: Path, name: str) -> Staged:
