@@ -21,6 +21,7 @@ from sqlglot import exp
 from vaultgen.dialects import get_dialect
 from vaultgen.errors import LoadError, Location, Problem
 from vaultgen.raw import staging
+from vaultgen.raw.staging import execute
 from vaultgen.raw.lifecycle import BatchDecision, LoadHistory, decide
 from vaultgen.spec.model import Spec, Table
 from vaultgen.types import parse_source_type
@@ -69,16 +70,12 @@ def create_raw_tables(connection, spec: Spec) -> None:
     connection.execute(_create(_table(spec, spec.project.raw.load_log_table), _log_columns(spec)))
 
 
-def _run(connection, expression: exp.Expression, parameters: Sequence[Any] = ()):
-    return connection.execute(expression.sql("duckdb"), list(parameters))
-
-
 def _tables_exist(connection, spec: Spec) -> None:
     """The raw schema must hold every spec table and the load log (create_raw_tables); else a located refusal."""
     raw = spec.project.raw
     query = (exp.select("table_name").from_(exp.table_("tables", db="information_schema"))
              .where(exp.EQ(this=exp.column("table_schema"), expression=exp.Placeholder())))
-    present = {row[0] for row in _run(connection, query, [raw.schema_name]).fetchall()}
+    present = {row[0] for row in execute(connection, query, [raw.schema_name]).fetchall()}
     wanted = [table.name for _, table in spec.tables()] + [raw.load_log_table]
     missing = [name for name in wanted if name not in present]
     if missing:
@@ -89,13 +86,13 @@ def _tables_exist(connection, spec: Spec) -> None:
 def load_history(connection, spec: Spec) -> LoadHistory:
     """The load log, and the newest load timestamp of any raw row (rows written without log rows count too)."""
     raw = spec.project.raw
-    log = _run(connection, exp.select(exp.column("table_name", quoted=True), exp.column(raw.batch_id_column, quoted=True),
+    log = execute(connection, exp.select(exp.column("table_name", quoted=True), exp.column(raw.batch_id_column, quoted=True),
                                       exp.column(raw.load_timestamp_column, quoted=True)).from_(_table(spec, raw.load_log_table))).fetchall()
     newest = [exp.select(exp.Max(this=exp.column(raw.load_timestamp_column, quoted=True))).from_(_table(spec, table.name)) for _, table in spec.tables()]
     union = newest[0]
     for select in newest[1:]:
         union = exp.union(union, select, distinct=False)
-    stamps = [row[0] for row in _run(connection, union).fetchall() if row[0] is not None]
+    stamps = [row[0] for row in execute(connection, union).fetchall() if row[0] is not None]
     return LoadHistory.from_log(log, max(stamps, default=None))
 
 
@@ -113,16 +110,16 @@ def _apply(connection, spec: Spec, batch_id: str, load_ts: datetime, staged: Seq
     for stage in staged:
         target = _table(spec, stage.table.name)
         batch_column = exp.column(raw.batch_id_column, quoted=True)
-        _run(connection, exp.Delete(this=target, where=exp.Where(this=exp.EQ(this=batch_column, expression=exp.Placeholder()))), [batch_id])
+        execute(connection, exp.Delete(this=target, where=exp.Where(this=exp.EQ(this=batch_column, expression=exp.Placeholder()))), [batch_id])
         names = [c.name for c in stage.table.columns]
         select = (exp.select(*[exp.column(n, quoted=True) for n in names], exp.cast(exp.Placeholder(), "TIMESTAMP"), exp.cast(exp.Placeholder(), "VARCHAR"))
-                  .from_(stage.relation()).order_by(stage.row.copy()))
+                  .from_(stage.relation()))  # in the stage's order: DuckDB preserves insertion order
         columns = [*names, raw.load_timestamp_column, raw.batch_id_column]
         insert = exp.Insert(this=exp.Schema(this=target, expressions=[exp.to_identifier(n, quoted=True) for n in columns]), expression=select)
-        _run(connection, insert, [load_ts, batch_id])
+        execute(connection, insert, [load_ts, batch_id])
         count = stage.count(connection)
-        _run(connection, exp.Delete(this=log, where=exp.Where(this=_log_key(spec))), [stage.table.name, batch_id])
-        _run(connection, exp.Insert(this=log, expression=exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in range(4)])])),
+        execute(connection, exp.Delete(this=log, where=exp.Where(this=_log_key(spec))), [stage.table.name, batch_id])
+        execute(connection, exp.Insert(this=log, expression=exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in range(4)])])),
              [stage.table.name, batch_id, load_ts, count])
         counts[stage.table.name] = count
     return counts

@@ -49,7 +49,7 @@ def _temp(name: str) -> exp.Table:
     return exp.table_(name, db="main", catalog="temp", quoted=True)
 
 
-def _run(connection, expression: exp.Expression, parameters: Sequence[Any] = ()):
+def execute(connection, expression: exp.Expression, parameters: Sequence[Any] = ()):
     return connection.execute(expression.sql("duckdb"), list(parameters))
 
 
@@ -72,7 +72,7 @@ class Staged:
         return _temp(self.name)
 
     def count(self, connection) -> int:
-        return _run(connection, exp.select(exp.Count(this=exp.Star())).from_(self.relation())).fetchone()[0]
+        return execute(connection, exp.select(exp.Count(this=exp.Star())).from_(self.relation())).fetchone()[0]
 
 
 def drop(connection, name: str) -> None:
@@ -121,9 +121,9 @@ def stage_csv(connection, table: Table, path: Path, name: str) -> Staged:
     for leftover in (name, rejects, scan):
         drop(connection, leftover)
     select = exp.select(*[_col(c.name) for c in table.columns]).from_(reader)
-    _run(connection, exp.Create(this=_temp(name), kind="TABLE", expression=select, properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
+    execute(connection, exp.Create(this=_temp(name), kind="TABLE", expression=select, properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
     try:
-        first = _run(connection, exp.select("line", "column_idx", "column_name", "error_type", "csv_line", "error_message")
+        first = execute(connection, exp.select("line", "column_idx", "column_name", "error_type", "csv_line", "error_message")
                      .from_(_temp(rejects)).order_by("line").limit(1)).fetchone()
     finally:
         drop(connection, rejects)
@@ -157,13 +157,13 @@ def _stage_cast(connection, table: Table, source: exp.Expression, row: exp.Expre
     flag = exp.or_(*bad) if len(bad) > 1 else bad[0]
     drop(connection, name)
     select = exp.select(*casts, exp.alias_(row, ROW, quoted=True), exp.alias_(flag, BAD, quoted=True)).from_(source)
-    _run(connection, exp.Create(this=_temp(name), kind="TABLE", expression=select, properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
+    execute(connection, exp.Create(this=_temp(name), kind="TABLE", expression=select, properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
     staged = Staged(table, name, _col(ROW), locate, kind)
-    first = _run(connection, exp.select(exp.Min(this=_col(ROW))).from_(staged.relation()).where(_col(BAD))).fetchone()[0]
+    first = execute(connection, exp.select(exp.Min(this=_col(ROW))).from_(staged.relation()).where(_col(BAD))).fetchone()[0]
     if first is None:
         return staged
     for column, check in zip(table.columns, bad):
-        value = _run(connection, exp.select(_col(column.name)).from_(source).where(exp.and_(exp.EQ(this=row.copy(), expression=exp.Placeholder()), check.copy())), [first]).fetchone()
+        value = execute(connection, exp.select(_col(column.name)).from_(source).where(exp.and_(exp.EQ(this=row.copy(), expression=exp.Placeholder()), check.copy())), [first]).fetchone()
         if value is not None:
             raise LoadError([Problem("VG105", f"{kind} {first}, column {column.name}: {_text(value[0])} is not a {raw_type(column)}",
                                      locate(first, column.name), "fix the value, or the column's type in the spec")])
@@ -174,7 +174,7 @@ def stage_parquet(connection, table: Table, path: Path, name: str) -> Staged:
     source = exp.Literal.string(str(path))
     reader = exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[source, exp.EQ(this=_col("file_row_number"), expression=exp.true())]))
     try:
-        present = [d[0] for d in _run(connection, exp.select(exp.Star()).from_(reader.copy()).limit(0)).description if d[0] != "file_row_number"]
+        present = [d[0] for d in execute(connection, exp.select(exp.Star()).from_(reader.copy()).limit(0)).description if d[0] != "file_row_number"]
     except Exception as error:  # duckdb.IOException / InvalidInputException: not a parquet file
         raise LoadError([Problem("VG106", f"cannot read as parquet: {str(error).splitlines()[0]}", Location(str(path)), "write the file as parquet, or name it .csv")]) from None
     _check_names(table, present, Location(str(path)))
@@ -257,7 +257,7 @@ def check_staged(connection, staged: Staged) -> None:
         if not required(table, column):
             continue
         query = exp.select(exp.Min(this=staged.row.copy())).from_(relation.copy()).where(exp.Is(this=_col(column.name), expression=exp.Null()))
-        first = _run(connection, query).fetchone()[0]
+        first = execute(connection, query).fetchone()[0]
         if first is not None:
             why = "primary key" if column.name in table.primary_key else "NOT NULL"
             problems.append(Problem("VG108", f"{staged.kind} {first}, column {column.name}: NULL in a {why} column of {table.name}",
@@ -270,12 +270,12 @@ def check_staged(connection, staged: Staged) -> None:
     first = exp.Min(this=staged.row.copy())
     query = (exp.select(*keys, first).from_(relation.copy()).group_by(*[k.copy() for k in keys])
              .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))).order_by(first.copy()).limit(1))
-    duplicate = _run(connection, query).fetchone()
+    duplicate = execute(connection, query).fetchone()
     if duplicate is None:
         return
     *key, row = duplicate
     same = exp.and_(*[exp.EQ(this=k.copy(), expression=exp.Placeholder()) for k in keys], exp.GT(this=staged.row.copy(), expression=exp.Placeholder()))
-    second = _run(connection, exp.select(exp.Min(this=staged.row.copy())).from_(relation.copy()).where(same), [*key, row]).fetchone()[0]
+    second = execute(connection, exp.select(exp.Min(this=staged.row.copy())).from_(relation.copy()).where(same), [*key, row]).fetchone()[0]
     shown = ", ".join(f"{name}={_text(value)}" for name, value in zip(table.primary_key, key))
     raise LoadError([Problem("VG109", f"primary key ({shown}) of full snapshot {table.name} is in {staged.kind}s {row} and {second}",
                              staged.locate(second, table.primary_key[0]), "a full snapshot holds each key once: remove or merge one of the rows")])
