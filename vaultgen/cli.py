@@ -68,19 +68,24 @@ def _cmd_load(args: argparse.Namespace) -> int:
     load_ts = None if args.load_ts is None else parse_load_ts(args.load_ts)
     database = args.database or Path(os.environ.get("VAULTGEN_DUCKDB_PATH") or Path("work") / f"{spec.project.name}.duckdb")
     fresh = not database.exists()
+    created = [folder for folder in [database.parent, *database.parent.parents] if not folder.exists()]
     database.parent.mkdir(parents=True, exist_ok=True)
+
+    def forget() -> None:  # a refused first batch leaves no database (nor the folders made for it) behind
+        if fresh:
+            database.unlink(missing_ok=True)
+            for folder in created:
+                folder.rmdir()
     try:
         with duckdb.connect(str(database)) as connection:
             connection.execute("SET TimeZone = 'UTC'")  # a timestamp without an offset in a file is UTC
             decision, counts = load_folder(connection, spec, args.from_, args.batch_id, load_ts)
     except duckdb.Error as error:
-        if fresh:
-            database.unlink(missing_ok=True)
+        forget()
         raise LoadError([Problem("VG117", f"DuckDB refused the batch: {str(error).splitlines()[0]}", Location(str(args.from_)),
                                  "nothing was loaded; run with --debug for the details")]) from error
     except BaseException:
-        if fresh:  # a refused first batch leaves no database behind
-            database.unlink(missing_ok=True)
+        forget()
         raise
     kind = "corrected batch" if decision.corrected else "batch"
     print(f"loaded {kind} {args.batch_id} at {decision.load_ts.isoformat(sep=' ')} UTC into {database}:")

@@ -201,9 +201,9 @@ def test_refused_batches_are_located_and_change_nothing(loaded: Path, tmp_path: 
 
 def test_a_refused_first_batch_leaves_no_database(tmp_path: Path):
     write_csv(tmp_path / "bad", "customers", CUSTOMERS, CUSTOMER_ROWS + CUSTOMER_ROWS)
-    database = tmp_path / "vault.duckdb"
+    database = tmp_path / "new" / "work" / "vault.duckdb"
     assert load(database, tmp_path / "bad", "b1") == 2
-    assert not database.exists()
+    assert not (tmp_path / "new").exists()
 
 
 ROW_REFUSALS = [
