@@ -54,6 +54,46 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(spec_dir=args.spec, out_dir=args.out, work_dir=args.work_dir, scale=args.scale, batches=args.batches, seed=args.seed)
 
 
+def _cmd_load(args: argparse.Namespace) -> int:
+    import os
+
+    import duckdb
+
+    from vaultgen.errors import LoadError, Location, Problem
+    from vaultgen.raw.duckdb_raw import load_folder
+    from vaultgen.raw.lifecycle import parse_load_ts
+    from vaultgen.spec.loader import load_spec
+
+    spec = load_spec(args.spec)
+    load_ts = None if args.load_ts is None else parse_load_ts(args.load_ts)
+    database = args.database or Path(os.environ.get("VAULTGEN_DUCKDB_PATH") or Path("work") / f"{spec.project.name}.duckdb")
+    fresh = not database.exists()
+    created = [folder for folder in [database.parent, *database.parent.parents] if not folder.exists()]
+    database.parent.mkdir(parents=True, exist_ok=True)
+
+    def forget() -> None:  # a refused first batch leaves no database (nor the folders made for it) behind
+        if fresh:
+            database.unlink(missing_ok=True)
+            for folder in created:
+                folder.rmdir()
+    try:
+        with duckdb.connect(str(database)) as connection:
+            connection.execute("SET TimeZone = 'UTC'")  # a timestamp without an offset in a file is UTC
+            decision, counts = load_folder(connection, spec, args.from_, args.batch_id, load_ts)
+    except duckdb.Error as error:
+        forget()
+        raise LoadError([Problem("VG117", f"DuckDB refused the batch: {str(error).splitlines()[0]}", Location(str(args.from_)),
+                                 "nothing was loaded; run with --debug for the details")]) from error
+    except BaseException:
+        forget()
+        raise
+    kind = "corrected batch" if decision.corrected else "batch"
+    print(f"loaded {kind} {args.batch_id} at {decision.load_ts.isoformat(sep=' ')} UTC into {database}:")
+    for table, count in counts.items():
+        print(f"  {table}: {count} row{'s' if count != 1 else ''}")
+    return 0
+
+
 def _cmd_glue_sync(args: argparse.Namespace) -> int:
     from vaultgen.catalog.aws import glue_client
     from vaultgen.catalog.sync import sync_catalog
@@ -94,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--batches", type=int, default=4, help="number of batches: the first load plus change batches")
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(handler=_cmd_demo)
+
+    load = with_spec(commands.add_parser("load", help="load one batch (a folder of <table>.csv / <table>.parquet files) into the DuckDB raw layer"))
+    load.add_argument("--from", dest="from_", type=Path, required=True, help="folder with one file per source table of the batch")
+    load.add_argument("--batch-id", required=True, help="the batch's id; an id loaded before is a corrected batch (replaces its rows)")
+    load.add_argument("--load-ts", default=None, help="ISO 8601 (UTC when no offset); default now, or a corrected batch's own")
+    load.add_argument("--database", type=Path, default=None, help="DuckDB file (default: $VAULTGEN_DUCKDB_PATH or work/<project>.duckdb)")
+    load.set_defaults(handler=_cmd_load)
 
     glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(dest="glue_command", required=True)
     glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))

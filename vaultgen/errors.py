@@ -39,8 +39,10 @@ class VaultgenError(Exception):
     """Root of every error vaultgen reports to a user; the CLI prints it without a traceback."""
 
 
-class SpecError(VaultgenError):
-    """The spec has one or more problems; all of them are listed."""
+class ProblemsError(VaultgenError):
+    """An input with one or more located problems; all of them are listed under a heading naming the input."""
+
+    subject = "the input"
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.location, p.code, p.message))
@@ -48,9 +50,22 @@ class SpecError(VaultgenError):
 
     def render(self) -> str:
         count = len(self.problems)
-        lines = [f"the spec has {count} problem{'s' if count != 1 else ''}:"]
+        lines = [f"{self.subject} has {count} problem{'s' if count != 1 else ''}:"]
         lines.extend(str(problem) for problem in self.problems)
         return "\n".join(lines)
+
+
+class SpecError(ProblemsError):
+    """The spec has one or more problems; all of them are listed."""
+
+    subject = "the spec"
+
+
+class LoadError(ProblemsError):
+    """A batch was refused by the raw loader (bad file, bad value, a load timestamp the batch lifecycle forbids);
+    the raw layer is unchanged."""
+
+    subject = "the batch"
 
 
 class RenderDriftError(VaultgenError):

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from raw_extract.plan import ExtractPlan, TablePlan
 from raw_extract.source import Credentials, JdbcSource
-from raw_extract.strategies import STRATEGIES, BatchRead
+from raw_extract.strategies import EPOCH, STRATEGIES, BatchRead
 from raw_extract.target import BatchColumns, IcebergTarget
 
 LOAD_TS_TYPE = "timestamp"  # an instant: Iceberg timestamptz
@@ -145,6 +145,11 @@ def ensure_load_log(target: IcebergTarget, plan: ExtractPlan) -> None:
     target.ensure_table(plan.raw.load_log_table, _log_schema(plan), {"write.metadata.metrics.default": "full"})
 
 
+def _collected_utc(value: datetime | None) -> datetime | None:
+    """A timestamp Spark collected (naive in the session time zone, UTC on the job's sessions) as aware UTC."""
+    return None if value is None else value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def previous_load_ts(spark, plan: ExtractPlan, target: IcebergTarget, batch_id: str) -> datetime | None:
     """The load timestamp a batch was logged with, so a rerun keeps its batch's timestamp."""
     from pyspark.sql import functions as F
@@ -153,8 +158,40 @@ def previous_load_ts(spark, plan: ExtractPlan, target: IcebergTarget, batch_id: 
     if not target.exists(raw.load_log_table):
         return None
     rows = spark.table(target.name(raw.load_log_table)).where(F.col(raw.batch_id_column) == F.lit(batch_id)).agg(F.min(raw.load_timestamp_column)).collect()
-    value = rows[0][0] if rows else None
-    return None if value is None else value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return _collected_utc(rows[0][0] if rows else None)
+
+
+class BatchStampError(ValueError):
+    """The batch's load timestamp breaks the batch lifecycle: nothing of the batch was written."""
+
+
+def check_batch_stamp(spark, plan: ExtractPlan, target: IcebergTarget, batch_id: str, load_ts: datetime, tables: list[str]) -> None:
+    """Load timestamps are arrival times (the same rules as vaultgen.raw.lifecycle for DuckDB): a new batch id is
+    later than every batch in the load log and in these raw tables; a known batch id keeps its load timestamp and
+    takes a table it did not log only while it is the newest batch."""
+    from pyspark.sql import functions as F
+
+    raw = plan.raw
+    load_ts = utc(load_ts)
+    stamps = [target.name(name) for name in [raw.load_log_table, *tables] if target.exists(name)]
+    latest = max((_collected_utc(spark.table(name).agg(F.max(raw.load_timestamp_column)).collect()[0][0]) for name in stamps),
+                 key=lambda value: value or EPOCH, default=None)
+    logged = spark.table(target.name(raw.load_log_table)).where(F.col(raw.batch_id_column) == F.lit(batch_id)) \
+        .select("table_name", raw.load_timestamp_column).collect() if target.exists(raw.load_log_table) else []
+    if not logged:
+        if latest is not None and load_ts <= latest:
+            raise BatchStampError(f"new batch {batch_id} at {load_ts.isoformat()} is not later than the newest batch already loaded"
+                                  f" ({latest.isoformat()}): load timestamps are arrival times; omit --load_ts (now) or pass a later one")
+        return
+    originals = {_collected_utc(row[1]) for row in logged}
+    if originals != {load_ts}:
+        shown = ", ".join(sorted(value.isoformat() for value in originals))
+        raise BatchStampError(f"batch {batch_id} was loaded at {shown}; a rerun keeps its load timestamp, not {load_ts.isoformat()}"
+                              " (omit --load_ts)")
+    lacking = sorted(set(tables) - {row[0] for row in logged})
+    if lacking and latest is not None and load_ts < latest:
+        raise BatchStampError(f"batch {batch_id} (loaded {load_ts.isoformat()}) had no {', '.join(lacking)}; adding a table to a batch older than"
+                              f" the newest ({latest.isoformat()}) would be a late batch of that table: load it as a new batch id")
 
 
 def run_extract(
@@ -171,7 +208,8 @@ def run_extract(
 ) -> ExtractReport:
     """Load one batch: every table of the plan (or `tables`, in plan order) into `<catalog>.<raw database>.<table>`.
 
-    Never raises for a table's failure: see the report. Raises ValueError for arguments that name no plan table.
+    Never raises for a table's failure: see the report. Raises ValueError for arguments that name no plan table,
+    and BatchStampError (a ValueError) for a load timestamp the batch lifecycle refuses (check_batch_stamp).
     """
     plan_tables = list(plan.tables)
     if tables is not None:
@@ -185,6 +223,7 @@ def run_extract(
     report = ExtractReport(batch_id=batch_id, load_ts=utc(load_ts))
     target.ensure_database()
     ensure_load_log(target, plan)
+    check_batch_stamp(spark, plan, target, batch_id, load_ts, [table.name for table in plan_tables])
     for table in plan_tables:
         result = TableResult(table.name)
         started = time.monotonic()

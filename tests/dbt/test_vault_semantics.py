@@ -118,7 +118,9 @@ def test_incremental_run_reads_only_the_batch_window(stepwise: LocalVault):
 
 def test_duplicate_key_in_a_batch_keeps_one_row_and_a_failing_test_fails_the_build(tmp_path: Path):
     broken = LocalVault(MINI, tmp_path)
-    broken.load("b1", T[0], {"customers": [("ALFKI", "Ann", "Berlin"), ("ALFKI", "Ann", "Bonn")], "orders": []})
+    broken.load("b1", T[0], {"customers": [("ALFKI", "Ann", "Berlin")], "orders": []})
+    with broken_connection(broken) as connection:  # written by something other than the loader, which refuses it (VG109)
+        connection.execute("insert into raw.customers values ('ALFKI', 'Ann', 'Bonn', ?, 'b1')", [T[0]])
     result = broken.build()  # a key twice in one batch: one satellite row is kept, deterministically
     assert result.ok
     assert len(broken.table("sat_customer_details")) == 1

@@ -218,3 +218,20 @@ def test_iceberg_types_agree_with_the_glue_definitions(run, spark, spec):
         glue = [(c["Name"], c["Type"]) for c in definition["TableInput"]["StorageDescriptor"]["Columns"]]
         stored = [(field.name, field.dataType.simpleString()) for field in spark.table(f"{CATALOG}.raw.{table}").schema.fields]
         assert stored == glue, table
+
+
+def test_a_late_or_restamped_batch_is_refused_before_anything_is_written(run, spark, plan, postgres):
+    """Load timestamps are arrival times: a new batch id older than the newest batch, or a known batch id at another
+    load timestamp, is refused (nothing read, nothing written); a rerun of the newest batch keeps its stamp."""
+    from raw_extract import Credentials, run_extract
+    from raw_extract.extract import BatchStampError
+
+    url = f"jdbc:postgresql://127.0.0.1:{postgres.port}/{DATABASE}"
+    credentials = Credentials("postgres", "unused-with-trust-auth", "127.0.0.1", postgres.port, DATABASE)
+    log = f"{CATALOG}.raw.load_log"
+    before = sorted(spark.table(log).collect())
+    with pytest.raises(BatchStampError, match="not later than the newest batch"):
+        run_extract(spark, plan, url, credentials, "late", T2, catalog=CATALOG)
+    with pytest.raises(BatchStampError, match="keeps its load timestamp"):
+        run_extract(spark, plan, url, credentials, "b2", T3, catalog=CATALOG)
+    assert sorted(spark.table(log).collect()) == before
