@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from vaultgen.types import parse_source_type
 
@@ -93,11 +93,20 @@ class Hashing(Strict):
     @field_validator("null_marker")
     @classmethod
     def _marker_apart_from_delimiter(cls, value: str, info: ValidationInfo) -> str:
-        shared = sorted(set(value) & set(info.data.get("delimiter", "")))
-        if shared:  # escaping needs to tell a delimiter character from a marker character
-            raise ValueError(f"shares {', '.join(repr(ch) for ch in shared)} with the delimiter; "
-                             "the null marker and the delimiter must have no character in common")
+        _check_apart(info.data.get("delimiter", ""), value)
         return value
+
+    @model_validator(mode="after")
+    def _default_marker_apart_from_delimiter(self) -> "Hashing":
+        _check_apart(self.delimiter, self.null_marker)  # also when one of them is the default
+        return self
+
+
+def _check_apart(delimiter: str, null_marker: str) -> None:
+    shared = sorted(set(delimiter) & set(null_marker))
+    if shared:  # escaping must tell a delimiter character from a marker character
+        raise ValueError(f"null marker '{null_marker}' shares {', '.join(repr(ch) for ch in shared)} with the delimiter '{delimiter}'; "
+                         "they must have no character in common")
 
 
 class SentinelKeys(Strict):
