@@ -166,6 +166,9 @@ def evaluate(node: exp.Expression, row: Mapping[str, Any]) -> Any:
     if isinstance(node, exp.Floor):  # floor(double) is a double
         value = evaluate(node.this, row)
         return None if value is None else float(math.floor(value))
+    if isinstance(node, exp.Nullif):
+        value, other = evaluate(node.this, row), evaluate(node.expression, row)
+        return None if value is not None and value == other else value
     if isinstance(node, exp.Not):
         value = evaluate(node.this, row)
         return None if value is None else not value

@@ -31,7 +31,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -40,7 +53,22 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("category_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("description" AS VARCHAR), '^^') || '||' || COALESCE(LOWER(TO_HEX("picture")), '^^')
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("category_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("description" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || COALESCE(
+                '||' || REPLACE(REPLACE(REPLACE(LOWER(TO_HEX("picture")), '\', '\\'), '^', '\^'), '|', '\|'),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          )
         )
       )
     )

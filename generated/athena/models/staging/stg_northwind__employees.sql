@@ -59,7 +59,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -75,7 +88,29 @@ SELECT
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '^^')
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
           )
         )
       )
@@ -89,7 +124,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -98,7 +146,151 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("last_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("first_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("title" AS VARCHAR), '^^') || '||' || COALESCE(CAST("title_of_courtesy" AS VARCHAR), '^^') || '||' || COALESCE(FORMAT_DATETIME("birth_date", 'yyyy-MM-dd'), '^^') || '||' || COALESCE(FORMAT_DATETIME("hire_date", 'yyyy-MM-dd'), '^^') || '||' || COALESCE(CAST("address" AS VARCHAR), '^^') || '||' || COALESCE(CAST("city" AS VARCHAR), '^^') || '||' || COALESCE(CAST("region" AS VARCHAR), '^^') || '||' || COALESCE(CAST("postal_code" AS VARCHAR), '^^') || '||' || COALESCE(CAST("country" AS VARCHAR), '^^') || '||' || COALESCE(CAST("home_phone" AS VARCHAR), '^^') || '||' || COALESCE(CAST("extension" AS VARCHAR), '^^') || '||' || COALESCE(LOWER(TO_HEX("photo")), '^^') || '||' || COALESCE(CAST("notes" AS VARCHAR), '^^') || '||' || COALESCE(CAST("photo_path" AS VARCHAR), '^^')
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("last_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("first_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || COALESCE(
+                '||' || NULLIF(
+                  COALESCE(
+                    REPLACE(REPLACE(REPLACE(CAST("title" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                    '^^'
+                  ) || COALESCE(
+                    '||' || NULLIF(
+                      COALESCE(
+                        REPLACE(
+                          REPLACE(REPLACE(CAST("title_of_courtesy" AS VARCHAR), '\', '\\'), '^', '\^'),
+                          '|',
+                          '\|'
+                        ),
+                        '^^'
+                      ) || COALESCE(
+                        '||' || NULLIF(
+                          COALESCE(
+                            REPLACE(
+                              REPLACE(REPLACE(FORMAT_DATETIME("birth_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                              '|',
+                              '\|'
+                            ),
+                            '^^'
+                          ) || COALESCE(
+                            '||' || NULLIF(
+                              COALESCE(
+                                REPLACE(
+                                  REPLACE(REPLACE(FORMAT_DATETIME("hire_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                                  '|',
+                                  '\|'
+                                ),
+                                '^^'
+                              ) || COALESCE(
+                                '||' || NULLIF(
+                                  COALESCE(
+                                    REPLACE(REPLACE(REPLACE(CAST("address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                    '^^'
+                                  ) || COALESCE(
+                                    '||' || NULLIF(
+                                      COALESCE(
+                                        REPLACE(REPLACE(REPLACE(CAST("city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                        '^^'
+                                      ) || COALESCE(
+                                        '||' || NULLIF(
+                                          COALESCE(
+                                            REPLACE(REPLACE(REPLACE(CAST("region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                            '^^'
+                                          ) || COALESCE(
+                                            '||' || NULLIF(
+                                              COALESCE(
+                                                REPLACE(REPLACE(REPLACE(CAST("postal_code" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                '^^'
+                                              ) || COALESCE(
+                                                '||' || NULLIF(
+                                                  COALESCE(
+                                                    REPLACE(REPLACE(REPLACE(CAST("country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                    '^^'
+                                                  ) || COALESCE(
+                                                    '||' || NULLIF(
+                                                      COALESCE(
+                                                        REPLACE(REPLACE(REPLACE(CAST("home_phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                        '^^'
+                                                      ) || COALESCE(
+                                                        '||' || NULLIF(
+                                                          COALESCE(
+                                                            REPLACE(REPLACE(REPLACE(CAST("extension" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                            '^^'
+                                                          ) || COALESCE(
+                                                            '||' || NULLIF(
+                                                              COALESCE(
+                                                                REPLACE(REPLACE(REPLACE(LOWER(TO_HEX("photo")), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                                '^^'
+                                                              ) || COALESCE(
+                                                                '||' || NULLIF(
+                                                                  COALESCE(
+                                                                    REPLACE(REPLACE(REPLACE(CAST("notes" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                                    '^^'
+                                                                  ) || COALESCE(
+                                                                    '||' || REPLACE(REPLACE(REPLACE(CAST("photo_path" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                                    ''
+                                                                  ),
+                                                                  '^^'
+                                                                ),
+                                                                ''
+                                                              ),
+                                                              '^^'
+                                                            ),
+                                                            ''
+                                                          ),
+                                                          '^^'
+                                                        ),
+                                                        ''
+                                                      ),
+                                                      '^^'
+                                                    ),
+                                                    ''
+                                                  ),
+                                                  '^^'
+                                                ),
+                                                ''
+                                              ),
+                                              '^^'
+                                            ),
+                                            ''
+                                          ),
+                                          '^^'
+                                        ),
+                                        ''
+                                      ),
+                                      '^^'
+                                    ),
+                                    ''
+                                  ),
+                                  '^^'
+                                ),
+                                ''
+                              ),
+                              '^^'
+                            ),
+                            ''
+                          ),
+                          '^^'
+                        ),
+                        ''
+                      ),
+                      '^^'
+                    ),
+                    ''
+                  ),
+                  '^^'
+                ),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          )
         )
       )
     )

@@ -47,7 +47,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -56,7 +69,94 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("company_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("contact_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("contact_title" AS VARCHAR), '^^') || '||' || COALESCE(CAST("address" AS VARCHAR), '^^') || '||' || COALESCE(CAST("city" AS VARCHAR), '^^') || '||' || COALESCE(CAST("region" AS VARCHAR), '^^') || '||' || COALESCE(CAST("postal_code" AS VARCHAR), '^^') || '||' || COALESCE(CAST("country" AS VARCHAR), '^^') || '||' || COALESCE(CAST("phone" AS VARCHAR), '^^') || '||' || COALESCE(CAST("fax" AS VARCHAR), '^^') || '||' || COALESCE(CAST("homepage" AS VARCHAR), '^^')
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("contact_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || COALESCE(
+                '||' || NULLIF(
+                  COALESCE(
+                    REPLACE(REPLACE(REPLACE(CAST("contact_title" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                    '^^'
+                  ) || COALESCE(
+                    '||' || NULLIF(
+                      COALESCE(
+                        REPLACE(REPLACE(REPLACE(CAST("address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                        '^^'
+                      ) || COALESCE(
+                        '||' || NULLIF(
+                          COALESCE(
+                            REPLACE(REPLACE(REPLACE(CAST("city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                            '^^'
+                          ) || COALESCE(
+                            '||' || NULLIF(
+                              COALESCE(
+                                REPLACE(REPLACE(REPLACE(CAST("region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                '^^'
+                              ) || COALESCE(
+                                '||' || NULLIF(
+                                  COALESCE(
+                                    REPLACE(REPLACE(REPLACE(CAST("postal_code" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                    '^^'
+                                  ) || COALESCE(
+                                    '||' || NULLIF(
+                                      COALESCE(
+                                        REPLACE(REPLACE(REPLACE(CAST("country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                        '^^'
+                                      ) || COALESCE(
+                                        '||' || NULLIF(
+                                          COALESCE(
+                                            REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                            '^^'
+                                          ) || COALESCE(
+                                            '||' || NULLIF(
+                                              COALESCE(
+                                                REPLACE(REPLACE(REPLACE(CAST("fax" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                '^^'
+                                              ) || COALESCE(
+                                                '||' || REPLACE(REPLACE(REPLACE(CAST("homepage" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                ''
+                                              ),
+                                              '^^'
+                                            ),
+                                            ''
+                                          ),
+                                          '^^'
+                                        ),
+                                        ''
+                                      ),
+                                      '^^'
+                                    ),
+                                    ''
+                                  ),
+                                  '^^'
+                                ),
+                                ''
+                              ),
+                              '^^'
+                            ),
+                            ''
+                          ),
+                          '^^'
+                        ),
+                        ''
+                      ),
+                      '^^'
+                    ),
+                    ''
+                  ),
+                  '^^'
+                ),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          )
         )
       )
     )

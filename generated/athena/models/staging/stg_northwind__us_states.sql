@@ -30,7 +30,22 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
-        MD5(TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))), '^^')))
+        MD5(
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
+        )
       )
     )
   END AS "us_state_hk",
@@ -38,7 +53,22 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("state_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_abbr" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_region" AS VARCHAR), '^^')
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || COALESCE(
+                '||' || REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          )
         )
       )
     )
@@ -47,7 +77,22 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("state_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_abbr" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_region" AS VARCHAR), '^^')
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || COALESCE(
+                '||' || REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          )
         )
       )
     )

@@ -38,11 +38,100 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "customer_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("company_name" AS TEXT), '^^') || '||' || COALESCE(CAST("contact_name" AS TEXT), '^^') || '||' || COALESCE(CAST("contact_title" AS TEXT), '^^') || '||' || COALESCE(CAST("address" AS TEXT), '^^') || '||' || COALESCE(CAST("city" AS TEXT), '^^') || '||' || COALESCE(CAST("region" AS TEXT), '^^') || '||' || COALESCE(CAST("postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("country" AS TEXT), '^^') || '||' || COALESCE(CAST("phone" AS TEXT), '^^') || '||' || COALESCE(CAST("fax" AS TEXT), '^^')
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("company_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+        '^^'
+      ) || COALESCE(
+        '||' || NULLIF(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("contact_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("contact_title" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || COALESCE(
+                '||' || NULLIF(
+                  COALESCE(
+                    REPLACE(REPLACE(REPLACE(CAST("address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                    '^^'
+                  ) || COALESCE(
+                    '||' || NULLIF(
+                      COALESCE(
+                        REPLACE(REPLACE(REPLACE(CAST("city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                        '^^'
+                      ) || COALESCE(
+                        '||' || NULLIF(
+                          COALESCE(
+                            REPLACE(REPLACE(REPLACE(CAST("region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                            '^^'
+                          ) || COALESCE(
+                            '||' || NULLIF(
+                              COALESCE(
+                                REPLACE(REPLACE(REPLACE(CAST("postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                '^^'
+                              ) || COALESCE(
+                                '||' || NULLIF(
+                                  COALESCE(
+                                    REPLACE(REPLACE(REPLACE(CAST("country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                    '^^'
+                                  ) || COALESCE(
+                                    '||' || NULLIF(
+                                      COALESCE(
+                                        REPLACE(REPLACE(REPLACE(CAST("phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                        '^^'
+                                      ) || COALESCE(
+                                        '||' || REPLACE(REPLACE(REPLACE(CAST("fax" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                        ''
+                                      ),
+                                      '^^'
+                                    ),
+                                    ''
+                                  ),
+                                  '^^'
+                                ),
+                                ''
+                              ),
+                              '^^'
+                            ),
+                            ''
+                          ),
+                          '^^'
+                        ),
+                        ''
+                      ),
+                      '^^'
+                    ),
+                    ''
+                  ),
+                  '^^'
+                ),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          ),
+          '^^'
+        ),
+        ''
+      )
     )
   ) AS "hashdiff_customer_details"
 FROM batch

@@ -52,7 +52,18 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "employee_hk",
   CASE
     WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
@@ -63,7 +74,21 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "employee_manager_hk",
@@ -72,11 +97,158 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "manager_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("last_name" AS TEXT), '^^') || '||' || COALESCE(CAST("first_name" AS TEXT), '^^') || '||' || COALESCE(CAST("title" AS TEXT), '^^') || '||' || COALESCE(CAST("title_of_courtesy" AS TEXT), '^^') || '||' || COALESCE(STRFTIME("birth_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(STRFTIME("hire_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(CAST("address" AS TEXT), '^^') || '||' || COALESCE(CAST("city" AS TEXT), '^^') || '||' || COALESCE(CAST("region" AS TEXT), '^^') || '||' || COALESCE(CAST("postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("country" AS TEXT), '^^') || '||' || COALESCE(CAST("home_phone" AS TEXT), '^^') || '||' || COALESCE(CAST("extension" AS TEXT), '^^') || '||' || COALESCE(LOWER(HEX("photo")), '^^') || '||' || COALESCE(CAST("notes" AS TEXT), '^^') || '||' || COALESCE(CAST("photo_path" AS TEXT), '^^')
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("last_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+        '^^'
+      ) || COALESCE(
+        '||' || NULLIF(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("first_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("title" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || COALESCE(
+                '||' || NULLIF(
+                  COALESCE(
+                    REPLACE(REPLACE(REPLACE(CAST("title_of_courtesy" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                    '^^'
+                  ) || COALESCE(
+                    '||' || NULLIF(
+                      COALESCE(
+                        REPLACE(
+                          REPLACE(REPLACE(STRFTIME("birth_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+                          '|',
+                          '\|'
+                        ),
+                        '^^'
+                      ) || COALESCE(
+                        '||' || NULLIF(
+                          COALESCE(
+                            REPLACE(REPLACE(REPLACE(STRFTIME("hire_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'), '|', '\|'),
+                            '^^'
+                          ) || COALESCE(
+                            '||' || NULLIF(
+                              COALESCE(
+                                REPLACE(REPLACE(REPLACE(CAST("address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                '^^'
+                              ) || COALESCE(
+                                '||' || NULLIF(
+                                  COALESCE(
+                                    REPLACE(REPLACE(REPLACE(CAST("city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                    '^^'
+                                  ) || COALESCE(
+                                    '||' || NULLIF(
+                                      COALESCE(
+                                        REPLACE(REPLACE(REPLACE(CAST("region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                        '^^'
+                                      ) || COALESCE(
+                                        '||' || NULLIF(
+                                          COALESCE(
+                                            REPLACE(REPLACE(REPLACE(CAST("postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                            '^^'
+                                          ) || COALESCE(
+                                            '||' || NULLIF(
+                                              COALESCE(
+                                                REPLACE(REPLACE(REPLACE(CAST("country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                '^^'
+                                              ) || COALESCE(
+                                                '||' || NULLIF(
+                                                  COALESCE(
+                                                    REPLACE(REPLACE(REPLACE(CAST("home_phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                    '^^'
+                                                  ) || COALESCE(
+                                                    '||' || NULLIF(
+                                                      COALESCE(
+                                                        REPLACE(REPLACE(REPLACE(CAST("extension" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                        '^^'
+                                                      ) || COALESCE(
+                                                        '||' || NULLIF(
+                                                          COALESCE(
+                                                            REPLACE(REPLACE(REPLACE(LOWER(HEX("photo")), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                            '^^'
+                                                          ) || COALESCE(
+                                                            '||' || NULLIF(
+                                                              COALESCE(
+                                                                REPLACE(REPLACE(REPLACE(CAST("notes" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                                '^^'
+                                                              ) || COALESCE(
+                                                                '||' || REPLACE(REPLACE(REPLACE(CAST("photo_path" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                                                                ''
+                                                              ),
+                                                              '^^'
+                                                            ),
+                                                            ''
+                                                          ),
+                                                          '^^'
+                                                        ),
+                                                        ''
+                                                      ),
+                                                      '^^'
+                                                    ),
+                                                    ''
+                                                  ),
+                                                  '^^'
+                                                ),
+                                                ''
+                                              ),
+                                              '^^'
+                                            ),
+                                            ''
+                                          ),
+                                          '^^'
+                                        ),
+                                        ''
+                                      ),
+                                      '^^'
+                                    ),
+                                    ''
+                                  ),
+                                  '^^'
+                                ),
+                                ''
+                              ),
+                              '^^'
+                            ),
+                            ''
+                          ),
+                          '^^'
+                        ),
+                        ''
+                      ),
+                      '^^'
+                    ),
+                    ''
+                  ),
+                  '^^'
+                ),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          ),
+          '^^'
+        ),
+        ''
+      )
     )
   ) AS "hashdiff_employee_details"
 FROM batch

@@ -36,14 +36,36 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "category_hk",
   CASE
     WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "product_hk",
   CASE
     WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
@@ -56,7 +78,28 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "product_supplier_category_hk",
@@ -65,11 +108,85 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "supplier_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("product_name" AS TEXT), '^^') || '||' || COALESCE(CAST("quantity_per_unit" AS TEXT), '^^') || '||' || COALESCE(CAST(CAST(CAST("unit_price" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^') || '||' || COALESCE(CAST("units_in_stock" AS TEXT), '^^') || '||' || COALESCE(CAST("units_on_order" AS TEXT), '^^') || '||' || COALESCE(CAST("reorder_level" AS TEXT), '^^') || '||' || COALESCE(CAST("discontinued" AS TEXT), '^^')
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("product_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+        '^^'
+      ) || COALESCE(
+        '||' || NULLIF(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("quantity_per_unit" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || COALESCE(
+            '||' || NULLIF(
+              COALESCE(
+                REPLACE(
+                  REPLACE(
+                    REPLACE(
+                      CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                      '\',
+                      '\\'
+                    ),
+                    '^',
+                    '\^'
+                  ),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || COALESCE(
+                '||' || NULLIF(
+                  COALESCE(
+                    REPLACE(REPLACE(REPLACE(CAST("units_in_stock" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                    '^^'
+                  ) || COALESCE(
+                    '||' || NULLIF(
+                      COALESCE(
+                        REPLACE(REPLACE(REPLACE(CAST("units_on_order" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                        '^^'
+                      ) || COALESCE(
+                        '||' || NULLIF(
+                          COALESCE(
+                            REPLACE(REPLACE(REPLACE(CAST("reorder_level" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                            '^^'
+                          ) || COALESCE(
+                            '||' || REPLACE(REPLACE(REPLACE(CAST("discontinued" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+                            ''
+                          ),
+                          '^^'
+                        ),
+                        ''
+                      ),
+                      '^^'
+                    ),
+                    ''
+                  ),
+                  '^^'
+                ),
+                ''
+              ),
+              '^^'
+            ),
+            ''
+          ),
+          '^^'
+        ),
+        ''
+      )
     )
   ) AS "hashdiff_product_details"
 FROM batch

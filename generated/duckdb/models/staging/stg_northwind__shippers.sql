@@ -22,11 +22,28 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "shipper_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("company_name" AS TEXT), '^^') || '||' || COALESCE(CAST("phone" AS TEXT), '^^')
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("company_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+        '^^'
+      ) || COALESCE(
+        '||' || REPLACE(REPLACE(REPLACE(CAST("phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+        ''
+      )
     )
   ) AS "hashdiff_shipper_details"
 FROM batch

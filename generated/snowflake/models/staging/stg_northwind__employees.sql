@@ -52,7 +52,16 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "EMPLOYEE_HK",
   CASE
     WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
@@ -62,7 +71,21 @@ SELECT
     AND COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS "EMPLOYEE_MANAGER_HK",
   CASE
@@ -70,9 +93,178 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "MANAGER_HK",
   MD5(
-    COALESCE(CAST("LAST_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("FIRST_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("TITLE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("TITLE_OF_COURTESY" AS VARCHAR), '^^') || '||' || COALESCE(TO_CHAR("BIRTH_DATE", 'YYYY-MM-DD'), '^^') || '||' || COALESCE(TO_CHAR("HIRE_DATE", 'YYYY-MM-DD'), '^^') || '||' || COALESCE(CAST("ADDRESS" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CITY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("REGION" AS VARCHAR), '^^') || '||' || COALESCE(CAST("POSTAL_CODE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("COUNTRY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("HOME_PHONE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("EXTENSION" AS VARCHAR), '^^') || '||' || COALESCE(LOWER(HEX_ENCODE("PHOTO")), '^^') || '||' || COALESCE(CAST("NOTES" AS VARCHAR), '^^') || '||' || COALESCE(CAST("PHOTO_PATH" AS VARCHAR), '^^')
+    COALESCE(
+      REPLACE(REPLACE(REPLACE(CAST("LAST_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+      '^^'
+    ) || COALESCE(
+      '||' || NULLIF(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("FIRST_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || COALESCE(
+          '||' || NULLIF(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("TITLE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+              '^^'
+            ) || COALESCE(
+              '||' || NULLIF(
+                COALESCE(
+                  REPLACE(
+                    REPLACE(REPLACE(CAST("TITLE_OF_COURTESY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+                    '|',
+                    '\\|'
+                  ),
+                  '^^'
+                ) || COALESCE(
+                  '||' || NULLIF(
+                    COALESCE(
+                      REPLACE(
+                        REPLACE(REPLACE(TO_CHAR("BIRTH_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+                        '|',
+                        '\\|'
+                      ),
+                      '^^'
+                    ) || COALESCE(
+                      '||' || NULLIF(
+                        COALESCE(
+                          REPLACE(
+                            REPLACE(REPLACE(TO_CHAR("HIRE_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+                            '|',
+                            '\\|'
+                          ),
+                          '^^'
+                        ) || COALESCE(
+                          '||' || NULLIF(
+                            COALESCE(
+                              REPLACE(REPLACE(REPLACE(CAST("ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                              '^^'
+                            ) || COALESCE(
+                              '||' || NULLIF(
+                                COALESCE(
+                                  REPLACE(REPLACE(REPLACE(CAST("CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                  '^^'
+                                ) || COALESCE(
+                                  '||' || NULLIF(
+                                    COALESCE(
+                                      REPLACE(REPLACE(REPLACE(CAST("REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                      '^^'
+                                    ) || COALESCE(
+                                      '||' || NULLIF(
+                                        COALESCE(
+                                          REPLACE(
+                                            REPLACE(REPLACE(CAST("POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+                                            '|',
+                                            '\\|'
+                                          ),
+                                          '^^'
+                                        ) || COALESCE(
+                                          '||' || NULLIF(
+                                            COALESCE(
+                                              REPLACE(REPLACE(REPLACE(CAST("COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                              '^^'
+                                            ) || COALESCE(
+                                              '||' || NULLIF(
+                                                COALESCE(
+                                                  REPLACE(
+                                                    REPLACE(REPLACE(CAST("HOME_PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+                                                    '|',
+                                                    '\\|'
+                                                  ),
+                                                  '^^'
+                                                ) || COALESCE(
+                                                  '||' || NULLIF(
+                                                    COALESCE(
+                                                      REPLACE(REPLACE(REPLACE(CAST("EXTENSION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                                      '^^'
+                                                    ) || COALESCE(
+                                                      '||' || NULLIF(
+                                                        COALESCE(
+                                                          REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PHOTO")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                                          '^^'
+                                                        ) || COALESCE(
+                                                          '||' || NULLIF(
+                                                            COALESCE(
+                                                              REPLACE(REPLACE(REPLACE(CAST("NOTES" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                                              '^^'
+                                                            ) || COALESCE(
+                                                              '||' || REPLACE(
+                                                                REPLACE(REPLACE(CAST("PHOTO_PATH" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+                                                                '|',
+                                                                '\\|'
+                                                              ),
+                                                              ''
+                                                            ),
+                                                            '^^'
+                                                          ),
+                                                          ''
+                                                        ),
+                                                        '^^'
+                                                      ),
+                                                      ''
+                                                    ),
+                                                    '^^'
+                                                  ),
+                                                  ''
+                                                ),
+                                                '^^'
+                                              ),
+                                              ''
+                                            ),
+                                            '^^'
+                                          ),
+                                          ''
+                                        ),
+                                        '^^'
+                                      ),
+                                      ''
+                                    ),
+                                    '^^'
+                                  ),
+                                  ''
+                                ),
+                                '^^'
+                              ),
+                              ''
+                            ),
+                            '^^'
+                          ),
+                          ''
+                        ),
+                        '^^'
+                      ),
+                      ''
+                    ),
+                    '^^'
+                  ),
+                  ''
+                ),
+                '^^'
+              ),
+              ''
+            ),
+            '^^'
+          ),
+          ''
+        ),
+        '^^'
+      ),
+      ''
+    )
   ) AS "HASHDIFF_EMPLOYEE_DETAILS"
 FROM BATCH

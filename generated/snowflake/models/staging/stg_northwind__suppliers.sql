@@ -40,9 +40,121 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "SUPPLIER_HK",
   MD5(
-    COALESCE(CAST("COMPANY_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CONTACT_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CONTACT_TITLE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("ADDRESS" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CITY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("REGION" AS VARCHAR), '^^') || '||' || COALESCE(CAST("POSTAL_CODE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("COUNTRY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("PHONE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("FAX" AS VARCHAR), '^^') || '||' || COALESCE(CAST("HOMEPAGE" AS VARCHAR), '^^')
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    ) || COALESCE(
+      '||' || NULLIF(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("CONTACT_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || COALESCE(
+          '||' || NULLIF(
+            COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(CAST("CONTACT_TITLE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+                '|',
+                '\\|'
+              ),
+              '^^'
+            ) || COALESCE(
+              '||' || NULLIF(
+                COALESCE(
+                  REPLACE(REPLACE(REPLACE(CAST("ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                  '^^'
+                ) || COALESCE(
+                  '||' || NULLIF(
+                    COALESCE(
+                      REPLACE(REPLACE(REPLACE(CAST("CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                      '^^'
+                    ) || COALESCE(
+                      '||' || NULLIF(
+                        COALESCE(
+                          REPLACE(REPLACE(REPLACE(CAST("REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                          '^^'
+                        ) || COALESCE(
+                          '||' || NULLIF(
+                            COALESCE(
+                              REPLACE(
+                                REPLACE(REPLACE(CAST("POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+                                '|',
+                                '\\|'
+                              ),
+                              '^^'
+                            ) || COALESCE(
+                              '||' || NULLIF(
+                                COALESCE(
+                                  REPLACE(REPLACE(REPLACE(CAST("COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                  '^^'
+                                ) || COALESCE(
+                                  '||' || NULLIF(
+                                    COALESCE(
+                                      REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                      '^^'
+                                    ) || COALESCE(
+                                      '||' || NULLIF(
+                                        COALESCE(
+                                          REPLACE(REPLACE(REPLACE(CAST("FAX" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                          '^^'
+                                        ) || COALESCE(
+                                          '||' || REPLACE(REPLACE(REPLACE(CAST("HOMEPAGE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                          ''
+                                        ),
+                                        '^^'
+                                      ),
+                                      ''
+                                    ),
+                                    '^^'
+                                  ),
+                                  ''
+                                ),
+                                '^^'
+                              ),
+                              ''
+                            ),
+                            '^^'
+                          ),
+                          ''
+                        ),
+                        '^^'
+                      ),
+                      ''
+                    ),
+                    '^^'
+                  ),
+                  ''
+                ),
+                '^^'
+              ),
+              ''
+            ),
+            '^^'
+          ),
+          ''
+        ),
+        '^^'
+      ),
+      ''
+    )
   ) AS "HASHDIFF_SUPPLIER_DETAILS"
 FROM BATCH

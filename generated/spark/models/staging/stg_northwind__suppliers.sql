@@ -40,9 +40,125 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `supplier_hk`,
   MD5(
-    COALESCE(CAST(`company_name` AS STRING), '^^') || '||' || COALESCE(CAST(`contact_name` AS STRING), '^^') || '||' || COALESCE(CAST(`contact_title` AS STRING), '^^') || '||' || COALESCE(CAST(`address` AS STRING), '^^') || '||' || COALESCE(CAST(`city` AS STRING), '^^') || '||' || COALESCE(CAST(`region` AS STRING), '^^') || '||' || COALESCE(CAST(`postal_code` AS STRING), '^^') || '||' || COALESCE(CAST(`country` AS STRING), '^^') || '||' || COALESCE(CAST(`phone` AS STRING), '^^') || '||' || COALESCE(CAST(`fax` AS STRING), '^^') || '||' || COALESCE(CAST(`homepage` AS STRING), '^^')
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    ) || COALESCE(
+      '||' || NULLIF(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`contact_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || COALESCE(
+          '||' || NULLIF(
+            COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(CAST(`contact_title` AS STRING), '\\', '\\\\'), '^', '\\^'),
+                '|',
+                '\\|'
+              ),
+              '^^'
+            ) || COALESCE(
+              '||' || NULLIF(
+                COALESCE(
+                  REPLACE(REPLACE(REPLACE(CAST(`address` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                  '^^'
+                ) || COALESCE(
+                  '||' || NULLIF(
+                    COALESCE(
+                      REPLACE(REPLACE(REPLACE(CAST(`city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                      '^^'
+                    ) || COALESCE(
+                      '||' || NULLIF(
+                        COALESCE(
+                          REPLACE(REPLACE(REPLACE(CAST(`region` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                          '^^'
+                        ) || COALESCE(
+                          '||' || NULLIF(
+                            COALESCE(
+                              REPLACE(
+                                REPLACE(REPLACE(CAST(`postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+                                '|',
+                                '\\|'
+                              ),
+                              '^^'
+                            ) || COALESCE(
+                              '||' || NULLIF(
+                                COALESCE(
+                                  REPLACE(REPLACE(REPLACE(CAST(`country` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                  '^^'
+                                ) || COALESCE(
+                                  '||' || NULLIF(
+                                    COALESCE(
+                                      REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                      '^^'
+                                    ) || COALESCE(
+                                      '||' || NULLIF(
+                                        COALESCE(
+                                          REPLACE(REPLACE(REPLACE(CAST(`fax` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                          '^^'
+                                        ) || COALESCE(
+                                          '||' || REPLACE(REPLACE(REPLACE(CAST(`homepage` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+                                          ''
+                                        ),
+                                        '^^'
+                                      ),
+                                      ''
+                                    ),
+                                    '^^'
+                                  ),
+                                  ''
+                                ),
+                                '^^'
+                              ),
+                              ''
+                            ),
+                            '^^'
+                          ),
+                          ''
+                        ),
+                        '^^'
+                      ),
+                      ''
+                    ),
+                    '^^'
+                  ),
+                  ''
+                ),
+                '^^'
+              ),
+              ''
+            ),
+            '^^'
+          ),
+          ''
+        ),
+        '^^'
+      ),
+      ''
+    )
   ) AS `hashdiff_supplier_details`
 FROM batch
