@@ -3,7 +3,7 @@ NULLs give distinct encodings and keys, under any delimiter and null marker the 
 DuckDB runs equals the Python twin on generated text, integers, decimals, floats, dates and timestamps.
 
 CI runs a fixed seed (derandomize) and a bounded number of examples. More examples, and a random seed:
-    VAULTGEN_HYPOTHESIS_EXAMPLES=20000 .venv/bin/python -m pytest -q tests/sql/test_hash_properties.py -p no:randomly
+    VAULTGEN_HYPOTHESIS_EXAMPLES=20000 .venv/bin/python -m pytest -q tests/sql/test_hash_properties.py
 """
 
 from __future__ import annotations
