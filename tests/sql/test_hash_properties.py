@@ -186,21 +186,39 @@ TYPED = [
 ]
 
 
+TYPED_COLUMNS = [(logical, type_name) for logical, type_name, _, _ in TYPED]
+
+
+def _typed_query() -> str:
+    """Every column rendered, the hashdiff of all and a hash key of two, over table `v`: built once."""
+    typed = [(exp.column(logical), logical) for logical, _ in TYPED_COLUMNS]
+    expressions = [DUCKDB.render_string(column.copy(), logical) for column, logical in typed]
+    expressions += [hashdiff_sql(typed, Hashing(), DUCKDB), hash_key_sql(typed[:2], Hashing(), SentinelKeys(), DUCKDB)]
+    return exp.select(*expressions).from_("v").order_by(exp.column("n")).sql("duckdb")
+
+
+TYPED_QUERY = _typed_query()
+
+
 @PROPERTY
 @given(st.lists(st.tuples(*[st.one_of(st.none(), strategy) for _, _, strategy, _ in TYPED]), min_size=1, max_size=8))
 def test_duckdb_typed_values_render_and_hash_like_the_python_twin(rows):
-    columns = [(logical, type_name) for logical, type_name, _, _ in TYPED]
-    typed = [(exp.column(logical), logical) for logical, _ in columns]
     hashing = Hashing()
-    expressions = [DUCKDB.render_string(column.copy(), logical) for column, logical in typed]
-    expressions += [hashdiff_sql(typed, hashing, DUCKDB), hash_key_sql(typed[:2], hashing, SentinelKeys(), DUCKDB)]
-    literals = [tuple(exp.Null() if value is None else literal(value) for value, (_, _, _, literal) in zip(row, TYPED)) for row in rows]
-    result = _run(expressions, [(logical, type_name) for logical, type_name in columns], literals)
+    with duckdb.connect() as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        connection.execute(exp.Create(this=exp.Schema(this=exp.to_table("v"), expressions=[
+            exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(type_name, dialect="duckdb"))
+            for name, type_name in [("n", "INT"), *TYPED_COLUMNS]]), kind="TABLE").sql("duckdb"))
+        literals = [exp.Tuple(expressions=[exp.Literal.number(n), *[
+            exp.cast(exp.Null() if value is None else literal(value), type_name, dialect="duckdb")
+            for value, (_, type_name, _, literal) in zip(row, TYPED)]]) for n, row in enumerate(rows)]
+        connection.execute(exp.insert(exp.Values(expressions=literals), "v").sql("duckdb"))
+        result = connection.execute(TYPED_QUERY).fetchall()
     for row, got in zip(rows, result):
-        text = [canonical_string(value, logical) for value, (logical, _) in zip(row, columns)]
-        assert list(got[: len(columns)]) == text
-        assert got[len(columns)] == hashdiff_py(text, hashing)
-        assert got[len(columns) + 1] == hash_key_py(text[:2], hashing, SentinelKeys())
+        text = [canonical_string(value, logical) for value, (logical, _) in zip(row, TYPED_COLUMNS)]
+        assert list(got[: len(TYPED_COLUMNS)]) == text
+        assert got[len(TYPED_COLUMNS)] == hashdiff_py(text, hashing)
+        assert got[len(TYPED_COLUMNS) + 1] == hash_key_py(text[:2], hashing, SentinelKeys())
 
 
 def test_decimals_print_with_their_scale_and_without_negative_zero():

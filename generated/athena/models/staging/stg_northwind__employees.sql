@@ -146,150 +146,164 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("last_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || NULLIF(
-              COALESCE(
-                REPLACE(REPLACE(REPLACE(CAST("first_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                '^^'
-              ) || COALESCE(
-                '||' || NULLIF(
-                  COALESCE(
-                    REPLACE(REPLACE(REPLACE(CAST("title" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                    '^^'
-                  ) || COALESCE(
-                    '||' || NULLIF(
-                      COALESCE(
-                        REPLACE(
-                          REPLACE(REPLACE(CAST("title_of_courtesy" AS VARCHAR), '\', '\\'), '^', '\^'),
-                          '|',
-                          '\|'
-                        ),
-                        '^^'
-                      ) || COALESCE(
-                        '||' || NULLIF(
-                          COALESCE(
-                            REPLACE(
-                              REPLACE(REPLACE(FORMAT_DATETIME("birth_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
-                              '|',
-                              '\|'
-                            ),
-                            '^^'
-                          ) || COALESCE(
-                            '||' || NULLIF(
-                              COALESCE(
-                                REPLACE(
-                                  REPLACE(REPLACE(FORMAT_DATETIME("hire_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
-                                  '|',
-                                  '\|'
-                                ),
-                                '^^'
-                              ) || COALESCE(
-                                '||' || NULLIF(
-                                  COALESCE(
-                                    REPLACE(REPLACE(REPLACE(CAST("address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                    '^^'
-                                  ) || COALESCE(
-                                    '||' || NULLIF(
-                                      COALESCE(
-                                        REPLACE(REPLACE(REPLACE(CAST("city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                        '^^'
-                                      ) || COALESCE(
-                                        '||' || NULLIF(
-                                          COALESCE(
-                                            REPLACE(REPLACE(REPLACE(CAST("region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                            '^^'
-                                          ) || COALESCE(
-                                            '||' || NULLIF(
-                                              COALESCE(
-                                                REPLACE(REPLACE(REPLACE(CAST("postal_code" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                                '^^'
-                                              ) || COALESCE(
-                                                '||' || NULLIF(
-                                                  COALESCE(
-                                                    REPLACE(REPLACE(REPLACE(CAST("country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                                    '^^'
-                                                  ) || COALESCE(
-                                                    '||' || NULLIF(
-                                                      COALESCE(
-                                                        REPLACE(REPLACE(REPLACE(CAST("home_phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                                        '^^'
-                                                      ) || COALESCE(
-                                                        '||' || NULLIF(
-                                                          COALESCE(
-                                                            REPLACE(REPLACE(REPLACE(CAST("extension" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                                            '^^'
-                                                          ) || COALESCE(
-                                                            '||' || NULLIF(
-                                                              COALESCE(
-                                                                REPLACE(REPLACE(REPLACE(LOWER(TO_HEX("photo")), '\', '\\'), '^', '\^'), '|', '\|'),
-                                                                '^^'
-                                                              ) || COALESCE(
-                                                                '||' || NULLIF(
-                                                                  COALESCE(
-                                                                    REPLACE(REPLACE(REPLACE(CAST("notes" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                                                    '^^'
-                                                                  ) || COALESCE(
-                                                                    '||' || REPLACE(REPLACE(REPLACE(CAST("photo_path" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                                                                    ''
-                                                                  ),
-                                                                  '^^'
-                                                                ),
-                                                                ''
-                                                              ),
-                                                              '^^'
-                                                            ),
-                                                            ''
-                                                          ),
-                                                          '^^'
-                                                        ),
-                                                        ''
-                                                      ),
-                                                      '^^'
-                                                    ),
-                                                    ''
-                                                  ),
-                                                  '^^'
-                                                ),
-                                                ''
-                                              ),
-                                              '^^'
-                                            ),
-                                            ''
-                                          ),
-                                          '^^'
-                                        ),
-                                        ''
-                                      ),
-                                      '^^'
-                                    ),
-                                    ''
-                                  ),
-                                  '^^'
-                                ),
-                                ''
-                              ),
-                              '^^'
-                            ),
-                            ''
-                          ),
-                          '^^'
-                        ),
-                        ''
-                      ),
-                      '^^'
-                    ),
-                    ''
-                  ),
-                  '^^'
-                ),
-                ''
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("last_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("first_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("title" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(CAST("title_of_courtesy" AS VARCHAR), '\', '\\'), '^', '\^'),
+                '|',
+                '\|'
               ),
               '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(FORMAT_DATETIME("birth_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(FORMAT_DATETIME("hire_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("postal_code" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("home_phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("extension" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(LOWER(TO_HEX("photo")), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("notes" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("photo_path" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
             ),
-            ''
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("last_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("first_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("title" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(REPLACE(CAST("title_of_courtesy" AS VARCHAR), '\', '\\'), '^', '\^'),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(REPLACE(FORMAT_DATETIME("birth_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(REPLACE(FORMAT_DATETIME("hire_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("postal_code" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("home_phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("extension" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(LOWER(TO_HEX("photo")), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("notes" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("photo_path" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE
+              WHEN NOT "photo_path" IS NULL
+              THEN 0
+              WHEN NOT "notes" IS NULL
+              THEN 1
+              WHEN NOT "photo" IS NULL
+              THEN 2
+              WHEN NOT "extension" IS NULL
+              THEN 3
+              WHEN NOT "home_phone" IS NULL
+              THEN 4
+              WHEN NOT "country" IS NULL
+              THEN 5
+              WHEN NOT "postal_code" IS NULL
+              THEN 6
+              WHEN NOT "region" IS NULL
+              THEN 7
+              WHEN NOT "city" IS NULL
+              THEN 8
+              WHEN NOT "address" IS NULL
+              THEN 9
+              WHEN NOT "hire_date" IS NULL
+              THEN 10
+              WHEN NOT "birth_date" IS NULL
+              THEN 11
+              WHEN NOT "title_of_courtesy" IS NULL
+              THEN 12
+              WHEN NOT "title" IS NULL
+              THEN 13
+              WHEN NOT "first_name" IS NULL
+              THEN 14
+              ELSE 15
+            END
           )
         )
       )

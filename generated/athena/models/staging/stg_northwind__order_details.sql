@@ -159,28 +159,63 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(
-            REPLACE(
+          SUBSTR(
+            COALESCE(
               REPLACE(
                 REPLACE(
-                  CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
-                  '\',
-                  '\\'
+                  REPLACE(
+                    CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                    '\',
+                    '\\'
+                  ),
+                  '^',
+                  '\^'
                 ),
-                '^',
-                '\^'
+                '|',
+                '\|'
               ),
-              '|',
-              '\|'
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("quantity" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(
+                    CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                    '\',
+                    '\\'
+                  ),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
             ),
-            '^^'
-          ) || COALESCE(
-            '||' || NULLIF(
+            1,
+            LENGTH(
               COALESCE(
+                REPLACE(
+                  REPLACE(
+                    REPLACE(
+                      CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                      '\',
+                      '\\'
+                    ),
+                    '^',
+                    '\^'
+                  ),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
                 REPLACE(REPLACE(REPLACE(CAST("quantity" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
                 '^^'
-              ) || COALESCE(
-                '||' || REPLACE(
+              ) || '||' || COALESCE(
+                REPLACE(
                   REPLACE(
                     REPLACE(
                       CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
@@ -193,11 +228,9 @@ SELECT
                   '|',
                   '\|'
                 ),
-                ''
-              ),
-              '^^'
-            ),
-            ''
+                '^^'
+              )
+            ) - 4 * CASE WHEN NOT "discount" IS NULL THEN 0 WHEN NOT "quantity" IS NULL THEN 1 ELSE 2 END
           )
         )
       )

@@ -51,12 +51,24 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-            ''
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ),
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE WHEN NOT "phone" IS NULL THEN 0 ELSE 1 END
           )
         )
       )

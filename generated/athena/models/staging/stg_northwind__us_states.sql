@@ -53,21 +53,36 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || NULLIF(
-              COALESCE(
-                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                '^^'
-              ) || COALESCE(
-                '||' || REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                ''
-              ),
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ),
-            ''
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE
+              WHEN NOT "state_region" IS NULL
+              THEN 0
+              WHEN NOT "state_abbr" IS NULL
+              THEN 1
+              ELSE 2
+            END
           )
         )
       )
@@ -77,21 +92,36 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || NULLIF(
-              COALESCE(
-                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                '^^'
-              ) || COALESCE(
-                '||' || REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
-                ''
-              ),
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ),
-            ''
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE
+              WHEN NOT "state_region" IS NULL
+              THEN 0
+              WHEN NOT "state_abbr" IS NULL
+              THEN 1
+              ELSE 2
+            END
           )
         )
       )

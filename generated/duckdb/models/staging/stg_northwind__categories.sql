@@ -39,21 +39,36 @@ SELECT
   END AS "category_hk",
   LOWER(
     MD5(
-      COALESCE(
-        REPLACE(REPLACE(REPLACE(CAST("category_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-        '^^'
-      ) || COALESCE(
-        '||' || NULLIF(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("description" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || REPLACE(REPLACE(REPLACE(LOWER(HEX("picture")), '\', '\\'), '^', '\^'), '|', '\|'),
-            ''
-          ),
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("category_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("description" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX("picture")), '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ),
-        ''
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("category_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("description" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(LOWER(HEX("picture")), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "picture" IS NULL
+          THEN 0
+          WHEN NOT "description" IS NULL
+          THEN 1
+          ELSE 2
+        END
       )
     )
   ) AS "hashdiff_category_details"

@@ -53,84 +53,92 @@ SELECT
   END AS "customer_hk",
   LOWER(
     MD5(
-      COALESCE(
-        REPLACE(REPLACE(REPLACE(CAST("company_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-        '^^'
-      ) || COALESCE(
-        '||' || NULLIF(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("contact_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || NULLIF(
-              COALESCE(
-                REPLACE(REPLACE(REPLACE(CAST("contact_title" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                '^^'
-              ) || COALESCE(
-                '||' || NULLIF(
-                  COALESCE(
-                    REPLACE(REPLACE(REPLACE(CAST("address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                    '^^'
-                  ) || COALESCE(
-                    '||' || NULLIF(
-                      COALESCE(
-                        REPLACE(REPLACE(REPLACE(CAST("city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                        '^^'
-                      ) || COALESCE(
-                        '||' || NULLIF(
-                          COALESCE(
-                            REPLACE(REPLACE(REPLACE(CAST("region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                            '^^'
-                          ) || COALESCE(
-                            '||' || NULLIF(
-                              COALESCE(
-                                REPLACE(REPLACE(REPLACE(CAST("postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                                '^^'
-                              ) || COALESCE(
-                                '||' || NULLIF(
-                                  COALESCE(
-                                    REPLACE(REPLACE(REPLACE(CAST("country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                                    '^^'
-                                  ) || COALESCE(
-                                    '||' || NULLIF(
-                                      COALESCE(
-                                        REPLACE(REPLACE(REPLACE(CAST("phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                                        '^^'
-                                      ) || COALESCE(
-                                        '||' || REPLACE(REPLACE(REPLACE(CAST("fax" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-                                        ''
-                                      ),
-                                      '^^'
-                                    ),
-                                    ''
-                                  ),
-                                  '^^'
-                                ),
-                                ''
-                              ),
-                              '^^'
-                            ),
-                            ''
-                          ),
-                          '^^'
-                        ),
-                        ''
-                      ),
-                      '^^'
-                    ),
-                    ''
-                  ),
-                  '^^'
-                ),
-                ''
-              ),
-              '^^'
-            ),
-            ''
-          ),
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("company_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("contact_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("contact_title" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("fax" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ),
-        ''
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("company_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("contact_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("contact_title" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("fax" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "fax" IS NULL
+          THEN 0
+          WHEN NOT "phone" IS NULL
+          THEN 1
+          WHEN NOT "country" IS NULL
+          THEN 2
+          WHEN NOT "postal_code" IS NULL
+          THEN 3
+          WHEN NOT "region" IS NULL
+          THEN 4
+          WHEN NOT "city" IS NULL
+          THEN 5
+          WHEN NOT "address" IS NULL
+          THEN 6
+          WHEN NOT "contact_title" IS NULL
+          THEN 7
+          WHEN NOT "contact_name" IS NULL
+          THEN 8
+          ELSE 9
+        END
       )
     )
   ) AS "hashdiff_customer_details"

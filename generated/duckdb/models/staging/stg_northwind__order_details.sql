@@ -113,28 +113,63 @@ SELECT
   END AS "product_hk",
   LOWER(
     MD5(
-      COALESCE(
-        REPLACE(
+      SUBSTRING(
+        COALESCE(
           REPLACE(
             REPLACE(
-              CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
-              '\',
-              '\\'
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                '\',
+                '\\'
+              ),
+              '^',
+              '\^'
             ),
-            '^',
-            '\^'
+            '|',
+            '\|'
           ),
-          '|',
-          '\|'
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("quantity" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                '\',
+                '\\'
+              ),
+              '^',
+              '\^'
+            ),
+            '|',
+            '\|'
+          ),
+          '^^'
         ),
-        '^^'
-      ) || COALESCE(
-        '||' || NULLIF(
+        1,
+        LENGTH(
           COALESCE(
+            REPLACE(
+              REPLACE(
+                REPLACE(
+                  CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                  '\',
+                  '\\'
+                ),
+                '^',
+                '\^'
+              ),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
             REPLACE(REPLACE(REPLACE(CAST("quantity" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
             '^^'
-          ) || COALESCE(
-            '||' || REPLACE(
+          ) || '||' || COALESCE(
+            REPLACE(
               REPLACE(
                 REPLACE(
                   CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
@@ -147,11 +182,9 @@ SELECT
               '|',
               '\|'
             ),
-            ''
-          ),
-          '^^'
-        ),
-        ''
+            '^^'
+          )
+        ) - 4 * CASE WHEN NOT "discount" IS NULL THEN 0 WHEN NOT "quantity" IS NULL THEN 1 ELSE 2 END
       )
     )
   ) AS "hashdiff_order_line"

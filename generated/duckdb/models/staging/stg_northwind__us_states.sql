@@ -39,41 +39,71 @@ SELECT
   END AS "us_state_hk",
   LOWER(
     MD5(
-      COALESCE(
-        REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-        '^^'
-      ) || COALESCE(
-        '||' || NULLIF(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-            ''
-          ),
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ),
-        ''
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "state_region" IS NULL
+          THEN 0
+          WHEN NOT "state_abbr" IS NULL
+          THEN 1
+          ELSE 2
+        END
       )
     )
   ) AS "hashdiff_us_state_details",
   LOWER(
     MD5(
-      COALESCE(
-        REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-        '^^'
-      ) || COALESCE(
-        '||' || NULLIF(
-          COALESCE(
-            REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-            '^^'
-          ) || COALESCE(
-            '||' || REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
-            ''
-          ),
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ),
-        ''
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "state_region" IS NULL
+          THEN 0
+          WHEN NOT "state_abbr" IS NULL
+          THEN 1
+          ELSE 2
+        END
       )
     )
   ) AS "hashdiff_us_states"

@@ -36,29 +36,52 @@ SELECT
     )
   END AS "CATEGORY_HK",
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(CAST("CATEGORY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("CATEGORY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("DESCRIPTION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PICTURE")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("CATEGORY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(
             REPLACE(REPLACE(CAST("DESCRIPTION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
           '^^'
-        ) || COALESCE(
-          '||' || REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PICTURE")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PICTURE")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "PICTURE" IS NULL
+        THEN 0
+        WHEN NOT "DESCRIPTION" IS NULL
+        THEN 1
+        ELSE 2
+      END
     )
   ) AS "HASHDIFF_CATEGORY_DETAILS"
 FROM BATCH

@@ -104,28 +104,63 @@ SELECT
     )
   END AS "PRODUCT_HK",
   MD5(
-    COALESCE(
-      REPLACE(
+    SUBSTRING(
+      COALESCE(
         REPLACE(
           REPLACE(
-            CAST(CAST(CAST(FLOOR(CAST("UNIT_PRICE" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
-            '\\',
-            '\\\\'
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST("UNIT_PRICE" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
           ),
-          '^',
-          '\\^'
+          '|',
+          '\\|'
         ),
-        '|',
-        '\\|'
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("QUANTITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST("DISCOUNT" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("UNIT_PRICE" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(REPLACE(REPLACE(CAST("QUANTITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
           '^^'
-        ) || COALESCE(
-          '||' || REPLACE(
+        ) || '||' || COALESCE(
+          REPLACE(
             REPLACE(
               REPLACE(
                 CAST(CAST(CAST(FLOOR(CAST("DISCOUNT" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
@@ -138,11 +173,9 @@ SELECT
             '|',
             '\\|'
           ),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+          '^^'
+        )
+      ) - 4 * CASE WHEN NOT "DISCOUNT" IS NULL THEN 0 WHEN NOT "QUANTITY" IS NULL THEN 1 ELSE 2 END
     )
   ) AS "HASHDIFF_ORDER_LINE"
 FROM BATCH

@@ -147,124 +147,172 @@ SELECT
     )
   END AS "SHIPPER_HK",
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(TO_CHAR("ORDER_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("ORDER_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("REQUIRED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("SHIPPED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST("FREIGHT" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("SHIP_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("SHIP_CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(TO_CHAR("ORDER_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(
             REPLACE(REPLACE(TO_CHAR("REQUIRED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
           '^^'
-        ) || COALESCE(
-          '||' || NULLIF(
-            COALESCE(
-              REPLACE(
-                REPLACE(REPLACE(TO_CHAR("SHIPPED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
-                '|',
-                '\\|'
-              ),
-              '^^'
-            ) || COALESCE(
-              '||' || NULLIF(
-                COALESCE(
-                  REPLACE(
-                    REPLACE(
-                      REPLACE(
-                        CAST(CAST(CAST(FLOOR(CAST("FREIGHT" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
-                        '\\',
-                        '\\\\'
-                      ),
-                      '^',
-                      '\\^'
-                    ),
-                    '|',
-                    '\\|'
-                  ),
-                  '^^'
-                ) || COALESCE(
-                  '||' || NULLIF(
-                    COALESCE(
-                      REPLACE(REPLACE(REPLACE(CAST("SHIP_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-                      '^^'
-                    ) || COALESCE(
-                      '||' || NULLIF(
-                        COALESCE(
-                          REPLACE(
-                            REPLACE(REPLACE(CAST("SHIP_ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-                            '|',
-                            '\\|'
-                          ),
-                          '^^'
-                        ) || COALESCE(
-                          '||' || NULLIF(
-                            COALESCE(
-                              REPLACE(REPLACE(REPLACE(CAST("SHIP_CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-                              '^^'
-                            ) || COALESCE(
-                              '||' || NULLIF(
-                                COALESCE(
-                                  REPLACE(
-                                    REPLACE(REPLACE(CAST("SHIP_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-                                    '|',
-                                    '\\|'
-                                  ),
-                                  '^^'
-                                ) || COALESCE(
-                                  '||' || NULLIF(
-                                    COALESCE(
-                                      REPLACE(
-                                        REPLACE(REPLACE(CAST("SHIP_POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-                                        '|',
-                                        '\\|'
-                                      ),
-                                      '^^'
-                                    ) || COALESCE(
-                                      '||' || REPLACE(
-                                        REPLACE(REPLACE(CAST("SHIP_COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-                                        '|',
-                                        '\\|'
-                                      ),
-                                      ''
-                                    ),
-                                    '^^'
-                                  ),
-                                  ''
-                                ),
-                                '^^'
-                              ),
-                              ''
-                            ),
-                            '^^'
-                          ),
-                          ''
-                        ),
-                        '^^'
-                      ),
-                      ''
-                    ),
-                    '^^'
-                  ),
-                  ''
-                ),
-                '^^'
-              ),
-              ''
-            ),
-            '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(TO_CHAR("SHIPPED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
           ),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("FREIGHT" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("SHIP_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("SHIP_CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "SHIP_COUNTRY" IS NULL
+        THEN 0
+        WHEN NOT "SHIP_POSTAL_CODE" IS NULL
+        THEN 1
+        WHEN NOT "SHIP_REGION" IS NULL
+        THEN 2
+        WHEN NOT "SHIP_CITY" IS NULL
+        THEN 3
+        WHEN NOT "SHIP_ADDRESS" IS NULL
+        THEN 4
+        WHEN NOT "SHIP_NAME" IS NULL
+        THEN 5
+        WHEN NOT "FREIGHT" IS NULL
+        THEN 6
+        WHEN NOT "SHIPPED_DATE" IS NULL
+        THEN 7
+        WHEN NOT "REQUIRED_DATE" IS NULL
+        THEN 8
+        ELSE 9
+      END
     )
   ) AS "HASHDIFF_ORDER_HEADER"
 FROM BATCH

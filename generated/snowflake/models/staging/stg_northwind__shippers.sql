@@ -34,16 +34,32 @@ SELECT
     )
   END AS "SHIPPER_HK",
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-      ''
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE WHEN NOT "PHONE" IS NULL THEN 0 ELSE 1 END
     )
   ) AS "HASHDIFF_SHIPPER_DETAILS"
 FROM BATCH

@@ -36,63 +36,117 @@ SELECT
     )
   END AS "US_STATE_HK",
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(
             REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
           '^^'
-        ) || COALESCE(
-          '||' || REPLACE(
+        ) || '||' || COALESCE(
+          REPLACE(
             REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "STATE_REGION" IS NULL
+        THEN 0
+        WHEN NOT "STATE_ABBR" IS NULL
+        THEN 1
+        ELSE 2
+      END
     )
   ) AS "HASHDIFF_US_STATE_DETAILS",
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(
             REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
           '^^'
-        ) || COALESCE(
-          '||' || REPLACE(
+        ) || '||' || COALESCE(
+          REPLACE(
             REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "STATE_REGION" IS NULL
+        THEN 0
+        WHEN NOT "STATE_ABBR" IS NULL
+        THEN 1
+        ELSE 2
+      END
     )
   ) AS "HASHDIFF_US_STATES"
 FROM BATCH

@@ -40,29 +40,52 @@ SELECT
     )
   END AS `category_hk`,
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(CAST(`category_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`category_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`description` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(LOWER(HEX(`picture`)), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`category_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(
             REPLACE(REPLACE(CAST(`description` AS STRING), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
           '^^'
-        ) || COALESCE(
-          '||' || REPLACE(REPLACE(REPLACE(LOWER(HEX(`picture`)), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX(`picture`)), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `picture` IS NULL
+        THEN 0
+        WHEN NOT `description` IS NULL
+        THEN 1
+        ELSE 2
+      END
     )
   ) AS `hashdiff_category_details`
 FROM batch

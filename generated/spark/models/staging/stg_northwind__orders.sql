@@ -179,124 +179,172 @@ SELECT
     )
   END AS `shipper_hk`,
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(DATE_FORMAT(`order_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`order_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`required_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`shipped_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST(`freight` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`ship_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_address` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`ship_city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_country` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(DATE_FORMAT(`order_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(
             REPLACE(REPLACE(DATE_FORMAT(`required_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
           '^^'
-        ) || COALESCE(
-          '||' || NULLIF(
-            COALESCE(
-              REPLACE(
-                REPLACE(REPLACE(DATE_FORMAT(`shipped_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
-                '|',
-                '\\|'
-              ),
-              '^^'
-            ) || COALESCE(
-              '||' || NULLIF(
-                COALESCE(
-                  REPLACE(
-                    REPLACE(
-                      REPLACE(
-                        CAST(CAST(CAST(FLOOR(CAST(`freight` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
-                        '\\',
-                        '\\\\'
-                      ),
-                      '^',
-                      '\\^'
-                    ),
-                    '|',
-                    '\\|'
-                  ),
-                  '^^'
-                ) || COALESCE(
-                  '||' || NULLIF(
-                    COALESCE(
-                      REPLACE(REPLACE(REPLACE(CAST(`ship_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-                      '^^'
-                    ) || COALESCE(
-                      '||' || NULLIF(
-                        COALESCE(
-                          REPLACE(
-                            REPLACE(REPLACE(CAST(`ship_address` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                            '|',
-                            '\\|'
-                          ),
-                          '^^'
-                        ) || COALESCE(
-                          '||' || NULLIF(
-                            COALESCE(
-                              REPLACE(REPLACE(REPLACE(CAST(`ship_city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-                              '^^'
-                            ) || COALESCE(
-                              '||' || NULLIF(
-                                COALESCE(
-                                  REPLACE(
-                                    REPLACE(REPLACE(CAST(`ship_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                                    '|',
-                                    '\\|'
-                                  ),
-                                  '^^'
-                                ) || COALESCE(
-                                  '||' || NULLIF(
-                                    COALESCE(
-                                      REPLACE(
-                                        REPLACE(REPLACE(CAST(`ship_postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                                        '|',
-                                        '\\|'
-                                      ),
-                                      '^^'
-                                    ) || COALESCE(
-                                      '||' || REPLACE(
-                                        REPLACE(REPLACE(CAST(`ship_country` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                                        '|',
-                                        '\\|'
-                                      ),
-                                      ''
-                                    ),
-                                    '^^'
-                                  ),
-                                  ''
-                                ),
-                                '^^'
-                              ),
-                              ''
-                            ),
-                            '^^'
-                          ),
-                          ''
-                        ),
-                        '^^'
-                      ),
-                      ''
-                    ),
-                    '^^'
-                  ),
-                  ''
-                ),
-                '^^'
-              ),
-              ''
-            ),
-            '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(DATE_FORMAT(`shipped_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
           ),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST(`freight` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`ship_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_address` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`ship_city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_country` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `ship_country` IS NULL
+        THEN 0
+        WHEN NOT `ship_postal_code` IS NULL
+        THEN 1
+        WHEN NOT `ship_region` IS NULL
+        THEN 2
+        WHEN NOT `ship_city` IS NULL
+        THEN 3
+        WHEN NOT `ship_address` IS NULL
+        THEN 4
+        WHEN NOT `ship_name` IS NULL
+        THEN 5
+        WHEN NOT `freight` IS NULL
+        THEN 6
+        WHEN NOT `shipped_date` IS NULL
+        THEN 7
+        WHEN NOT `required_date` IS NULL
+        THEN 8
+        ELSE 9
+      END
     )
   ) AS `hashdiff_order_header`
 FROM batch

@@ -138,93 +138,140 @@ SELECT
     )
   END AS `supplier_hk`,
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(CAST(`product_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`product_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`quantity_per_unit` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST(`unit_price` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`units_in_stock` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`units_on_order` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`reorder_level` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`discontinued` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || NULLIF(
+      1,
+      LENGTH(
         COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`product_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
           REPLACE(
             REPLACE(REPLACE(CAST(`quantity_per_unit` AS STRING), '\\', '\\\\'), '^', '\\^'),
             '|',
             '\\|'
           ),
           '^^'
-        ) || COALESCE(
-          '||' || NULLIF(
-            COALESCE(
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
               REPLACE(
-                REPLACE(
-                  REPLACE(
-                    CAST(CAST(CAST(FLOOR(CAST(`unit_price` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
-                    '\\',
-                    '\\\\'
-                  ),
-                  '^',
-                  '\\^'
-                ),
-                '|',
-                '\\|'
+                CAST(CAST(CAST(FLOOR(CAST(`unit_price` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+                '\\',
+                '\\\\'
               ),
-              '^^'
-            ) || COALESCE(
-              '||' || NULLIF(
-                COALESCE(
-                  REPLACE(
-                    REPLACE(REPLACE(CAST(`units_in_stock` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                    '|',
-                    '\\|'
-                  ),
-                  '^^'
-                ) || COALESCE(
-                  '||' || NULLIF(
-                    COALESCE(
-                      REPLACE(
-                        REPLACE(REPLACE(CAST(`units_on_order` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                        '|',
-                        '\\|'
-                      ),
-                      '^^'
-                    ) || COALESCE(
-                      '||' || NULLIF(
-                        COALESCE(
-                          REPLACE(
-                            REPLACE(REPLACE(CAST(`reorder_level` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                            '|',
-                            '\\|'
-                          ),
-                          '^^'
-                        ) || COALESCE(
-                          '||' || REPLACE(
-                            REPLACE(REPLACE(CAST(`discontinued` AS STRING), '\\', '\\\\'), '^', '\\^'),
-                            '|',
-                            '\\|'
-                          ),
-                          ''
-                        ),
-                        '^^'
-                      ),
-                      ''
-                    ),
-                    '^^'
-                  ),
-                  ''
-                ),
-                '^^'
-              ),
-              ''
+              '^',
+              '\\^'
             ),
-            '^^'
+            '|',
+            '\\|'
           ),
-          ''
-        ),
-        '^^'
-      ),
-      ''
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`units_in_stock` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`units_on_order` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`reorder_level` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`discontinued` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `discontinued` IS NULL
+        THEN 0
+        WHEN NOT `reorder_level` IS NULL
+        THEN 1
+        WHEN NOT `units_on_order` IS NULL
+        THEN 2
+        WHEN NOT `units_in_stock` IS NULL
+        THEN 3
+        WHEN NOT `unit_price` IS NULL
+        THEN 4
+        WHEN NOT `quantity_per_unit` IS NULL
+        THEN 5
+        ELSE 6
+      END
     )
   ) AS `hashdiff_product_details`
 FROM batch

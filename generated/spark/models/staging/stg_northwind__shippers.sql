@@ -38,16 +38,32 @@ SELECT
     )
   END AS `shipper_hk`,
   MD5(
-    COALESCE(
-      REPLACE(
-        REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
-        '|',
-        '\\|'
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
       ),
-      '^^'
-    ) || COALESCE(
-      '||' || REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
-      ''
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE WHEN NOT `phone` IS NULL THEN 0 ELSE 1 END
     )
   ) AS `hashdiff_shipper_details`
 FROM batch
