@@ -6,6 +6,8 @@ instead of varbinary, upper-case to_hex, a lost format). Anything outside that s
 from __future__ import annotations
 
 import hashlib
+import math
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
@@ -36,6 +38,8 @@ def _cast(value: Any, to: exp.DataType) -> Any:
     if kind == exp.DataType.Type.VARCHAR:
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, Decimal) and value.is_zero():
+            return str(value.copy_abs())  # a decimal is an unscaled integer: no negative zero
         if isinstance(value, (int, Decimal, str)):
             return str(value)
         if isinstance(value, datetime):  # a timestamp(6), the precision vaultgen casts to before printing
@@ -58,9 +62,20 @@ def _cast(value: Any, to: exp.DataType) -> Any:
         return value
     if kind == exp.DataType.Type.DOUBLE:
         return float(value)
+    if kind == exp.DataType.Type.BIGINT:  # a double is rounded half away from zero (Math.round), then range-checked
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError("Trino: cannot cast NaN or Infinity to bigint")
+            value = int(Decimal(value).to_integral_value(rounding=ROUND_HALF_UP))
+        if not -2**63 <= int(value) < 2**63:
+            raise ValueError("Trino: out of range for bigint")
+        return int(value)
     if kind == exp.DataType.Type.DECIMAL:
         scale = int(to.expressions[1].this.this)
-        return Decimal(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        # a double goes through its shortest decimal text (BigDecimal.valueOf), then rounds half up
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        number = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        return number.copy_abs() if number.is_zero() else number  # an unscaled integer: no negative zero
     raise Unsupported(f"cast to {kind}")
 
 
@@ -80,6 +95,8 @@ def _call(name: str, args: list[Any]) -> Any:
         return args[0].hex().upper()  # Trino's to_hex is upper case
     if name == "format_datetime":
         return JODA_FORMATS[args[1]](args[0])
+    if name == "normalize":  # normalize(string, form): the form is a keyword (NFC, NFD, NFKC, NFKD)
+        return unicodedata.normalize(args[1], args[0])
     if name == "at_timezone":
         if args[0].tzinfo is None:
             raise Unsupported("at_timezone of a timestamp without time zone depends on the session zone")
@@ -94,6 +111,8 @@ def evaluate(node: exp.Expression, row: Mapping[str, Any]) -> Any:
         return node.this if node.is_string else Decimal(node.this)
     if isinstance(node, exp.Null):
         return None
+    if isinstance(node, exp.Var):  # a keyword argument such as normalize's form
+        return node.name
     if isinstance(node, exp.Cast):
         return _cast(evaluate(node.this, row), node.to)
     if isinstance(node, exp.Anonymous):
@@ -131,6 +150,28 @@ def evaluate(node: exp.Expression, row: Mapping[str, Any]) -> Any:
         if value is None:
             return None
         return value[start - 1:] if length is None else value[start - 1:start - 1 + int(evaluate(length, row))]
+    if isinstance(node, exp.Replace):  # replace(string, search, replacement): every occurrence, literally
+        value, search, replacement = (evaluate(node.args[key], row) for key in ("this", "expression", "replacement"))
+        return None if None in (value, search, replacement) else value.replace(search, replacement)
+    if isinstance(node, exp.Length):  # in code points
+        value = evaluate(node.this, row)
+        return None if value is None else len(value)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):  # double with double, decimal with decimal (exact)
+        left, right = evaluate(node.this, row), evaluate(node.expression, row)
+        if left is None or right is None:
+            return None
+        if isinstance(left, float) != isinstance(right, float):
+            raise TypeError(f"{type(node).__name__} of {type(left).__name__} and {type(right).__name__}: cast first")
+        return left + right if isinstance(node, exp.Add) else left - right if isinstance(node, exp.Sub) else left * right
+    if isinstance(node, exp.Floor):  # floor(double) is a double
+        value = evaluate(node.this, row)
+        return None if value is None else float(math.floor(value))
+    if isinstance(node, exp.Nullif):
+        value, other = evaluate(node.this, row), evaluate(node.expression, row)
+        return None if value is not None and value == other else value
+    if isinstance(node, exp.Not):
+        value = evaluate(node.this, row)
+        return None if value is None else not value
     if isinstance(node, exp.Paren):
         return evaluate(node.this, row)
     if isinstance(node, exp.Case):

@@ -77,5 +77,6 @@ ATHENA = Dialect(
     # insert-only vault tables: append is the cheapest correct strategy (no merge, no rewrite of files)
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
     partition_config_key="partitioned_by",
+    nfc_normalise=lambda value: call("normalize", value, exp.var("NFC")),  # Trino's normalize(string, form)
     store_instant=_utc_wall_clock,
 )

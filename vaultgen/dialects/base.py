@@ -28,11 +28,22 @@ def cast_to(type_name: str, dialect: str) -> ExpressionBuilder:
 
 
 def six_decimals(string_type: str, dialect: str) -> ExpressionBuilder:
-    """Floats as a decimal string rounded to 6 places, through DOUBLE and DECIMAL(38, 6), alike on every engine."""
+    """Floats as a decimal string rounded to 6 places, alike on every engine: n = floor(x * 1e6 + 0.5) in IEEE
+    double arithmetic (which every engine does the same way), then n as an integer times 0.000001 as a
+    DECIMAL. A cast from DOUBLE to DECIMAL would not do: DuckDB multiplies in floating point, Spark and Trino go
+    through the shortest decimal text, PostgreSQL through 15 significant digits, so they round 0.1234565 or
+    5e-07 differently. Exact for |x| < 9e9 (n below 2**53)."""
+
+    def double(value: exp.Expression) -> exp.Expression:
+        return exp.Cast(this=value, to=exp.DataType.build("DOUBLE", dialect=dialect))
 
     def render(value: exp.Expression) -> exp.Expression:
-        as_double = exp.Cast(this=value, to=exp.DataType.build("DOUBLE", dialect=dialect))
-        as_decimal = exp.Cast(this=as_double, to=exp.DataType.build("DECIMAL(38, 6)", dialect=dialect))
+        scaled = exp.Add(this=exp.Mul(this=double(value), expression=double(exp.Literal.number(1000000))), expression=double(exp.Literal.number("0.5")))
+        micro_units = exp.Cast(this=exp.Floor(this=scaled), to=exp.DataType.build("BIGINT", dialect=dialect))
+        as_decimal = exp.Mul(
+            this=exp.Cast(this=micro_units, to=exp.DataType.build("DECIMAL(18, 0)", dialect=dialect)),
+            expression=exp.Cast(this=exp.Literal.number("0.000001"), to=exp.DataType.build("DECIMAL(7, 6)", dialect=dialect)),
+        )
         return exp.Cast(this=as_decimal, to=exp.DataType.build(string_type, dialect=dialect))
 
     return render
@@ -84,6 +95,12 @@ class Dialect:
     # how staging turns an instant (timestamptz) into the type this target's tables can hold; None: as it is.
     # Athena's Iceberg DDL (and so dbt-athena's CREATE TABLE AS) creates only timestamps without time zone.
     store_instant: ExpressionBuilder | None = field(repr=False, default=None)
+    # Unicode normalisation to NFC of a string (hashing.*.unicode: nfc); None: the target has none
+    nfc_normalise: ExpressionBuilder | None = field(repr=False, default=None)
+
+    @property
+    def supports_nfc(self) -> bool:
+        return self.nfc_normalise is not None
 
     @property
     def supports_binary_hashes(self) -> bool:

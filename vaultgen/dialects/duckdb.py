@@ -35,5 +35,6 @@ DUCKDB = Dialect(
     string_renderers=STRING_RENDERERS,
     max_identifier_length=255,
     profile={"type": "duckdb", "path": "{{ env_var('VAULTGEN_DUCKDB_PATH', 'vault.duckdb') }}", "threads": 2},
+    nfc_normalise=lambda value: call("nfc_normalize", value),
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
 )

@@ -22,6 +22,7 @@ POSTGRES = Dialect(
         "sha256": lambda value: call("encode", call("sha256", call("convert_to", value, literal("UTF8"))), literal("hex")),
     },
     type_mapping=POSTGRES_TYPES,
+    nfc_normalise=lambda value: call("normalize", value, exp.var("NFC")),  # PostgreSQL 13+, in a UTF8 database
     string_renderers={
         "float32": six_decimals("VARCHAR", "postgres"),
         "float64": six_decimals("VARCHAR", "postgres"),

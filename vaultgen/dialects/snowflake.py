@@ -1,4 +1,7 @@
-"""Snowflake, through dbt-snowflake: upper-case identifiers, clustering keys from the spec."""
+"""Snowflake, through dbt-snowflake: upper-case identifiers, clustering keys from the spec.
+
+Snowflake has no Unicode normalisation function, so a spec asking for NFC keys cannot target Snowflake.
+String literals: Snowflake reads a backslash as an escape; sqlglot doubles it when it writes a literal."""
 
 from __future__ import annotations
 

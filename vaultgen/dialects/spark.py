@@ -1,4 +1,7 @@
-"""Spark 3.5 (AWS Glue 5.0's engine) on Iceberg tables, through dbt-spark."""
+"""Spark 3.5 (AWS Glue 5.0's engine) on Iceberg tables, through dbt-spark.
+
+Spark SQL has no Unicode normalisation function, so a spec asking for NFC keys cannot target Spark.
+String literals: Spark reads a backslash as an escape; sqlglot doubles it when it writes a literal."""
 
 from __future__ import annotations
 

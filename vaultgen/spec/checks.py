@@ -98,6 +98,7 @@ class _Checker:
             self.check_generated_names()
             self.check_generated_columns()
             self.check_target_options()
+            self.check_hashing_targets()
         return self.problems
 
     def check_sources(self) -> None:
@@ -233,6 +234,21 @@ class _Checker:
                 if name not in satellite.attributes:
                     self.add("VG034", f"multi-active key column '{name}' is not one of the attributes", (*path, "multi_active_key", index),
                              f"add '{name}' to attributes: the rows of a set are told apart and hashed by it")
+
+    def check_hashing_targets(self) -> None:
+        """NFC normalisation is asked of every target, and only some can do it (a capability of the dialect)."""
+        from vaultgen.dialects import TARGETS, get_dialect
+
+        hashing = self.spec.project.hashing
+        able = sorted(name for name in TARGETS if get_dialect(name).supports_nfc)
+        for what in ("business_key", "hashdiff"):
+            if getattr(hashing, what).unicode != "nfc":
+                continue
+            for target in self.spec.project.targets:
+                if not get_dialect(target).supports_nfc:
+                    self.add("VG060", f"target '{target}' has no Unicode normalisation, so it cannot hash {what.replace('_', ' ')}s as NFC",
+                             ("project", "hashing", what, "unicode"),
+                             f"set unicode: preserve, or render only for targets that can normalise ({', '.join(able)})")
 
     def check_target_options(self) -> None:
         from vaultgen.graph import model_columns

@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from vaultgen.types import parse_source_type
 
@@ -64,18 +64,49 @@ class Strict(BaseModel):
 
 
 class KeyNormalisation(Strict):
-    """How a value is normalised before it is hashed."""
+    """How a value is normalised before it is hashed (in this order: Unicode form, trim, case)."""
 
+    unicode: Literal["preserve", "nfc"] = "preserve"  # nfc: composed form, so 'é' and 'e' + U+0301 hash alike
     trim: bool = True
     case: Literal["upper", "lower", "preserve"] = "upper"
 
 
+HASH_MARKER_FORBIDDEN = "'\"\\{}%#"
+
+
+def _check_hash_marker(value: str) -> str:
+    if not 1 <= len(value) <= 8 or any(not "!" <= ch <= "~" or ch in HASH_MARKER_FORBIDDEN for ch in value):
+        raise ValueError("must be 1 to 8 printable ASCII characters without spaces, control characters, quotes, "
+                         "backslashes or any of { } % #")
+    return value
+
+
 class Hashing(Strict):
+    """How hash keys and hashdiffs encode their parts (see vaultgen/sql/hashing.py for the rule)."""
+
     algorithm: Literal["md5", "sha1", "sha256"] = "md5"
-    delimiter: Marker = "||"
-    null_marker: Marker = "^^"
+    delimiter: Annotated[str, AfterValidator(_check_hash_marker)] = "||"
+    null_marker: Annotated[str, AfterValidator(_check_hash_marker)] = "^^"
     business_key: KeyNormalisation = KeyNormalisation()
     hashdiff: KeyNormalisation = KeyNormalisation(trim=False, case="preserve")
+
+    @field_validator("null_marker")
+    @classmethod
+    def _marker_apart_from_delimiter(cls, value: str, info: ValidationInfo) -> str:
+        _check_apart(info.data.get("delimiter", ""), value)
+        return value
+
+    @model_validator(mode="after")
+    def _default_marker_apart_from_delimiter(self) -> "Hashing":
+        _check_apart(self.delimiter, self.null_marker)  # also when one of them is the default
+        return self
+
+
+def _check_apart(delimiter: str, null_marker: str) -> None:
+    shared = sorted(set(delimiter) & set(null_marker))
+    if shared:  # escaping must tell a delimiter character from a marker character
+        raise ValueError(f"null marker '{null_marker}' shares {', '.join(repr(ch) for ch in shared)} with the delimiter '{delimiter}'; "
+                         "they must have no character in common")
 
 
 class SentinelKeys(Strict):
@@ -83,6 +114,13 @@ class SentinelKeys(Strict):
 
     null_key: HexChar = "0"
     empty_key: HexChar = "f"
+
+    @field_validator("empty_key")
+    @classmethod
+    def _empty_apart_from_null(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("null_key"):
+            raise ValueError(f"equals null_key '{value}'; a NULL and an empty business key must get different sentinel keys")
+        return value
 
 
 class Naming(Strict):

@@ -27,10 +27,34 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
   END AS "customer_type_hk",
-  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("customer_desc" AS VARCHAR), '^^'))))) AS "hashdiff_customer_type_details"
+  LOWER(
+    TO_HEX(
+      MD5(
+        TO_UTF8(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("customer_desc" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        )
+      )
+    )
+  ) AS "hashdiff_customer_type_details"
 FROM batch

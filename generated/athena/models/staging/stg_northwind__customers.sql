@@ -45,7 +45,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -54,7 +67,93 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("company_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("contact_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("contact_title" AS VARCHAR), '^^') || '||' || COALESCE(CAST("address" AS VARCHAR), '^^') || '||' || COALESCE(CAST("city" AS VARCHAR), '^^') || '||' || COALESCE(CAST("region" AS VARCHAR), '^^') || '||' || COALESCE(CAST("postal_code" AS VARCHAR), '^^') || '||' || COALESCE(CAST("country" AS VARCHAR), '^^') || '||' || COALESCE(CAST("phone" AS VARCHAR), '^^') || '||' || COALESCE(CAST("fax" AS VARCHAR), '^^')
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("contact_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("contact_title" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("postal_code" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("fax" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ),
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("contact_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("contact_title" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("postal_code" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("fax" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE
+              WHEN NOT "fax" IS NULL
+              THEN 0
+              WHEN NOT "phone" IS NULL
+              THEN 1
+              WHEN NOT "country" IS NULL
+              THEN 2
+              WHEN NOT "postal_code" IS NULL
+              THEN 3
+              WHEN NOT "region" IS NULL
+              THEN 4
+              WHEN NOT "city" IS NULL
+              THEN 5
+              WHEN NOT "address" IS NULL
+              THEN 6
+              WHEN NOT "contact_title" IS NULL
+              THEN 7
+              WHEN NOT "contact_name" IS NULL
+              THEN 8
+              ELSE 9
+            END
+          )
         )
       )
     )

@@ -27,7 +27,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -43,7 +56,29 @@ SELECT
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '^^')
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
           )
         )
       )
@@ -57,10 +92,34 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
   END AS "territory_hk",
-  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("territory_id" AS VARCHAR), '^^'))))) AS "hashdiff_employee_territories"
+  LOWER(
+    TO_HEX(
+      MD5(
+        TO_UTF8(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("territory_id" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        )
+      )
+    )
+  ) AS "hashdiff_employee_territories"
 FROM batch

@@ -32,7 +32,22 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
-        MD5(TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '^^')))
+        MD5(
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
+        )
       )
     )
   END AS "order_hk",
@@ -47,7 +62,29 @@ SELECT
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '^^')
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
           )
         )
       )
@@ -64,7 +101,29 @@ SELECT
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '^^')
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
           )
         )
       )
@@ -78,7 +137,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -87,7 +159,79 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST(CAST(CAST("unit_price" AS DOUBLE) AS DECIMAL(38, 6)) AS VARCHAR), '^^') || '||' || COALESCE(CAST("quantity" AS VARCHAR), '^^') || '||' || COALESCE(CAST(CAST(CAST("discount" AS DOUBLE) AS DECIMAL(38, 6)) AS VARCHAR), '^^')
+          SUBSTR(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(
+                    CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                    '\',
+                    '\\'
+                  ),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("quantity" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(
+                    CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                    '\',
+                    '\\'
+                  ),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ),
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(
+                  REPLACE(
+                    REPLACE(
+                      CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                      '\',
+                      '\\'
+                    ),
+                    '^',
+                    '\^'
+                  ),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("quantity" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(
+                    REPLACE(
+                      CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                      '\',
+                      '\\'
+                    ),
+                    '^',
+                    '\^'
+                  ),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              )
+            ) - 4 * CASE WHEN NOT "discount" IS NULL THEN 0 WHEN NOT "quantity" IS NULL THEN 1 ELSE 2 END
+          )
         )
       )
     )

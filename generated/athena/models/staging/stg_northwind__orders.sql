@@ -51,7 +51,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -64,7 +77,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -84,7 +110,51 @@ SELECT
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '^^')
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
           )
         )
       )
@@ -97,7 +167,22 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
-        MD5(TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '^^')))
+        MD5(
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
+        )
       )
     )
   END AS "order_hk",
@@ -108,7 +193,22 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
-        MD5(TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '^^')))
+        MD5(
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
+        )
       )
     )
   END AS "shipper_hk",
@@ -116,7 +216,149 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(FORMAT_DATETIME("order_date", 'yyyy-MM-dd'), '^^') || '||' || COALESCE(FORMAT_DATETIME("required_date", 'yyyy-MM-dd'), '^^') || '||' || COALESCE(FORMAT_DATETIME("shipped_date", 'yyyy-MM-dd'), '^^') || '||' || COALESCE(CAST(CAST(CAST("freight" AS DOUBLE) AS DECIMAL(38, 6)) AS VARCHAR), '^^') || '||' || COALESCE(CAST("ship_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("ship_address" AS VARCHAR), '^^') || '||' || COALESCE(CAST("ship_city" AS VARCHAR), '^^') || '||' || COALESCE(CAST("ship_region" AS VARCHAR), '^^') || '||' || COALESCE(CAST("ship_postal_code" AS VARCHAR), '^^') || '||' || COALESCE(CAST("ship_country" AS VARCHAR), '^^')
+          SUBSTR(
+            COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(FORMAT_DATETIME("order_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(FORMAT_DATETIME("required_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(FORMAT_DATETIME("shipped_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(
+                    CAST(CAST(CAST(FLOOR(CAST("freight" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                    '\',
+                    '\\'
+                  ),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("ship_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("ship_address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("ship_city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("ship_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(REPLACE(CAST("ship_postal_code" AS VARCHAR), '\', '\\'), '^', '\^'),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("ship_country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ),
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(
+                  REPLACE(REPLACE(FORMAT_DATETIME("order_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(REPLACE(FORMAT_DATETIME("required_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(REPLACE(FORMAT_DATETIME("shipped_date", 'yyyy-MM-dd'), '\', '\\'), '^', '\^'),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(
+                    REPLACE(
+                      CAST(CAST(CAST(FLOOR(CAST("freight" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                      '\',
+                      '\\'
+                    ),
+                    '^',
+                    '\^'
+                  ),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("ship_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("ship_address" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("ship_city" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("ship_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(
+                  REPLACE(REPLACE(CAST("ship_postal_code" AS VARCHAR), '\', '\\'), '^', '\^'),
+                  '|',
+                  '\|'
+                ),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("ship_country" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE
+              WHEN NOT "ship_country" IS NULL
+              THEN 0
+              WHEN NOT "ship_postal_code" IS NULL
+              THEN 1
+              WHEN NOT "ship_region" IS NULL
+              THEN 2
+              WHEN NOT "ship_city" IS NULL
+              THEN 3
+              WHEN NOT "ship_address" IS NULL
+              THEN 4
+              WHEN NOT "ship_name" IS NULL
+              THEN 5
+              WHEN NOT "freight" IS NULL
+              THEN 6
+              WHEN NOT "shipped_date" IS NULL
+              THEN 7
+              WHEN NOT "required_date" IS NULL
+              THEN 8
+              ELSE 9
+            END
+          )
         )
       )
     )

@@ -26,10 +26,55 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
-        MD5(TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '^^')))
+        MD5(
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
+        )
       )
     )
   END AS "region_hk",
-  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("region_description" AS VARCHAR), '^^'))))) AS "hashdiff_region_details",
-  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("region_description" AS VARCHAR), '^^'))))) AS "hashdiff_regions"
+  LOWER(
+    TO_HEX(
+      MD5(
+        TO_UTF8(
+          COALESCE(
+            REPLACE(
+              REPLACE(REPLACE(CAST("region_description" AS VARCHAR), '\', '\\'), '^', '\^'),
+              '|',
+              '\|'
+            ),
+            '^^'
+          )
+        )
+      )
+    )
+  ) AS "hashdiff_region_details",
+  LOWER(
+    TO_HEX(
+      MD5(
+        TO_UTF8(
+          COALESCE(
+            REPLACE(
+              REPLACE(REPLACE(CAST("region_description" AS VARCHAR), '\', '\\'), '^', '\^'),
+              '|',
+              '\|'
+            ),
+            '^^'
+          )
+        )
+      )
+    )
+  ) AS "hashdiff_regions"
 FROM batch

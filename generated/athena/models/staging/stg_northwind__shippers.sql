@@ -29,7 +29,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("shipper_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("shipper_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -38,7 +51,25 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("company_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("phone" AS VARCHAR), '^^')
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ),
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("company_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("phone" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE WHEN NOT "phone" IS NULL THEN 0 ELSE 1 END
+          )
         )
       )
     )

@@ -28,7 +28,22 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
-        MD5(TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '^^')))
+        MD5(
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
+        )
       )
     )
   END AS "region_hk",
@@ -40,7 +55,20 @@ SELECT
     ELSE LOWER(
       TO_HEX(
         MD5(
-          TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '^^'))
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
         )
       )
     )
@@ -56,11 +84,48 @@ SELECT
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '^^')
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
           )
         )
       )
     )
   END AS "territory_region_hk",
-  LOWER(TO_HEX(MD5(TO_UTF8(COALESCE(CAST("territory_description" AS VARCHAR), '^^'))))) AS "hashdiff_territory_details"
+  LOWER(
+    TO_HEX(
+      MD5(
+        TO_UTF8(
+          COALESCE(
+            REPLACE(
+              REPLACE(REPLACE(CAST("territory_description" AS VARCHAR), '\', '\\'), '^', '\^'),
+              '|',
+              '\|'
+            ),
+            '^^'
+          )
+        )
+      )
+    )
+  ) AS "hashdiff_territory_details"
 FROM batch

@@ -30,7 +30,22 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
-        MD5(TO_UTF8(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))), '^^')))
+        MD5(
+          TO_UTF8(
+            COALESCE(
+              REPLACE(
+                REPLACE(
+                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))), '\', '\\'),
+                  '^',
+                  '\^'
+                ),
+                '|',
+                '\|'
+              ),
+              '^^'
+            )
+          )
+        )
       )
     )
   END AS "us_state_hk",
@@ -38,7 +53,37 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("state_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_abbr" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_region" AS VARCHAR), '^^')
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ),
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE
+              WHEN NOT "state_region" IS NULL
+              THEN 0
+              WHEN NOT "state_abbr" IS NULL
+              THEN 1
+              ELSE 2
+            END
+          )
         )
       )
     )
@@ -47,7 +92,37 @@ SELECT
     TO_HEX(
       MD5(
         TO_UTF8(
-          COALESCE(CAST("state_name" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_abbr" AS VARCHAR), '^^') || '||' || COALESCE(CAST("state_region" AS VARCHAR), '^^')
+          SUBSTR(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ) || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            ),
+            1,
+            LENGTH(
+              COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_name" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              ) || '||' || COALESCE(
+                REPLACE(REPLACE(REPLACE(CAST("state_region" AS VARCHAR), '\', '\\'), '^', '\^'), '|', '\|'),
+                '^^'
+              )
+            ) - 4 * CASE
+              WHEN NOT "state_region" IS NULL
+              THEN 0
+              WHEN NOT "state_abbr" IS NULL
+              THEN 1
+              ELSE 2
+            END
+          )
         )
       )
     )

@@ -24,11 +24,52 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "category_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("category_name" AS TEXT), '^^') || '||' || COALESCE(CAST("description" AS TEXT), '^^') || '||' || COALESCE(LOWER(HEX("picture")), '^^')
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("category_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("description" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX("picture")), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ),
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("category_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("description" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(LOWER(HEX("picture")), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "picture" IS NULL
+          THEN 0
+          WHEN NOT "description" IS NULL
+          THEN 1
+          ELSE 2
+        END
+      )
     )
   ) AS "hashdiff_category_details"
 FROM batch

@@ -20,7 +20,25 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "customer_type_hk",
-  LOWER(MD5(COALESCE(CAST("customer_desc" AS TEXT), '^^'))) AS "hashdiff_customer_type_details"
+  LOWER(
+    MD5(
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("customer_desc" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+        '^^'
+      )
+    )
+  ) AS "hashdiff_customer_type_details"
 FROM batch

@@ -20,7 +20,18 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "employee_hk",
   CASE
     WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
@@ -31,7 +42,21 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "employee_territory_hk",
@@ -40,7 +65,25 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "territory_hk",
-  LOWER(MD5(COALESCE(CAST("territory_id" AS TEXT), '^^'))) AS "hashdiff_employee_territories"
+  LOWER(
+    MD5(
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("territory_id" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+        '^^'
+      )
+    )
+  ) AS "hashdiff_employee_territories"
 FROM batch

@@ -52,7 +52,18 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "employee_hk",
   CASE
     WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
@@ -63,7 +74,21 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "employee_manager_hk",
@@ -72,11 +97,164 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "manager_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("last_name" AS TEXT), '^^') || '||' || COALESCE(CAST("first_name" AS TEXT), '^^') || '||' || COALESCE(CAST("title" AS TEXT), '^^') || '||' || COALESCE(CAST("title_of_courtesy" AS TEXT), '^^') || '||' || COALESCE(STRFTIME("birth_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(STRFTIME("hire_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(CAST("address" AS TEXT), '^^') || '||' || COALESCE(CAST("city" AS TEXT), '^^') || '||' || COALESCE(CAST("region" AS TEXT), '^^') || '||' || COALESCE(CAST("postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("country" AS TEXT), '^^') || '||' || COALESCE(CAST("home_phone" AS TEXT), '^^') || '||' || COALESCE(CAST("extension" AS TEXT), '^^') || '||' || COALESCE(LOWER(HEX("photo")), '^^') || '||' || COALESCE(CAST("notes" AS TEXT), '^^') || '||' || COALESCE(CAST("photo_path" AS TEXT), '^^')
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("last_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("first_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("title" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("title_of_courtesy" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(STRFTIME("birth_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(STRFTIME("hire_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("home_phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("extension" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX("photo")), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("notes" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("photo_path" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ),
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("last_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("first_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("title" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("title_of_courtesy" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(
+              REPLACE(REPLACE(STRFTIME("birth_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(STRFTIME("hire_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("home_phone" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("extension" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(LOWER(HEX("photo")), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("notes" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("photo_path" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "photo_path" IS NULL
+          THEN 0
+          WHEN NOT "notes" IS NULL
+          THEN 1
+          WHEN NOT "photo" IS NULL
+          THEN 2
+          WHEN NOT "extension" IS NULL
+          THEN 3
+          WHEN NOT "home_phone" IS NULL
+          THEN 4
+          WHEN NOT "country" IS NULL
+          THEN 5
+          WHEN NOT "postal_code" IS NULL
+          THEN 6
+          WHEN NOT "region" IS NULL
+          THEN 7
+          WHEN NOT "city" IS NULL
+          THEN 8
+          WHEN NOT "address" IS NULL
+          THEN 9
+          WHEN NOT "hire_date" IS NULL
+          THEN 10
+          WHEN NOT "birth_date" IS NULL
+          THEN 11
+          WHEN NOT "title_of_courtesy" IS NULL
+          THEN 12
+          WHEN NOT "title" IS NULL
+          THEN 13
+          WHEN NOT "first_name" IS NULL
+          THEN 14
+          ELSE 15
+        END
+      )
     )
   ) AS "hashdiff_employee_details"
 FROM batch

@@ -26,7 +26,18 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "order_hk",
   CASE
     WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
@@ -37,7 +48,21 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "order_line_event_hk",
@@ -50,7 +75,21 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "order_product_hk",
@@ -59,11 +98,94 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "product_hk",
   LOWER(
     MD5(
-      COALESCE(CAST(CAST(CAST("unit_price" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^') || '||' || COALESCE(CAST("quantity" AS TEXT), '^^') || '||' || COALESCE(CAST(CAST(CAST("discount" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^')
+      SUBSTRING(
+        COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                '\',
+                '\\'
+              ),
+              '^',
+              '\^'
+            ),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("quantity" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                '\',
+                '\\'
+              ),
+              '^',
+              '\^'
+            ),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ),
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(
+              REPLACE(
+                REPLACE(
+                  CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                  '\',
+                  '\\'
+                ),
+                '^',
+                '\^'
+              ),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("quantity" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(
+              REPLACE(
+                REPLACE(
+                  CAST(CAST(CAST(FLOOR(CAST("discount" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                  '\',
+                  '\\'
+                ),
+                '^',
+                '\^'
+              ),
+              '|',
+              '\|'
+            ),
+            '^^'
+          )
+        ) - 4 * CASE WHEN NOT "discount" IS NULL THEN 0 WHEN NOT "quantity" IS NULL THEN 1 ELSE 2 END
+      )
     )
   ) AS "hashdiff_order_line"
 FROM batch

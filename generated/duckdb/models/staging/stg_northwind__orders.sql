@@ -44,14 +44,36 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "customer_hk",
   CASE
     WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "employee_hk",
   CASE
     WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
@@ -66,7 +88,35 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "order_customer_employee_shipper_hk",
@@ -75,18 +125,174 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "order_hk",
   CASE
     WHEN UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "shipper_hk",
   LOWER(
     MD5(
-      COALESCE(STRFTIME("order_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(STRFTIME("required_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(STRFTIME("shipped_date", '%Y-%m-%d'), '^^') || '||' || COALESCE(CAST(CAST(CAST("freight" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^') || '||' || COALESCE(CAST("ship_name" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_address" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_city" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_region" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_postal_code" AS TEXT), '^^') || '||' || COALESCE(CAST("ship_country" AS TEXT), '^^')
+      SUBSTRING(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(STRFTIME("order_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(STRFTIME("required_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(STRFTIME("shipped_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("freight" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                '\',
+                '\\'
+              ),
+              '^',
+              '\^'
+            ),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ship_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ship_address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ship_city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ship_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ship_postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ship_country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ),
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(
+              REPLACE(REPLACE(STRFTIME("order_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(
+              REPLACE(REPLACE(STRFTIME("required_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(
+              REPLACE(REPLACE(STRFTIME("shipped_date", '%Y-%m-%d'), '\', '\\'), '^', '\^'),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(
+              REPLACE(
+                REPLACE(
+                  CAST(CAST(CAST(FLOOR(CAST("freight" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                  '\',
+                  '\\'
+                ),
+                '^',
+                '\^'
+              ),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("ship_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("ship_address" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("ship_city" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("ship_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("ship_postal_code" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("ship_country" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "ship_country" IS NULL
+          THEN 0
+          WHEN NOT "ship_postal_code" IS NULL
+          THEN 1
+          WHEN NOT "ship_region" IS NULL
+          THEN 2
+          WHEN NOT "ship_city" IS NULL
+          THEN 3
+          WHEN NOT "ship_address" IS NULL
+          THEN 4
+          WHEN NOT "ship_name" IS NULL
+          THEN 5
+          WHEN NOT "freight" IS NULL
+          THEN 6
+          WHEN NOT "shipped_date" IS NULL
+          THEN 7
+          WHEN NOT "required_date" IS NULL
+          THEN 8
+          ELSE 9
+        END
+      )
     )
   ) AS "hashdiff_order_header"
 FROM batch

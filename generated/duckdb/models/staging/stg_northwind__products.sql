@@ -36,14 +36,36 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "category_hk",
   CASE
     WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "product_hk",
   CASE
     WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
@@ -56,7 +78,28 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "product_supplier_category_hk",
@@ -65,11 +108,108 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "supplier_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("product_name" AS TEXT), '^^') || '||' || COALESCE(CAST("quantity_per_unit" AS TEXT), '^^') || '||' || COALESCE(CAST(CAST(CAST("unit_price" AS DOUBLE) AS DECIMAL(38, 6)) AS TEXT), '^^') || '||' || COALESCE(CAST("units_in_stock" AS TEXT), '^^') || '||' || COALESCE(CAST("units_on_order" AS TEXT), '^^') || '||' || COALESCE(CAST("reorder_level" AS TEXT), '^^') || '||' || COALESCE(CAST("discontinued" AS TEXT), '^^')
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("product_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("quantity_per_unit" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                '\',
+                '\\'
+              ),
+              '^',
+              '\^'
+            ),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("units_in_stock" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("units_on_order" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("reorder_level" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("discontinued" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ),
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("product_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("quantity_per_unit" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(
+              REPLACE(
+                REPLACE(
+                  CAST(CAST(CAST(FLOOR(CAST("unit_price" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS TEXT),
+                  '\',
+                  '\\'
+                ),
+                '^',
+                '\^'
+              ),
+              '|',
+              '\|'
+            ),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("units_in_stock" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("units_on_order" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("reorder_level" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("discontinued" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "discontinued" IS NULL
+          THEN 0
+          WHEN NOT "reorder_level" IS NULL
+          THEN 1
+          WHEN NOT "units_on_order" IS NULL
+          THEN 2
+          WHEN NOT "units_in_stock" IS NULL
+          THEN 3
+          WHEN NOT "unit_price" IS NULL
+          THEN 4
+          WHEN NOT "quantity_per_unit" IS NULL
+          THEN 5
+          ELSE 6
+        END
+      )
     )
   ) AS "hashdiff_product_details"
 FROM batch

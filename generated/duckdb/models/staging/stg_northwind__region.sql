@@ -20,8 +20,41 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "region_hk",
-  LOWER(MD5(COALESCE(CAST("region_description" AS TEXT), '^^'))) AS "hashdiff_region_details",
-  LOWER(MD5(COALESCE(CAST("region_description" AS TEXT), '^^'))) AS "hashdiff_regions"
+  LOWER(
+    MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("region_description" AS TEXT), '\', '\\'), '^', '\^'),
+          '|',
+          '\|'
+        ),
+        '^^'
+      )
+    )
+  ) AS "hashdiff_region_details",
+  LOWER(
+    MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("region_description" AS TEXT), '\', '\\'), '^', '\^'),
+          '|',
+          '\|'
+        ),
+        '^^'
+      )
+    )
+  ) AS "hashdiff_regions"
 FROM batch

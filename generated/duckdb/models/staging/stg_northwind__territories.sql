@@ -22,14 +22,36 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "region_hk",
   CASE
     WHEN UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "territory_hk",
   CASE
     WHEN UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
@@ -40,9 +62,34 @@ SELECT
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '^^')
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
       )
     )
   END AS "territory_region_hk",
-  LOWER(MD5(COALESCE(CAST("territory_description" AS TEXT), '^^'))) AS "hashdiff_territory_details"
+  LOWER(
+    MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("territory_description" AS TEXT), '\', '\\'), '^', '\^'),
+          '|',
+          '\|'
+        ),
+        '^^'
+      )
+    )
+  ) AS "hashdiff_territory_details"
 FROM batch

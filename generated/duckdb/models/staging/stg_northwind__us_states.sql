@@ -24,16 +24,87 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("state_id" AS TEXT), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE LOWER(MD5(COALESCE(UPPER(TRIM(CAST("state_id" AS TEXT), ' ')), '^^')))
+    ELSE LOWER(
+      MD5(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(UPPER(TRIM(CAST("state_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
+            '|',
+            '\|'
+          ),
+          '^^'
+        )
+      )
+    )
   END AS "us_state_hk",
   LOWER(
     MD5(
-      COALESCE(CAST("state_name" AS TEXT), '^^') || '||' || COALESCE(CAST("state_abbr" AS TEXT), '^^') || '||' || COALESCE(CAST("state_region" AS TEXT), '^^')
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ),
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "state_region" IS NULL
+          THEN 0
+          WHEN NOT "state_abbr" IS NULL
+          THEN 1
+          ELSE 2
+        END
+      )
     )
   ) AS "hashdiff_us_state_details",
   LOWER(
     MD5(
-      COALESCE(CAST("state_name" AS TEXT), '^^') || '||' || COALESCE(CAST("state_abbr" AS TEXT), '^^') || '||' || COALESCE(CAST("state_region" AS TEXT), '^^')
+      SUBSTRING(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+          '^^'
+        ),
+        1,
+        LENGTH(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_name" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_abbr" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(CAST("state_region" AS TEXT), '\', '\\'), '^', '\^'), '|', '\|'),
+            '^^'
+          )
+        ) - 4 * CASE
+          WHEN NOT "state_region" IS NULL
+          THEN 0
+          WHEN NOT "state_abbr" IS NULL
+          THEN 1
+          ELSE 2
+        END
+      )
     )
   ) AS "hashdiff_us_states"
 FROM batch

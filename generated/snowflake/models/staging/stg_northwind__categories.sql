@@ -24,9 +24,64 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "CATEGORY_HK",
   MD5(
-    COALESCE(CAST("CATEGORY_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("DESCRIPTION" AS VARCHAR), '^^') || '||' || COALESCE(LOWER(HEX_ENCODE("PICTURE")), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("CATEGORY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("DESCRIPTION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PICTURE")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("CATEGORY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("DESCRIPTION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PICTURE")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "PICTURE" IS NULL
+        THEN 0
+        WHEN NOT "DESCRIPTION" IS NULL
+        THEN 1
+        ELSE 2
+      END
+    )
   ) AS "HASHDIFF_CATEGORY_DETAILS"
 FROM BATCH

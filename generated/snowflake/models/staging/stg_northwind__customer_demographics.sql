@@ -20,7 +20,29 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "CUSTOMER_TYPE_HK",
-  MD5(COALESCE(CAST("CUSTOMER_DESC" AS VARCHAR), '^^')) AS "HASHDIFF_CUSTOMER_TYPE_DETAILS"
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST("CUSTOMER_DESC" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS "HASHDIFF_CUSTOMER_TYPE_DETAILS"
 FROM BATCH

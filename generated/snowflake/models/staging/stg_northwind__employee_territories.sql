@@ -20,7 +20,16 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "EMPLOYEE_HK",
   CASE
     WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
@@ -30,7 +39,21 @@ SELECT
     AND COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS "EMPLOYEE_TERRITORY_HK",
   CASE
@@ -38,7 +61,25 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "TERRITORY_HK",
-  MD5(COALESCE(CAST("TERRITORY_ID" AS VARCHAR), '^^')) AS "HASHDIFF_EMPLOYEE_TERRITORIES"
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST("TERRITORY_ID" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS "HASHDIFF_EMPLOYEE_TERRITORIES"
 FROM BATCH

@@ -52,7 +52,16 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "EMPLOYEE_HK",
   CASE
     WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
@@ -62,7 +71,21 @@ SELECT
     AND COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS "EMPLOYEE_MANAGER_HK",
   CASE
@@ -70,9 +93,208 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "MANAGER_HK",
   MD5(
-    COALESCE(CAST("LAST_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("FIRST_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("TITLE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("TITLE_OF_COURTESY" AS VARCHAR), '^^') || '||' || COALESCE(TO_CHAR("BIRTH_DATE", 'YYYY-MM-DD'), '^^') || '||' || COALESCE(TO_CHAR("HIRE_DATE", 'YYYY-MM-DD'), '^^') || '||' || COALESCE(CAST("ADDRESS" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CITY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("REGION" AS VARCHAR), '^^') || '||' || COALESCE(CAST("POSTAL_CODE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("COUNTRY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("HOME_PHONE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("EXTENSION" AS VARCHAR), '^^') || '||' || COALESCE(LOWER(HEX_ENCODE("PHOTO")), '^^') || '||' || COALESCE(CAST("NOTES" AS VARCHAR), '^^') || '||' || COALESCE(CAST("PHOTO_PATH" AS VARCHAR), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("LAST_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("FIRST_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("TITLE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("TITLE_OF_COURTESY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("BIRTH_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("HIRE_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("HOME_PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("EXTENSION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PHOTO")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("NOTES" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("PHOTO_PATH" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("LAST_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("FIRST_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("TITLE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("TITLE_OF_COURTESY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(TO_CHAR("BIRTH_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(TO_CHAR("HIRE_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("HOME_PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("EXTENSION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX_ENCODE("PHOTO")), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("NOTES" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("PHOTO_PATH" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "PHOTO_PATH" IS NULL
+        THEN 0
+        WHEN NOT "NOTES" IS NULL
+        THEN 1
+        WHEN NOT "PHOTO" IS NULL
+        THEN 2
+        WHEN NOT "EXTENSION" IS NULL
+        THEN 3
+        WHEN NOT "HOME_PHONE" IS NULL
+        THEN 4
+        WHEN NOT "COUNTRY" IS NULL
+        THEN 5
+        WHEN NOT "POSTAL_CODE" IS NULL
+        THEN 6
+        WHEN NOT "REGION" IS NULL
+        THEN 7
+        WHEN NOT "CITY" IS NULL
+        THEN 8
+        WHEN NOT "ADDRESS" IS NULL
+        THEN 9
+        WHEN NOT "HIRE_DATE" IS NULL
+        THEN 10
+        WHEN NOT "BIRTH_DATE" IS NULL
+        THEN 11
+        WHEN NOT "TITLE_OF_COURTESY" IS NULL
+        THEN 12
+        WHEN NOT "TITLE" IS NULL
+        THEN 13
+        WHEN NOT "FIRST_NAME" IS NULL
+        THEN 14
+        ELSE 15
+      END
+    )
   ) AS "HASHDIFF_EMPLOYEE_DETAILS"
 FROM BATCH

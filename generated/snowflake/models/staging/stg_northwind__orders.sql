@@ -44,14 +44,32 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "CUSTOMER_HK",
   CASE
     WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "EMPLOYEE_HK",
   CASE
     WHEN UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) IS NULL
@@ -65,7 +83,35 @@ SELECT
     AND COALESCE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS "ORDER_CUSTOMER_EMPLOYEE_SHIPPER_HK",
   CASE
@@ -73,16 +119,200 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "ORDER_HK",
   CASE
     WHEN UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "SHIPPER_HK",
   MD5(
-    COALESCE(TO_CHAR("ORDER_DATE", 'YYYY-MM-DD'), '^^') || '||' || COALESCE(TO_CHAR("REQUIRED_DATE", 'YYYY-MM-DD'), '^^') || '||' || COALESCE(TO_CHAR("SHIPPED_DATE", 'YYYY-MM-DD'), '^^') || '||' || COALESCE(CAST(CAST(CAST("FREIGHT" AS DOUBLE) AS DECIMAL(38, 6)) AS VARCHAR), '^^') || '||' || COALESCE(CAST("SHIP_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("SHIP_ADDRESS" AS VARCHAR), '^^') || '||' || COALESCE(CAST("SHIP_CITY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("SHIP_REGION" AS VARCHAR), '^^') || '||' || COALESCE(CAST("SHIP_POSTAL_CODE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("SHIP_COUNTRY" AS VARCHAR), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("ORDER_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("REQUIRED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(TO_CHAR("SHIPPED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST("FREIGHT" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("SHIP_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("SHIP_CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("SHIP_COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(TO_CHAR("ORDER_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(TO_CHAR("REQUIRED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(TO_CHAR("SHIPPED_DATE", 'YYYY-MM-DD'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("FREIGHT" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("SHIP_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("SHIP_CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("SHIP_COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "SHIP_COUNTRY" IS NULL
+        THEN 0
+        WHEN NOT "SHIP_POSTAL_CODE" IS NULL
+        THEN 1
+        WHEN NOT "SHIP_REGION" IS NULL
+        THEN 2
+        WHEN NOT "SHIP_CITY" IS NULL
+        THEN 3
+        WHEN NOT "SHIP_ADDRESS" IS NULL
+        THEN 4
+        WHEN NOT "SHIP_NAME" IS NULL
+        THEN 5
+        WHEN NOT "FREIGHT" IS NULL
+        THEN 6
+        WHEN NOT "SHIPPED_DATE" IS NULL
+        THEN 7
+        WHEN NOT "REQUIRED_DATE" IS NULL
+        THEN 8
+        ELSE 9
+      END
+    )
   ) AS "HASHDIFF_ORDER_HEADER"
 FROM BATCH

@@ -36,14 +36,32 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "CATEGORY_HK",
   CASE
     WHEN UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "PRODUCT_HK",
   CASE
     WHEN UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) IS NULL
@@ -55,7 +73,28 @@ SELECT
     AND COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS "PRODUCT_SUPPLIER_CATEGORY_HK",
   CASE
@@ -63,9 +102,152 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "SUPPLIER_HK",
   MD5(
-    COALESCE(CAST("PRODUCT_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("QUANTITY_PER_UNIT" AS VARCHAR), '^^') || '||' || COALESCE(CAST(CAST(CAST("UNIT_PRICE" AS DOUBLE) AS DECIMAL(38, 6)) AS VARCHAR), '^^') || '||' || COALESCE(CAST("UNITS_IN_STOCK" AS VARCHAR), '^^') || '||' || COALESCE(CAST("UNITS_ON_ORDER" AS VARCHAR), '^^') || '||' || COALESCE(CAST("REORDER_LEVEL" AS VARCHAR), '^^') || '||' || COALESCE(CAST("DISCONTINUED" AS VARCHAR), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("PRODUCT_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("QUANTITY_PER_UNIT" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST("UNIT_PRICE" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("UNITS_IN_STOCK" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("UNITS_ON_ORDER" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("REORDER_LEVEL" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("DISCONTINUED" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("PRODUCT_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("QUANTITY_PER_UNIT" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST("UNIT_PRICE" AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS VARCHAR),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("UNITS_IN_STOCK" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("UNITS_ON_ORDER" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("REORDER_LEVEL" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("DISCONTINUED" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "DISCONTINUED" IS NULL
+        THEN 0
+        WHEN NOT "REORDER_LEVEL" IS NULL
+        THEN 1
+        WHEN NOT "UNITS_ON_ORDER" IS NULL
+        THEN 2
+        WHEN NOT "UNITS_IN_STOCK" IS NULL
+        THEN 3
+        WHEN NOT "UNIT_PRICE" IS NULL
+        THEN 4
+        WHEN NOT "QUANTITY_PER_UNIT" IS NULL
+        THEN 5
+        ELSE 6
+      END
+    )
   ) AS "HASHDIFF_PRODUCT_DETAILS"
 FROM BATCH

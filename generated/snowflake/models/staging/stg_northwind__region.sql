@@ -20,8 +20,35 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "REGION_HK",
-  MD5(COALESCE(CAST("REGION_DESCRIPTION" AS VARCHAR), '^^')) AS "HASHDIFF_REGION_DETAILS",
-  MD5(COALESCE(CAST("REGION_DESCRIPTION" AS VARCHAR), '^^')) AS "HASHDIFF_REGIONS"
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST("REGION_DESCRIPTION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS "HASHDIFF_REGION_DETAILS",
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST("REGION_DESCRIPTION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS "HASHDIFF_REGIONS"
 FROM BATCH

@@ -22,9 +22,44 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "SHIPPER_HK",
   MD5(
-    COALESCE(CAST("COMPANY_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("PHONE" AS VARCHAR), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE WHEN NOT "PHONE" IS NULL THEN 0 ELSE 1 END
+    )
   ) AS "HASHDIFF_SHIPPER_DETAILS"
 FROM BATCH

@@ -40,9 +40,144 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "SUPPLIER_HK",
   MD5(
-    COALESCE(CAST("COMPANY_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CONTACT_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CONTACT_TITLE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("ADDRESS" AS VARCHAR), '^^') || '||' || COALESCE(CAST("CITY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("REGION" AS VARCHAR), '^^') || '||' || COALESCE(CAST("POSTAL_CODE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("COUNTRY" AS VARCHAR), '^^') || '||' || COALESCE(CAST("PHONE" AS VARCHAR), '^^') || '||' || COALESCE(CAST("FAX" AS VARCHAR), '^^') || '||' || COALESCE(CAST("HOMEPAGE" AS VARCHAR), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("CONTACT_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("CONTACT_TITLE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("FAX" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST("HOMEPAGE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("COMPANY_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("CONTACT_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("CONTACT_TITLE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("ADDRESS" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("CITY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("POSTAL_CODE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("COUNTRY" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("PHONE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("FAX" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST("HOMEPAGE" AS VARCHAR), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "HOMEPAGE" IS NULL
+        THEN 0
+        WHEN NOT "FAX" IS NULL
+        THEN 1
+        WHEN NOT "PHONE" IS NULL
+        THEN 2
+        WHEN NOT "COUNTRY" IS NULL
+        THEN 3
+        WHEN NOT "POSTAL_CODE" IS NULL
+        THEN 4
+        WHEN NOT "REGION" IS NULL
+        THEN 5
+        WHEN NOT "CITY" IS NULL
+        THEN 6
+        WHEN NOT "ADDRESS" IS NULL
+        THEN 7
+        WHEN NOT "CONTACT_TITLE" IS NULL
+        THEN 8
+        WHEN NOT "CONTACT_NAME" IS NULL
+        THEN 9
+        ELSE 10
+      END
+    )
   ) AS "HASHDIFF_SUPPLIER_DETAILS"
 FROM BATCH

@@ -22,14 +22,32 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "REGION_HK",
   CASE
     WHEN UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "TERRITORY_HK",
   CASE
     WHEN UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) IS NULL
@@ -39,8 +57,31 @@ SELECT
     AND COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '^^') || '||' || COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS "TERRITORY_REGION_HK",
-  MD5(COALESCE(CAST("TERRITORY_DESCRIPTION" AS VARCHAR), '^^')) AS "HASHDIFF_TERRITORY_DETAILS"
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST("TERRITORY_DESCRIPTION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS "HASHDIFF_TERRITORY_DETAILS"
 FROM BATCH

@@ -24,12 +24,129 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS "US_STATE_HK",
   MD5(
-    COALESCE(CAST("STATE_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("STATE_ABBR" AS VARCHAR), '^^') || '||' || COALESCE(CAST("STATE_REGION" AS VARCHAR), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "STATE_REGION" IS NULL
+        THEN 0
+        WHEN NOT "STATE_ABBR" IS NULL
+        THEN 1
+        ELSE 2
+      END
+    )
   ) AS "HASHDIFF_US_STATE_DETAILS",
   MD5(
-    COALESCE(CAST("STATE_NAME" AS VARCHAR), '^^') || '||' || COALESCE(CAST("STATE_ABBR" AS VARCHAR), '^^') || '||' || COALESCE(CAST("STATE_REGION" AS VARCHAR), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_NAME" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_ABBR" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST("STATE_REGION" AS VARCHAR), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT "STATE_REGION" IS NULL
+        THEN 0
+        WHEN NOT "STATE_ABBR" IS NULL
+        THEN 1
+        ELSE 2
+      END
+    )
   ) AS "HASHDIFF_US_STATES"
 FROM BATCH

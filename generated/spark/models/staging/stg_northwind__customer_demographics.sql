@@ -20,7 +20,29 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `customer_type_hk`,
-  MD5(COALESCE(CAST(`customer_desc` AS STRING), '^^')) AS `hashdiff_customer_type_details`
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST(`customer_desc` AS STRING), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS `hashdiff_customer_type_details`
 FROM batch

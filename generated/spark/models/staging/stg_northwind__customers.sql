@@ -38,9 +38,140 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `customer_hk`,
   MD5(
-    COALESCE(CAST(`company_name` AS STRING), '^^') || '||' || COALESCE(CAST(`contact_name` AS STRING), '^^') || '||' || COALESCE(CAST(`contact_title` AS STRING), '^^') || '||' || COALESCE(CAST(`address` AS STRING), '^^') || '||' || COALESCE(CAST(`city` AS STRING), '^^') || '||' || COALESCE(CAST(`region` AS STRING), '^^') || '||' || COALESCE(CAST(`postal_code` AS STRING), '^^') || '||' || COALESCE(CAST(`country` AS STRING), '^^') || '||' || COALESCE(CAST(`phone` AS STRING), '^^') || '||' || COALESCE(CAST(`fax` AS STRING), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`contact_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`contact_title` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`address` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`region` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`country` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`fax` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`contact_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`contact_title` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`address` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`region` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`country` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`fax` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `fax` IS NULL
+        THEN 0
+        WHEN NOT `phone` IS NULL
+        THEN 1
+        WHEN NOT `country` IS NULL
+        THEN 2
+        WHEN NOT `postal_code` IS NULL
+        THEN 3
+        WHEN NOT `region` IS NULL
+        THEN 4
+        WHEN NOT `city` IS NULL
+        THEN 5
+        WHEN NOT `address` IS NULL
+        THEN 6
+        WHEN NOT `contact_title` IS NULL
+        THEN 7
+        WHEN NOT `contact_name` IS NULL
+        THEN 8
+        ELSE 9
+      END
+    )
   ) AS `hashdiff_customer_details`
 FROM batch

@@ -52,7 +52,20 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `employee_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) IS NULL
@@ -62,7 +75,29 @@ SELECT
     AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`reports_to` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`reports_to` AS STRING))), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`reports_to` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS `employee_manager_hk`,
   CASE
@@ -70,9 +105,188 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`reports_to` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`reports_to` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`reports_to` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `manager_hk`,
   MD5(
-    COALESCE(CAST(`last_name` AS STRING), '^^') || '||' || COALESCE(CAST(`first_name` AS STRING), '^^') || '||' || COALESCE(CAST(`title` AS STRING), '^^') || '||' || COALESCE(CAST(`title_of_courtesy` AS STRING), '^^') || '||' || COALESCE(DATE_FORMAT(`birth_date`, 'yyyy-MM-dd'), '^^') || '||' || COALESCE(DATE_FORMAT(`hire_date`, 'yyyy-MM-dd'), '^^') || '||' || COALESCE(CAST(`address` AS STRING), '^^') || '||' || COALESCE(CAST(`city` AS STRING), '^^') || '||' || COALESCE(CAST(`region` AS STRING), '^^') || '||' || COALESCE(CAST(`postal_code` AS STRING), '^^') || '||' || COALESCE(CAST(`country` AS STRING), '^^') || '||' || COALESCE(CAST(`home_phone` AS STRING), '^^') || '||' || COALESCE(CAST(`extension` AS STRING), '^^') || '||' || COALESCE(LOWER(HEX(`photo`)), '^^') || '||' || COALESCE(CAST(`notes` AS STRING), '^^') || '||' || COALESCE(CAST(`photo_path` AS STRING), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`last_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`first_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`title` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`title_of_courtesy` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`birth_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`hire_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`address` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`region` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`country` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`home_phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`extension` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(LOWER(HEX(`photo`)), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`notes` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`photo_path` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`last_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`first_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`title` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`title_of_courtesy` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(DATE_FORMAT(`birth_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(DATE_FORMAT(`hire_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`address` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`region` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`country` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`home_phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`extension` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(LOWER(HEX(`photo`)), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`notes` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`photo_path` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `photo_path` IS NULL
+        THEN 0
+        WHEN NOT `notes` IS NULL
+        THEN 1
+        WHEN NOT `photo` IS NULL
+        THEN 2
+        WHEN NOT `extension` IS NULL
+        THEN 3
+        WHEN NOT `home_phone` IS NULL
+        THEN 4
+        WHEN NOT `country` IS NULL
+        THEN 5
+        WHEN NOT `postal_code` IS NULL
+        THEN 6
+        WHEN NOT `region` IS NULL
+        THEN 7
+        WHEN NOT `city` IS NULL
+        THEN 8
+        WHEN NOT `address` IS NULL
+        THEN 9
+        WHEN NOT `hire_date` IS NULL
+        THEN 10
+        WHEN NOT `birth_date` IS NULL
+        THEN 11
+        WHEN NOT `title_of_courtesy` IS NULL
+        THEN 12
+        WHEN NOT `title` IS NULL
+        THEN 13
+        WHEN NOT `first_name` IS NULL
+        THEN 14
+        ELSE 15
+      END
+    )
   ) AS `hashdiff_employee_details`
 FROM batch

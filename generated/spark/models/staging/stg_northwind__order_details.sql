@@ -26,7 +26,20 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `order_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
@@ -36,7 +49,29 @@ SELECT
     AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS `order_line_event_hk`,
   CASE
@@ -47,7 +82,29 @@ SELECT
     AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS `order_product_hk`,
   CASE
@@ -55,9 +112,94 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `product_hk`,
   MD5(
-    COALESCE(CAST(CAST(CAST(`unit_price` AS DOUBLE) AS DECIMAL(38, 6)) AS STRING), '^^') || '||' || COALESCE(CAST(`quantity` AS STRING), '^^') || '||' || COALESCE(CAST(CAST(CAST(`discount` AS DOUBLE) AS DECIMAL(38, 6)) AS STRING), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST(`unit_price` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`quantity` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST(`discount` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST(`unit_price` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`quantity` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST(`discount` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE WHEN NOT `discount` IS NULL THEN 0 WHEN NOT `quantity` IS NULL THEN 1 ELSE 2 END
+    )
   ) AS `hashdiff_order_line`
 FROM batch

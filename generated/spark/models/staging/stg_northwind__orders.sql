@@ -44,14 +44,40 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `customer_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `employee_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
@@ -65,7 +91,51 @@ SELECT
     AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS `order_customer_employee_shipper_hk`,
   CASE
@@ -73,16 +143,208 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `order_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `shipper_hk`,
   MD5(
-    COALESCE(DATE_FORMAT(`order_date`, 'yyyy-MM-dd'), '^^') || '||' || COALESCE(DATE_FORMAT(`required_date`, 'yyyy-MM-dd'), '^^') || '||' || COALESCE(DATE_FORMAT(`shipped_date`, 'yyyy-MM-dd'), '^^') || '||' || COALESCE(CAST(CAST(CAST(`freight` AS DOUBLE) AS DECIMAL(38, 6)) AS STRING), '^^') || '||' || COALESCE(CAST(`ship_name` AS STRING), '^^') || '||' || COALESCE(CAST(`ship_address` AS STRING), '^^') || '||' || COALESCE(CAST(`ship_city` AS STRING), '^^') || '||' || COALESCE(CAST(`ship_region` AS STRING), '^^') || '||' || COALESCE(CAST(`ship_postal_code` AS STRING), '^^') || '||' || COALESCE(CAST(`ship_country` AS STRING), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`order_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`required_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(DATE_FORMAT(`shipped_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              CAST(CAST(CAST(FLOOR(CAST(`freight` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+              '\\',
+              '\\\\'
+            ),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`ship_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_address` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`ship_city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`ship_country` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(DATE_FORMAT(`order_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(DATE_FORMAT(`required_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(DATE_FORMAT(`shipped_date`, 'yyyy-MM-dd'), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                CAST(CAST(CAST(FLOOR(CAST(`freight` AS DOUBLE) * CAST(1000000 AS DOUBLE) + CAST(0.5 AS DOUBLE)) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS STRING),
+                '\\',
+                '\\\\'
+              ),
+              '^',
+              '\\^'
+            ),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`ship_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_address` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`ship_city` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_postal_code` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`ship_country` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `ship_country` IS NULL
+        THEN 0
+        WHEN NOT `ship_postal_code` IS NULL
+        THEN 1
+        WHEN NOT `ship_region` IS NULL
+        THEN 2
+        WHEN NOT `ship_city` IS NULL
+        THEN 3
+        WHEN NOT `ship_address` IS NULL
+        THEN 4
+        WHEN NOT `ship_name` IS NULL
+        THEN 5
+        WHEN NOT `freight` IS NULL
+        THEN 6
+        WHEN NOT `shipped_date` IS NULL
+        THEN 7
+        WHEN NOT `required_date` IS NULL
+        THEN 8
+        ELSE 9
+      END
+    )
   ) AS `hashdiff_order_header`
 FROM batch

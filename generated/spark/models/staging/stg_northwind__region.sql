@@ -20,8 +20,39 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `region_hk`,
-  MD5(COALESCE(CAST(`region_description` AS STRING), '^^')) AS `hashdiff_region_details`,
-  MD5(COALESCE(CAST(`region_description` AS STRING), '^^')) AS `hashdiff_regions`
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST(`region_description` AS STRING), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS `hashdiff_region_details`,
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST(`region_description` AS STRING), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS `hashdiff_regions`
 FROM batch

@@ -22,9 +22,48 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `shipper_hk`,
   MD5(
-    COALESCE(CAST(`company_name` AS STRING), '^^') || '||' || COALESCE(CAST(`phone` AS STRING), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`company_name` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`phone` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        )
+      ) - 4 * CASE WHEN NOT `phone` IS NULL THEN 0 ELSE 1 END
+    )
   ) AS `hashdiff_shipper_details`
 FROM batch

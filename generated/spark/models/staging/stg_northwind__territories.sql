@@ -22,14 +22,40 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `region_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))) IS NULL
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `territory_hk`,
   CASE
     WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))) IS NULL
@@ -39,8 +65,39 @@ SELECT
     AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
-      COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '^^') || '||' || COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '^^')
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
     )
   END AS `territory_region_hk`,
-  MD5(COALESCE(CAST(`territory_description` AS STRING), '^^')) AS `hashdiff_territory_details`
+  MD5(
+    COALESCE(
+      REPLACE(
+        REPLACE(REPLACE(CAST(`territory_description` AS STRING), '\\', '\\\\'), '^', '\\^'),
+        '|',
+        '\\|'
+      ),
+      '^^'
+    )
+  ) AS `hashdiff_territory_details`
 FROM batch

@@ -24,12 +24,101 @@ SELECT
     THEN '00000000000000000000000000000000'
     WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))), '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
-    ELSE MD5(COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))), '^^'))
+    ELSE MD5(
+      COALESCE(
+        REPLACE(
+          REPLACE(
+            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))), '\\', '\\\\'),
+            '^',
+            '\\^'
+          ),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      )
+    )
   END AS `us_state_hk`,
   MD5(
-    COALESCE(CAST(`state_name` AS STRING), '^^') || '||' || COALESCE(CAST(`state_abbr` AS STRING), '^^') || '||' || COALESCE(CAST(`state_region` AS STRING), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`state_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`state_abbr` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`state_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`state_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`state_abbr` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`state_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `state_region` IS NULL
+        THEN 0
+        WHEN NOT `state_abbr` IS NULL
+        THEN 1
+        ELSE 2
+      END
+    )
   ) AS `hashdiff_us_state_details`,
   MD5(
-    COALESCE(CAST(`state_name` AS STRING), '^^') || '||' || COALESCE(CAST(`state_abbr` AS STRING), '^^') || '||' || COALESCE(CAST(`state_region` AS STRING), '^^')
+    SUBSTRING(
+      COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`state_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(REPLACE(REPLACE(CAST(`state_abbr` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+        '^^'
+      ) || '||' || COALESCE(
+        REPLACE(
+          REPLACE(REPLACE(CAST(`state_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+          '|',
+          '\\|'
+        ),
+        '^^'
+      ),
+      1,
+      LENGTH(
+        COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`state_name` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE(CAST(`state_abbr` AS STRING), '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+          '^^'
+        ) || '||' || COALESCE(
+          REPLACE(
+            REPLACE(REPLACE(CAST(`state_region` AS STRING), '\\', '\\\\'), '^', '\\^'),
+            '|',
+            '\\|'
+          ),
+          '^^'
+        )
+      ) - 4 * CASE
+        WHEN NOT `state_region` IS NULL
+        THEN 0
+        WHEN NOT `state_abbr` IS NULL
+        THEN 1
+        ELSE 2
+      END
+    )
   ) AS `hashdiff_us_states`
 FROM batch
