@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_ECHO = 80  # characters of a value from the spec echoed in a message
+MAX_MESSAGE = 400  # characters of a message or hint; longer ones keep their start and end
+
+
+def shorten(text: object, limit: int = MAX_ECHO) -> str:
+    """`text` cut to `limit` characters, saying how long it was: a 1 MB value is never echoed whole."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _cut_middle(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return f"{text[:MAX_MESSAGE * 2 // 3]}… ({len(text):,} characters) …{text[-MAX_MESSAGE // 3:]}"
+
 
 @dataclass(frozen=True, order=True)
 class Location:
@@ -27,9 +44,16 @@ class Problem:
     message: str
     location: Location
     hint: str = ""
+    excerpt: str = ""  # for syntax errors: the offending line and a caret under the column
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", _cut_middle(self.message))
+        object.__setattr__(self, "hint", _cut_middle(self.hint))
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.code} {self.message}"
+        if self.excerpt:
+            text += "".join(f"\n    | {line}" for line in self.excerpt.splitlines())
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
