@@ -81,5 +81,13 @@ class RenderDriftError(VaultgenError):
     """`render --check` found files that differ from what the spec renders."""
 
 
+class OutputError(VaultgenError):
+    """The output folder cannot be written; nothing in it was changed."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
 class RunError(VaultgenError):
     """A step of a run (loading a batch, dbt) failed."""
