@@ -6,10 +6,12 @@ all of them at once and never a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_ECHO = 80  # characters of a value from the spec echoed in a message
 MAX_MESSAGE = 400  # characters of a message or hint; longer ones keep their start and end
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def shorten(text: object, limit: int = MAX_ECHO) -> str:
@@ -21,6 +23,9 @@ def shorten(text: object, limit: int = MAX_ECHO) -> str:
 
 
 def _cut_middle(text: str) -> str:
+    """One line of at most MAX_MESSAGE characters: control characters from the spec (a newline, an escape
+    sequence) are shown escaped, and a long text keeps its start and end."""
+    text = _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
     if len(text) <= MAX_MESSAGE:
         return text
     return f"{text[:MAX_MESSAGE * 2 // 3]}… ({len(text):,} characters) …{text[-MAX_MESSAGE // 3:]}"

@@ -57,7 +57,8 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
     project_at: Location | None = None
     files = spec_files(spec_dir)
     if not files:
-        problems.append(Problem("VG004", "no spec files (*.yml) found", Location(str(spec_dir)), "run `vaultgen init`"))
+        problems.append(Problem("VG004", "no spec files (*.yml) found", Location(str(spec_dir)),
+                                "add a project.yml with `project: {name: ...}` and the sources and entities (see the README)"))
     for path in files:
         display = _display_name(path)
         document, read_problems = read_yaml(path, display)
@@ -88,6 +89,8 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
                     merged[key].append(item)
                     locator.add((key, merged_index), Origin(document.source_map, (key, index)))
                 locator.add((key,), Origin(document.source_map, (key,)))
+    # what no file holds (an empty `entities:` everywhere) is reported where the project is declared
+    locator.fallback = project_at or Location(str(spec_dir))
     if files and "project" not in merged:
         problems.append(Problem("VG011", "no `project:` block found", Location(str(spec_dir)),
                                 "add a project.yml with `project: {name: ...}`"))
