@@ -142,7 +142,10 @@ def test_broken_variants_fail_cleanly(tmp_path: Path, monkeypatch):
         seconds[(item.base, outcome)] += time.perf_counter() - variant_started
         if outcome not in ("accepted", "rejected"):
             failures.append(f"#{index} {item.base}/{item.file} {item.category}: {item.what[:200]}\n  {outcome}: {detail}")
-        elif ONLY:
+            print(failures[-1], flush=True)
+        if len(indexes) > 1000 and (index + 1) % 500 == 0:
+            print(f"... {index + 1} variants, {len(failures)} failures, {time.perf_counter() - started:.0f} s", flush=True)
+        if ONLY:
             print(f"#{index} {item.base}/{item.file} {item.category}: {item.what[:200]} -> {outcome}: {detail}")
     monkeypatch.chdir(tmp_path)
     elapsed = time.perf_counter() - started
