@@ -44,7 +44,13 @@ def _expected(files: dict[str, str], foreign: dict[str, bytes]) -> dict[str, byt
 
 @pytest.fixture(scope="module")
 def northwind_files(repo: Path) -> dict[str, str]:
-    return render_files(load_spec(repo / "vault_spec"))
+    """A real render (the dv fixture: Northwind's 10 s render is too slow for the fast tier), widened to
+    Northwind's ~550 files so that a write lasts long enough to be cut at many points."""
+    files = render_files(load_spec(repo / "tests/fixtures/dv_spec"))
+    models = sorted(name for name in files if name.endswith(".sql"))
+    for copy in range(1, 1 + 550 // len(models)):
+        files.update({name.replace(".sql", f"_{copy}.sql"): files[name] for name in models})
+    return files
 
 
 def _other_version(files: dict[str, str]) -> dict[str, str]:
