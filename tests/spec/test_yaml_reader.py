@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vaultgen.cli import main
-from vaultgen.errors import Problem
+from vaultgen.errors import Problem, SpecError
+from vaultgen.spec.loader import load_spec
 from vaultgen.spec.yaml_source import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, parse_yaml, read_yaml
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini_spec"
@@ -163,3 +164,24 @@ def test_arbitrary_yaml_ish_text_gives_data_or_located_problems(text: str):
 @given(st.text(max_size=200))
 def test_arbitrary_unicode_text_gives_data_or_located_problems(text: str):
     _assert_located(text.encode("utf-8", "surrogatepass"))
+
+
+def test_a_second_project_block_says_where_the_first_is(tmp_path: Path, monkeypatch):
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(MINI, spec_dir)
+    (spec_dir / "zz.yml").write_text("project:\n  name: other\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as raised:
+        load_spec(Path("spec"))
+    [problem] = raised.value.problems
+    assert (problem.code, str(problem.location)) == ("VG006", "spec/zz.yml:1:1") and "first defined at spec/project.yml:1" in problem.hint
+
+
+def test_a_problem_no_file_holds_is_located_at_the_project_block(tmp_path: Path, monkeypatch):
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(MINI, spec_dir)
+    (spec_dir / "vault.yml").unlink()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as raised:
+        load_spec(Path("spec"))
+    assert [str(p.location) for p in raised.value.problems if "entities" in p.message] == ["spec/project.yml:1:1"]
