@@ -31,7 +31,8 @@ run_tier() {
 echo "== generated/ must match the spec"
 .venv/bin/vaultgen render --check
 
-run_tier fast -m "not dbt and not postgres and not glue and not spark and not infra and not emulated"
+run_tier fast -m "not dbt and not postgres and not glue and not spark and not infra and not emulated and not fuzz"
+run_tier fuzz -m "fuzz"  # 300 seeded broken specs; VAULTGEN_FUZZ_COUNT=10000 for the big run (see tests/fuzz)
 run_tier dbt -m "dbt and not postgres and not spark"
 run_tier postgres -m "postgres"
 run_tier spark -m "glue or spark"

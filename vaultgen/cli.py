@@ -40,11 +40,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
                 print(f"differs: {args.out / name}")
             for name in report.removed:
                 print(f"stale:   {args.out / name}")
+            for path in report.leftovers:
+                print(f"leftover: {path} (from an interrupted render; `vaultgen render` removes it)")
             print(f"{args.out} is out of date with {args.spec}: run `vaultgen render`", file=sys.stderr)
             return 1
         print(f"{args.out} is up to date ({len(report.unchanged)} files)")
         return 0
-    print(f"rendered {args.out}: {len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.removed)} removed")
+    leftovers = f", {len(report.leftovers)} leftovers of an interrupted render cleaned" if report.leftovers else ""
+    print(f"rendered {args.out}: {len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.removed)} removed{leftovers}")
     return 0
 
 

@@ -6,7 +6,29 @@ all of them at once and never a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+MAX_ECHO = 80  # characters of a value from the spec echoed in a message
+MAX_MESSAGE = 400  # characters of a message or hint; longer ones keep their start and end
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def shorten(text: object, limit: int = MAX_ECHO) -> str:
+    """`text` cut to `limit` characters, saying how long it was: a 1 MB value is never echoed whole."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _cut_middle(text: str) -> str:
+    """One line of at most MAX_MESSAGE characters: control characters from the spec (a newline, an escape
+    sequence) are shown escaped, and a long text keeps its start and end."""
+    text = _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return f"{text[:MAX_MESSAGE * 2 // 3]}… ({len(text):,} characters) …{text[-MAX_MESSAGE // 3:]}"
 
 
 @dataclass(frozen=True, order=True)
@@ -27,9 +49,16 @@ class Problem:
     message: str
     location: Location
     hint: str = ""
+    excerpt: str = ""  # for syntax errors: the offending line and a caret under the column
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", _cut_middle(self.message))
+        object.__setattr__(self, "hint", _cut_middle(self.hint))
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.code} {self.message}"
+        if self.excerpt:
+            text += "".join(f"\n    | {line}" for line in self.excerpt.splitlines())
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
@@ -70,6 +99,14 @@ class LoadError(ProblemsError):
 
 class RenderDriftError(VaultgenError):
     """`render --check` found files that differ from what the spec renders."""
+
+
+class OutputError(VaultgenError):
+    """The output folder cannot be written; nothing in it was changed."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 class RunError(VaultgenError):

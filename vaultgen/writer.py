@@ -1,17 +1,28 @@
 """The one module that writes output files.
 
-Writes only under its output folder, only the files that changed, removes stale files it owns (those that
-carry the generated marker), and never leaves a half-written project: every file is staged first.
+Writes only under its output folder, removes stale files it owns (those listed in its manifest), keeps files
+it does not own, and a render is all-or-nothing: the new tree is built beside the old one
+(`.<name>.vaultgen-new`, unchanged and foreign files hard-linked from the old tree, so they keep their
+mtimes and only changed files look changed), then swapped in with one atomic rename (Linux renameat2
+RENAME_EXCHANGE; elsewhere two renames that the next render rolls back if they were cut in between). A
+render killed at any moment leaves the old tree or the new one, and at most a leftover sibling folder,
+which the next render removes and `render --check` reports.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
-import tempfile
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaultgen.errors import Location, OutputError, Problem
+
 MANIFEST = ".vaultgen-manifest"
+TEMP_PREFIX = ".vaultgen-"  # temporary files of earlier vaultgen versions, inside the tree
+NEW, OLD = ".vaultgen-new", ".vaultgen-old"  # the sibling folders of a swap
 
 
 @dataclass
@@ -19,10 +30,15 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)  # temporary files or folders of an interrupted render
 
     @property
     def changed(self) -> bool:
-        return bool(self.written or self.removed)
+        return bool(self.written or self.removed or self.leftovers)
+
+
+def _sibling(out_dir: Path, suffix: str) -> Path:
+    return out_dir.parent / f".{out_dir.name}{suffix}"
 
 
 def _owned_files(out_dir: Path) -> list[str]:
@@ -37,8 +53,32 @@ def _with_manifest(files: dict[str, str]) -> dict[str, str]:
     return {**files, MANIFEST: body}
 
 
+def leftovers(out_dir: Path) -> list[Path]:
+    """What an interrupted render left: the swap's sibling folders and old-style temporary files in the tree."""
+    found = [path for path in (_sibling(out_dir, NEW), _sibling(out_dir, OLD)) if path.exists() or path.is_symlink()]
+    if out_dir.is_dir():
+        found += sorted(path for path in out_dir.rglob(f"{TEMP_PREFIX}*") if path != out_dir / MANIFEST and path.is_file())
+    return found
+
+
+def _output_error(error: OSError, out_dir: Path) -> OutputError:
+    where = error.filename or out_dir
+    if error.errno in (errno.ENOTDIR, errno.EEXIST) or (out_dir.exists() and not out_dir.is_dir()):
+        hint = f"'{out_dir}' must be a folder (or not exist yet); pass another folder with --out"
+    else:
+        hint = f"make '{out_dir}' and its parent folder writable, or pass another folder with --out; nothing was changed"
+    return OutputError(Problem("VG090", f"cannot write the output: {error.strerror or error}", Location(str(where)), hint))
+
+
 def diff(out_dir: Path, files: dict[str, str]) -> WriteReport:
     """What writing `files` would change, without writing."""
+    try:
+        return _diff(out_dir, files)
+    except OSError as error:
+        raise _output_error(error, out_dir) from None
+
+
+def _diff(out_dir: Path, files: dict[str, str]) -> WriteReport:
     files = _with_manifest(files)
     report = WriteReport()
     for name, text in files.items():
@@ -46,32 +86,100 @@ def diff(out_dir: Path, files: dict[str, str]) -> WriteReport:
         current = path.read_bytes() if path.is_file() else None
         (report.unchanged if current == text.encode("utf-8") else report.written).append(name)
     report.removed = sorted(set(_owned_files(out_dir)) - set(files))
+    report.leftovers = [str(path) for path in leftovers(out_dir)]
     return report
 
 
 def write(out_dir: Path, files: dict[str, str]) -> WriteReport:
-    report = diff(out_dir, files)
-    files = _with_manifest(files)
-    staged: list[tuple[Path, Path]] = []
+    """Write `files` under `out_dir` all-or-nothing; raises OutputError (nothing changed) when it cannot."""
+    if out_dir.is_symlink():
+        out_dir = out_dir.resolve()  # swap the folder it points to, not the link
     try:
-        for name in report.written:
-            target = out_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".vaultgen-")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(files[name].encode("utf-8"))
-            staged.append((Path(temp), target))
-    except BaseException:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise
-    for temp, target in staged:
-        os.replace(temp, target)
-    for name in report.removed:
-        stale = out_dir / name
-        stale.unlink(missing_ok=True)
-        parent = stale.parent
-        while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
+        _recover(out_dir)
+        report = _diff(out_dir, files)
+        _remove_leftovers(out_dir)
+        if report.written or report.removed:
+            _build_and_swap(out_dir, _with_manifest(files), report)
+    except OSError as error:
+        raise _output_error(error, out_dir) from None
+    return report
+
+
+def _recover(out_dir: Path) -> None:
+    """A swap by two renames cut in between leaves no `out_dir` but the old tree beside it: put it back."""
+    old = _sibling(out_dir, OLD)
+    if not out_dir.exists() and old.is_dir():
+        os.rename(old, out_dir)
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    for path in leftovers(out_dir):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _build_and_swap(out_dir: Path, files: dict[str, str], report: WriteReport) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(out_dir))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    new = _sibling(out_dir, NEW)
+    new.mkdir()
+    replaced = set(report.written) | set(report.removed)
+    if out_dir.is_dir():
+        _link_tree(out_dir, new, replaced)
+    for name in report.written:
+        target = new / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(files[name].encode("utf-8"))
+    for name in report.removed:  # folders emptied by removing stale files go too
+        parent = (new / name).parent
+        while parent != new and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
-    return report
+    if out_dir.is_dir():
+        _exchange(new, out_dir)
+        shutil.rmtree(new)  # now the old tree
+    else:
+        os.rename(new, out_dir)
+
+
+def _link_tree(source: Path, destination: Path, skip: set[str]) -> None:
+    """Recreate `source` under `destination` with hard links (copies where links cannot be made), leaving out
+    the files in `skip` (relative paths)."""
+    for folder, dirs, names in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        for name in dirs:
+            if (Path(folder) / name).is_symlink():
+                os.symlink(os.readlink(Path(folder) / name), destination / relative / name)
+            else:
+                (destination / relative / name).mkdir()
+        dirs[:] = [name for name in dirs if not (Path(folder) / name).is_symlink()]
+        for name in names:
+            if (relative / name).as_posix() in skip:
+                continue
+            here, there = Path(folder) / name, destination / relative / name
+            if here.is_symlink():
+                os.symlink(os.readlink(here), there)
+                continue
+            try:
+                os.link(here, there)
+            except OSError:
+                shutil.copy2(here, there)
+
+
+def _exchange(new: Path, out_dir: Path) -> None:
+    """Swap two folders atomically; where the system cannot, rename twice (see _recover)."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is not None:
+        at_fdcwd, rename_exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(new), at_fdcwd, os.fsencode(out_dir), rename_exchange) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise OSError(code, os.strerror(code), str(out_dir))
+    old = _sibling(out_dir, OLD)
+    os.rename(out_dir, old)
+    os.rename(new, out_dir)
+    os.rename(old, new)  # so the caller removes it as after an exchange

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from vaultgen.errors import Location, Problem, SpecError
+from vaultgen.errors import Location, Problem, SpecError, shorten
 from vaultgen.spec.checks import check_meaning
 from vaultgen.spec.model import Spec
 from vaultgen.spec.yaml_source import SourceMap, read_yaml
@@ -54,9 +54,11 @@ def spec_files(spec_dir: Path) -> list[Path]:
 def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], SpecLocator]:
     merged: dict[str, Any] = {"sources": [], "entities": []}
     locator = SpecLocator()
+    project_at: Location | None = None
     files = spec_files(spec_dir)
     if not files:
-        problems.append(Problem("VG004", "no spec files (*.yml) found", Location(str(spec_dir)), "run `vaultgen init`"))
+        problems.append(Problem("VG004", "no spec files (*.yml) found", Location(str(spec_dir)),
+                                "add a project.yml with `project: {name: ...}` and the sources and entities (see the README)"))
     for path in files:
         display = _display_name(path)
         document, read_problems = read_yaml(path, display)
@@ -70,12 +72,13 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
         for key, value in document.data.items():
             origin_location = document.source_map.locate((key,))
             if key not in TOP_LEVEL_KEYS:
-                problems.append(Problem("VG010", f"unknown key '{key}'", origin_location, _did_you_mean(key, TOP_LEVEL_KEYS)))
+                problems.append(Problem("VG010", f"unknown key '{shorten(key)}'", origin_location, _did_you_mean(key, TOP_LEVEL_KEYS)))
             elif key == "project":
-                if "project" in merged:
+                if project_at is not None:
                     problems.append(Problem("VG006", "the project is defined more than once", origin_location,
-                                            "keep one `project:` block in one file"))
+                                            f"first defined at {project_at.file}:{project_at.line}; keep one `project:` block in one file"))
                     continue
+                project_at = origin_location
                 merged["project"] = value
                 locator.add(("project",), Origin(document.source_map, ("project",)))
             elif not isinstance(value, list):
@@ -86,6 +89,8 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
                     merged[key].append(item)
                     locator.add((key, merged_index), Origin(document.source_map, (key, index)))
                 locator.add((key,), Origin(document.source_map, (key,)))
+    # what no file holds (an empty `entities:` everywhere) is reported where the project is declared
+    locator.fallback = project_at or Location(str(spec_dir))
     if files and "project" not in merged:
         problems.append(Problem("VG011", "no `project:` block found", Location(str(spec_dir)),
                                 "add a project.yml with `project: {name: ...}`"))
