@@ -54,6 +54,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(spec_dir=args.spec, out_dir=args.out, work_dir=args.work_dir, scale=args.scale, batches=args.batches, seed=args.seed)
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from vaultgen.run.runner import run_vault
+
+    run_vault(args.spec, args.out, args.database, args.work_dir)
+    return 0
+
+
 def _cmd_glue_sync(args: argparse.Namespace) -> int:
     from vaultgen.catalog.aws import glue_client
     from vaultgen.catalog.sync import sync_catalog
@@ -94,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--batches", type=int, default=4, help="number of batches: the first load plus change batches")
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(handler=_cmd_demo)
+
+    run = with_spec(commands.add_parser("run", help="build every loaded batch the vault has not built (in load order), repairing late and corrected batches"))
+    run.add_argument("--out", type=Path, default=Path("generated"), help="generated projects (rendered first; the DuckDB one is built)")
+    run.add_argument("--database", type=Path, default=Path("work/northwind_vault.duckdb"), help="the DuckDB file holding the raw layer and the vault")
+    run.add_argument("--work-dir", type=Path, default=Path("work"), help="dbt's target/ and logs/ go here")
+    run.set_defaults(handler=_cmd_run)
 
     glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(dest="glue_command", required=True)
     glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))
