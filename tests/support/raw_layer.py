@@ -14,7 +14,6 @@ from sqlglot import exp
 
 from vaultgen.dbt_runner import run_dbt
 from vaultgen.raw.duckdb_raw import create_raw_tables
-from vaultgen.run.batches import BUILD_LOG
 from vaultgen.spec.model import Spec
 
 VAULT_SCHEMAS = ("raw_vault", "business_vault", "marts")
@@ -47,11 +46,11 @@ def write_raw(database: Path, spec: Spec, table: str, batch_id: str, load_ts: da
 
 
 def vault_tables(database: Path) -> dict[str, list[tuple]]:
-    """Every row of every vault table (not views, not the build log), sorted."""
+    """Every row of every vault table (not views; the build log is in a schema of its own), sorted."""
     with duckdb.connect(str(database), read_only=True) as connection:
         listing = connection.execute(
             "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema in (?, ?, ?)"
-            " and table_name <> ? order by all", [*VAULT_SCHEMAS, BUILD_LOG]).fetchall()
+            " order by all", list(VAULT_SCHEMAS)).fetchall()
         return {f"{schema}.{name}": sorted(connection.execute(exp.select("*").from_(exp.table_(name, db=schema, quoted=True)).sql("duckdb")).fetchall(), key=repr)
                 for schema, name in listing}
 

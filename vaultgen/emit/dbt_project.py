@@ -67,7 +67,9 @@ def _dbt_project(spec: Spec, dialect: Dialect) -> str:
     )
 
 
-BUILD_LOG = "vaultgen_build_log"
+# the build log: which batch the vault was built from, with which content; in a schema of its own beside the
+# vault's (not a vault table: the Glue catalog and the vault's listings never see it)
+BUILD_LOG_SCHEMA, BUILD_LOG = "vaultgen_meta", "build_log"
 
 
 def _batches_var(spec: Spec, dialect: Dialect) -> dict[str, object]:
@@ -75,7 +77,7 @@ def _batches_var(spec: Spec, dialect: Dialect) -> dict[str, object]:
     raw, naming = spec.project.raw, Naming(spec)
     tables = [table for _, table in spec.tables()]
     return {
-        "build_log_schema": dialect.identifier(LAYER_SCHEMAS["raw_vault"]),
+        "build_log_schema": dialect.identifier(BUILD_LOG_SCHEMA),
         "build_log": dialect.identifier(BUILD_LOG),
         "load_log": raw.load_log_table,
         "batch_id_column": dialect.identifier(raw.batch_id_column),

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlglot import exp
 
-from vaultgen.emit.dbt_project import BUILD_LOG, LAYER_SCHEMAS
+from vaultgen.emit.dbt_project import BUILD_LOG, BUILD_LOG_SCHEMA
 from vaultgen.spec.model import Spec
 from vaultgen.sql.common import alias, col, union_all
 
@@ -81,13 +81,13 @@ def current_batches(connection, spec: Spec) -> tuple[dict[BatchKey, BatchState],
 
 
 def build_log_table() -> exp.Table:
-    return exp.table_(BUILD_LOG, db=LAYER_SCHEMAS["raw_vault"], quoted=True)
+    return exp.table_(BUILD_LOG, db=BUILD_LOG_SCHEMA, quoted=True)
 
 
 def built_batches(connection) -> dict[BatchKey, BatchState]:
     """The build log: what the vault was built from (empty before the first run)."""
     exists = exp.select(exp.Count(this=exp.Star())).from_(exp.table_("tables", db="information_schema")).where(exp.and_(
-        exp.EQ(this=col("table_schema"), expression=exp.Literal.string(LAYER_SCHEMAS["raw_vault"])),
+        exp.EQ(this=col("table_schema"), expression=exp.Literal.string(BUILD_LOG_SCHEMA)),
         exp.EQ(this=col("table_name"), expression=exp.Literal.string(BUILD_LOG)),
     ))
     if not connection.execute(exists.sql(DIALECT)).fetchone()[0]:
@@ -97,11 +97,10 @@ def built_batches(connection) -> dict[BatchKey, BatchState]:
 
 
 def rows_per_layer(connection, schemas: list[str]) -> dict[str, int]:
-    """Rows in the tables of each vault schema (views are not counted; the build log is not a vault table)."""
+    """Rows in the tables of each vault schema (views are not counted)."""
     listing = exp.select(col("table_schema"), col("table_name")).from_(exp.table_("tables", db="information_schema")).where(exp.and_(
         exp.In(this=col("table_schema"), expressions=[exp.Literal.string(s) for s in schemas]),
         exp.EQ(this=col("table_type"), expression=exp.Literal.string("BASE TABLE")),
-        exp.NEQ(this=col("table_name"), expression=exp.Literal.string(BUILD_LOG)),
     )).order_by(col("table_schema"), col("table_name"))
     totals = {schema: 0 for schema in schemas}
     for schema, table in connection.execute(listing.sql(DIALECT)).fetchall():
