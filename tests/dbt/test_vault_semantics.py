@@ -119,8 +119,12 @@ def test_incremental_run_reads_only_the_batch_window(stepwise: LocalVault):
 def test_duplicate_key_in_a_batch_keeps_one_row_and_a_failing_test_fails_the_build(tmp_path: Path):
     broken = LocalVault(MINI, tmp_path)
     broken.load("b1", T[0], {"customers": [("ALFKI", "Ann", "Berlin"), ("ALFKI", "Ann", "Bonn")], "orders": []})
-    result = broken.build()  # a key twice in one batch: one satellite row is kept, deterministically
-    assert result.ok
+    from vaultgen.dbt_runner import run_dbt
+
+    # a key twice in one full snapshot fails the raw-layer test; the vault still keeps one satellite row, deterministically
+    result = run_dbt(["build"], broken.project, broken.work_dir, broken.database, check=False)
+    failed = [r["unique_id"] for r in result.results if r["status"] == "fail"]
+    assert len(failed) == 1 and failed[0].startswith("test.mini_vault.source_vaultgen_unique_combination_raw_customers_customer_id__batch_id"), failed
     assert len(broken.table("sat_customer_details")) == 1
     with broken_connection(broken) as connection:
         connection.execute("insert into raw_vault.hub_customer select * from raw_vault.hub_customer")
