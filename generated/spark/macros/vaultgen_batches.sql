@@ -116,7 +116,7 @@ unbuilt as (
   select table_name, batch_id, load_ts from current_batches
   where not exists (select 1 from built where built.table_name = current_batches.table_name and built.batch_id = current_batches.batch_id)
 )
-select problem, table_name, batch_id, cast(load_ts as varchar) as load_ts from (
+select problem, table_name, batch_id, cast(load_ts as {{ dbt.type_string() }}) as load_ts from (
 {{ checks | join('\nunion all\n') }}
 ) as problems
 order by load_ts, table_name, batch_id
@@ -149,7 +149,7 @@ order by load_ts, table_name, batch_id
   {%- set tables -%}({% for table in built_tables | sort %}'{{ table }}'{% if not loop.last %}, {% endif %}{% endfor %}){%- endset -%}
   {%- do run_query("delete from " ~ build_log ~ " where table_name in " ~ tables ~ " and " ~ vaultgen_load_window('load_ts')) -%}
   {%- set insert -%}
-insert into {{ build_log }} (table_name, batch_id, load_ts, fingerprint)
+insert into {{ build_log }}
 select table_name, batch_id, load_ts, fingerprint from (
 {{ vaultgen_current_batches() }}
 ) as current_batches
