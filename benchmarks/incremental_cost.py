@@ -1,7 +1,9 @@
 """Benchmark: does an incremental build cost grow with the batch or with the history?
 
 Loads N generated Northwind batches at a given scale and, for each, times `dbt build` of the batch window
-and reads how many rows the satellites hold. Prints one line per batch. Run:
+and reads how many rows the satellites hold; also times the batch guard's scan (the content fingerprint of every
+raw batch, which every run's on-run-start computes) and prints it as a share of the build. Prints one line per
+batch. Run:
     .venv/bin/python benchmarks/incremental_cost.py --scale 5 --batches 8
 """
 
@@ -19,6 +21,7 @@ from vaultgen.demo.job import to_batch
 from vaultgen.demo.northwind_data import snapshots
 from vaultgen.pipeline import render
 from vaultgen.raw.duckdb_raw import create_raw_tables, load_batch
+from vaultgen.run.batches import current_batches
 from vaultgen.spec.loader import load_spec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +40,7 @@ def main() -> None:
         with duckdb.connect(str(database)) as connection:
             create_raw_tables(connection, spec)
         print(f"scale {args.scale}, {args.batches} batches")
-        print(f"{'batch':>5} {'batch rows':>10} {'raw order_details (history)':>28} {'sat_order_line rows':>19} {'dbt build s':>11}")
+        print(f"{'batch':>5} {'batch rows':>10} {'raw order_details (history)':>28} {'sat_order_line rows':>19} {'dbt build s':>11} {'guard scan s':>12} {'guard/build':>11}")
         previous = None
         for snapshot in snapshots(42, args.scale, args.batches):
             batch = to_batch(spec, snapshot)
@@ -52,7 +55,10 @@ def main() -> None:
             with duckdb.connect(str(database), read_only=True) as connection:
                 history = connection.execute("select count(*) from raw.order_details").fetchone()[0]
                 satellite = connection.execute("select count(*) from raw_vault.sat_order_line").fetchone()[0]
-            print(f"{snapshot.number + 1:>5} {sum(counts.values()):>10} {history:>28} {satellite:>19} {elapsed:>11.1f}")
+                scan_started = time.perf_counter()
+                current_batches(connection, spec)
+                scan = time.perf_counter() - scan_started
+            print(f"{snapshot.number + 1:>5} {sum(counts.values()):>10} {history:>28} {satellite:>19} {elapsed:>11.1f} {scan:>12.3f} {scan / elapsed:>11.4f}")
             previous = batch.load_ts
 
 

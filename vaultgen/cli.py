@@ -97,6 +97,13 @@ def _cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from vaultgen.run.runner import run_vault
+
+    run_vault(args.spec, args.out, args.database, args.work_dir)
+    return 0
+
+
 def _cmd_glue_sync(args: argparse.Namespace) -> int:
     from vaultgen.catalog.aws import glue_client
     from vaultgen.catalog.sync import sync_catalog
@@ -144,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--load-ts", default=None, help="ISO 8601 (UTC when no offset); default now, or a corrected batch's own")
     load.add_argument("--database", type=Path, default=None, help="DuckDB file (default: $VAULTGEN_DUCKDB_PATH or work/<project>.duckdb)")
     load.set_defaults(handler=_cmd_load)
+
+    run = with_spec(commands.add_parser("run", help="build every loaded batch the vault has not built (in load order), repairing late and corrected batches"))
+    run.add_argument("--out", type=Path, default=Path("generated"), help="generated projects (rendered first; the DuckDB one is built)")
+    run.add_argument("--database", type=Path, default=Path("work/northwind_vault.duckdb"), help="the DuckDB file holding the raw layer and the vault")
+    run.add_argument("--work-dir", type=Path, default=Path("work"), help="dbt's target/ and logs/ go here")
+    run.set_defaults(handler=_cmd_run)
 
     glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(dest="glue_command", required=True)
     glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from vaultgen.errors import RunError
 
@@ -44,10 +45,17 @@ def run_dbt(
     variables: dict[str, str] | None = None,
     check: bool = True,
     env: dict[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    partial_parse: bool = False,
 ) -> DbtResult:
-    """Run `dbt <args>` on `project_dir`; target/ and logs/ go under `work_dir`."""
+    """Run `dbt <args>` on `project_dir`; target/ and logs/ go under `work_dir`.
+
+    `on_line` receives dbt's output line by line as it is printed (live progress). `partial_parse` lets dbt reuse
+    the manifest it wrote under `work_dir` (dbt re-parses the files whose checksum changed); safe when one work
+    dir serves one project."""
     work_dir.mkdir(parents=True, exist_ok=True)
     target = work_dir / "dbt_target"
+    (target / "run_results.json").unlink(missing_ok=True)  # never read a previous run's results
     command = [
         *_dbt_executable(),
         *args,
@@ -58,21 +66,37 @@ def run_dbt(
     ]
     if variables:
         command += ["--vars", json.dumps(variables, sort_keys=True)]
-    environment = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DUCKDB_PATH": str(duckdb_path.resolve()), "DBT_PARTIAL_PARSE": "false", **(env or {})}
-    completed = subprocess.run(command, cwd=work_dir, env=environment, capture_output=True, text=True)
-    output = completed.stdout + completed.stderr
+    environment = {
+        **os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DUCKDB_PATH": str(duckdb_path.resolve()),
+        "DBT_PARTIAL_PARSE": "true" if partial_parse else "false", **({"DBT_USE_COLORS": "false"} if on_line else {}), **(env or {}),
+    }
+    if on_line is None:
+        completed = subprocess.run(command, cwd=work_dir, env=environment, capture_output=True, text=True)
+        output, returncode = completed.stdout + completed.stderr, completed.returncode
+    else:
+        output, returncode = _streamed(command, work_dir, environment, on_line)
     results: list[dict] = []
     run_results = target / "run_results.json"
     if run_results.is_file():
         results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
     passed = sum(1 for r in results if r.get("status") in ("success", "pass"))
     failed = sum(1 for r in results if r.get("status") in ("error", "fail", "runtime error"))
-    if completed.returncode != 0 and not failed:
+    if returncode != 0 and not failed:
         failed = 1
     result = DbtResult(" ".join(args), passed, failed, output, results)
     if check and not result.ok:
         raise RunError(f"dbt {' '.join(args)} failed:\n{_failures(result)}")
     return result
+
+
+def _streamed(command: list[str], work_dir: Path, environment: dict[str, str], on_line: Callable[[str], None]) -> tuple[str, int]:
+    lines: list[str] = []
+    with subprocess.Popen(command, cwd=work_dir, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            on_line(line)
+    return "".join(lines), process.returncode
 
 
 def _failures(result: DbtResult) -> str:

@@ -121,8 +121,12 @@ def test_duplicate_key_in_a_batch_keeps_one_row_and_a_failing_test_fails_the_bui
     broken.load("b1", T[0], {"customers": [("ALFKI", "Ann", "Berlin")], "orders": []})
     with broken_connection(broken) as connection:  # written by something other than the loader, which refuses it (VG109)
         connection.execute("insert into raw.customers values ('ALFKI', 'Ann', 'Bonn', ?, 'b1')", [T[0]])
-    result = broken.build()  # a key twice in one batch: one satellite row is kept, deterministically
-    assert result.ok
+    from vaultgen.dbt_runner import run_dbt
+
+    # a key twice in one full snapshot fails the raw-layer test; the vault still keeps one satellite row, deterministically
+    result = run_dbt(["build"], broken.project, broken.work_dir, broken.database, check=False)
+    failed = [r["unique_id"] for r in result.results if r["status"] == "fail"]
+    assert len(failed) == 1 and failed[0].startswith("test.mini_vault.source_vaultgen_unique_combination_raw_customers_customer_id__batch_id"), failed
     assert len(broken.table("sat_customer_details")) == 1
     with broken_connection(broken) as connection:
         connection.execute("insert into raw_vault.hub_customer select * from raw_vault.hub_customer")

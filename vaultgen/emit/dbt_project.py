@@ -59,9 +59,32 @@ def _dbt_project(spec: Spec, dialect: Dialect) -> str:
             "test-paths": ["tests"],
             "target-path": "target",
             "clean-targets": ["target", "logs"],
+            "on-run-start": ["{{ vaultgen_batch_guard() }}"],
+            "on-run-end": ["{{ vaultgen_record_build(results) }}"],
+            "vars": {"vaultgen_batches": _batches_var(spec, dialect)},
             "models": {name: models},
         }
     )
+
+
+# the build log: which batch the vault was built from, with which content; in a schema of its own beside the
+# vault's (not a vault table: the Glue catalog and the vault's listings never see it)
+BUILD_LOG_SCHEMA, BUILD_LOG = "vaultgen_meta", "build_log"
+
+
+def _batches_var(spec: Spec, dialect: Dialect) -> dict[str, object]:
+    """What the batch guard and the build-log macros (macros/vaultgen_batches.sql) need to know of the raw layer."""
+    raw, naming = spec.project.raw, Naming(spec)
+    tables = [table for _, table in spec.tables()]
+    return {
+        "build_log_schema": dialect.identifier(BUILD_LOG_SCHEMA),
+        "build_log": dialect.identifier(BUILD_LOG),
+        "load_log": raw.load_log_table,
+        "batch_id_column": dialect.identifier(raw.batch_id_column),
+        "load_ts_column": dialect.identifier(raw.load_timestamp_column),
+        "tables": {table.name: [dialect.identifier(c.name) for c in table.columns] for table in tables},
+        "staging": {table.name: naming.staging_model(table.name) for table in tables},
+    }
 
 
 def _profile(spec: Spec, dialect: Dialect) -> str:

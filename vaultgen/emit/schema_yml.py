@@ -86,6 +86,7 @@ def sources_yml(spec: Spec, dialect: Dialect) -> str:
             {
                 "name": table.name,
                 "description": table.description or f"{system.name}.{table.name}",
+                "data_tests": raw_layer_tests(spec, table),
                 "columns": [
                     {"name": c.name, "description": c.description or f"{c.type}", "meta": {"source_type": c.type, "sensitivity": c.sensitivity}}
                     for c in table.columns
@@ -106,6 +107,27 @@ def sources_yml(spec: Spec, dialect: Dialect) -> str:
         }
     )
     return _dump({"version": 2, "sources": [{"name": "raw", "schema": raw.schema_name, "description": "Raw batches, one snapshot per load.", "tables": tables}]}, dialect)
+
+
+def raw_layer_tests(spec: Spec, table) -> list[dict]:
+    """Tests of a raw table: each of its batches has its load-log row; in a full snapshot, one row per primary key
+    and batch (batch id and load timestamp are tested not null column by column)."""
+    raw = spec.project.raw
+    tests: list[dict] = [{"vaultgen_batch_logged": {"arguments": {
+        "table_name": table.name, "load_log": f"source('raw', '{raw.load_log_table}')",
+        "batch_id": raw.batch_id_column, "load_ts": raw.load_timestamp_column}}}]
+    if table.load == "full_snapshot":
+        tests.append({"vaultgen_unique_combination": {"arguments": {"columns": [*table.primary_key, raw.batch_id_column]}}})
+    return tests
+
+
+def _hub_relationship(column: str, hub: Hub, spec: Spec) -> dict:
+    """A key's relationship to its hub. With ghost records every sentinel key (NULL and empty) has its hub row, so
+    the test covers every key; without them sentinel keys have no hub row by design and are left out."""
+    naming = Naming(spec)
+    if not spec.project.ghost_records:
+        return _relationship(column, naming.model_name(hub), naming.hash_key(hub.name), spec)
+    return {"relationships": {"arguments": {"to": f"ref('{naming.model_name(hub)}')", "field": naming.hash_key(hub.name)}}}
 
 
 def _real_keys_only(column: str, spec: Spec) -> str:
@@ -164,7 +186,7 @@ def schema_yml(spec: Spec, dialect: Dialect, entities: list | None = None) -> st
                 {
                     "name": role_key,
                     "description": f"Hash key of hub {reference.hub} (role {reference.role_name}).",
-                    "data_tests": ["not_null", _relationship(role_key, naming.model_name(hub), naming.hash_key(hub.name), spec)],
+                    "data_tests": ["not_null", _hub_relationship(role_key, hub, spec)],
                 }
             )
         payload = [{"name": name, "description": f"Payload of the event, as first seen ({spec.table(link.sources[0].table).column(name).type})."}
@@ -180,7 +202,8 @@ def schema_yml(spec: Spec, dialect: Dialect, entities: list | None = None) -> st
             {
                 "name": key,
                 "description": f"Hash key of {'hub' if isinstance(parent, Hub) else 'link'} {parent.name}.",
-                "data_tests": ["not_null", _relationship(key, naming.model_name(parent), naming.hash_key(parent.name), spec)],
+                "data_tests": ["not_null", _hub_relationship(key, parent, spec) if isinstance(parent, Hub)
+                               else _relationship(key, naming.model_name(parent), naming.hash_key(parent.name), spec)],
             },
             load_ts,
             record_source,

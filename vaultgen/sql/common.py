@@ -7,7 +7,7 @@ placeholders can never collide with real text.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from sqlglot import exp
 
@@ -55,7 +55,7 @@ END_OF_TIME = "9999-12-31 23:59:59"
 
 
 def ghost_key(spec: Spec) -> str:
-    """The key of the ghost record: the null sentinel."""
+    """The key of the ghost record PIT tables point at: the null sentinel."""
     return sentinel_keys(spec)[0]
 
 
@@ -125,14 +125,23 @@ def raw_load_ts(spec: Spec, dialect) -> exp.Expression:
     return dialect.stored(col(spec.project.raw.load_timestamp_column), RAW_LOAD_TS_TYPE)
 
 
-def ghost_unless_present(ghost: exp.Select, key: str, spec: Spec, incremental: bool) -> exp.Select:
-    """The ghost row, on an incremental run only while the model lacks it: a table created before its first dbt
-    run (by `vaultgen glue sync`, or before ghost_records was switched on) gets its ghost row too, once."""
+def ghost_unless_present(ghost: exp.Select, key: str, spec: Spec, incremental: bool, value: str | None = None) -> exp.Select:
+    """The ghost row (of sentinel key `value`, default the null sentinel), on an incremental run only while the model
+    lacks it: a table created before its first dbt run (by `vaultgen glue sync`, or before ghost_records was
+    switched on) gets its ghost row too, once."""
     if not incremental:
         return ghost
     present = exp.select(exp.Literal.number(1)).from_(this("known")).where(
-        exp.EQ(this=col(key, "known"), expression=exp.Literal.string(ghost_key(spec))))
+        exp.EQ(this=col(key, "known"), expression=exp.Literal.string(value or ghost_key(spec))))
     return ghost.where(exp.Not(this=exp.Exists(this=present)))
+
+
+def with_ghost_rows(final: exp.Expression, ghost: Callable[[str], exp.Select], key: str, spec: Spec, incremental: bool) -> exp.Expression:
+    """`final` plus one ghost row per sentinel key a link can hold (the null and the empty key): every link key
+    and every PIT pointer then has its hub and satellite row. `ghost(value)` builds the row of one sentinel key."""
+    for value in sentinel_keys(spec):
+        final = exp.union(final, ghost_unless_present(ghost(value), key, spec, incremental, value), distinct=False)
+    return final
 
 
 def only_new_keys(final: exp.Select, key: str) -> exp.Select:

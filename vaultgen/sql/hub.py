@@ -9,7 +9,7 @@ from vaultgen.graph import hub_feeds
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Hub, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, col, first_seen, ghost_key, ghost_unless_present, only_new_keys, ref, timestamp_literal, typed_null, union_all, with_ctes,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, col, first_seen, only_new_keys, ref, timestamp_literal, typed_null, union_all, with_ctes, with_ghost_rows,
 )
 from vaultgen.types import parse_source_type
 
@@ -39,11 +39,12 @@ def hub_sql(spec: Spec, hub: Hub, dialect: Dialect, incremental: bool) -> exp.Se
     if incremental:
         final = only_new_keys(final, key)
     if spec.project.ghost_records:
-        ghost = exp.select(
-            alias(exp.Literal.string(ghost_key(spec)), key),
-            *[alias(typed_null(key_type, dialect), business_key) for business_key, key_type in zip(hub.business_keys, key_types)],
-            alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),
-            alias(exp.Literal.string(GHOST_RECORD_SOURCE), naming.record_source),
-        )
-        final = exp.union(final, ghost_unless_present(ghost, key, spec, incremental), distinct=False)
+        def ghost(value: str) -> exp.Select:
+            return exp.select(
+                alias(exp.Literal.string(value), key),
+                *[alias(typed_null(key_type, dialect), business_key) for business_key, key_type in zip(hub.business_keys, key_types)],
+                alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),
+                alias(exp.Literal.string(GHOST_RECORD_SOURCE), naming.record_source),
+            )
+        final = with_ghost_rows(final, ghost, key, spec, incremental)
     return with_ctes([("incoming", incoming), ("first_seen", earliest)], final)

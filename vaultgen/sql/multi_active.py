@@ -13,7 +13,7 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import MultiActiveSatellite, Spec
-from vaultgen.sql.common import alias, ascending, col, descending, ghost_unless_present, is_real_key, ref, row_number_is_first, this, with_ctes
+from vaultgen.sql.common import alias, ascending, col, descending, is_real_key, ref, row_number_is_first, this, with_ctes, with_ghost_rows
 from vaultgen.sql.satellite import ghost_row
 
 PREVIOUS, ROW_HASHDIFF = "previous_hashdiff", "row_hashdiff"
@@ -83,5 +83,5 @@ def multi_active_sql(spec: Spec, satellite: MultiActiveSatellite, dialect: Diale
                           exp.EQ(this=col(load_ts, "row"), expression=col(load_ts, "changed"))), join_type="inner")
     )
     if spec.project.ghost_records:
-        final = exp.union(final, ghost_unless_present(ghost_row(spec, satellite, dialect, [key]), key, spec, incremental), distinct=False)
+        final = with_ghost_rows(final, lambda value: ghost_row(spec, satellite, dialect, [key], value), key, spec, incremental)
     return with_ctes(ctes, final)

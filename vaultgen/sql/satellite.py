@@ -15,8 +15,8 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import ReferenceTable, Satellite, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, ghost_unless_present, is_real_key, ref, row_number_is_first, this,
-    timestamp_literal, typed_null, with_ctes,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, is_real_key, ref, row_number_is_first, this,
+    timestamp_literal, typed_null, with_ctes, with_ghost_rows,
 )
 from vaultgen.types import parse_source_type
 
@@ -103,16 +103,17 @@ def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incrementa
     final, ctes = history_sql(spec, [key], naming.staged_hashdiff(satellite), satellite.source, satellite.attributes, key_filter, incremental,
                               sequence=cdc.sequence_column if cdc is not None else None)
     if spec.project.ghost_records:
-        final = exp.union(final, ghost_unless_present(ghost_row(spec, satellite, dialect, [key]), key, spec, incremental), distinct=False)
+        final = with_ghost_rows(final, lambda value: ghost_row(spec, satellite, dialect, [key], value), key, spec, incremental)
     return with_ctes(ctes, final)
 
 
-def ghost_row(spec: Spec, satellite: Satellite, dialect: Dialect, keys: list[str]) -> exp.Select:
-    """The zero-key row: null sentinel key(s) and hashdiff, the ghost load timestamp, NULL attributes."""
+def ghost_row(spec: Spec, satellite: Satellite, dialect: Dialect, keys: list[str], value: str | None = None) -> exp.Select:
+    """The row of a sentinel key (default the null sentinel): that key, the null sentinel as hashdiff, the ghost load
+    timestamp, NULL attributes."""
     naming = Naming(spec)
     table = spec.table(satellite.source)
     return exp.select(
-        *[alias(exp.Literal.string(ghost_key(spec)), k) for k in keys],
+        *[alias(exp.Literal.string(value or ghost_key(spec)), k) for k in keys],
         alias(exp.Literal.string(ghost_key(spec)), naming.hashdiff),
         alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),
         alias(exp.Literal.string(GHOST_RECORD_SOURCE), naming.record_source),

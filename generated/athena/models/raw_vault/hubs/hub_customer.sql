@@ -65,6 +65,20 @@ WHERE
     WHERE
       "known"."customer_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "customer_hk",
+  CAST(NULL AS VARCHAR) AS "customer_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."customer_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -110,6 +124,12 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "customer_hk",
+  CAST(NULL AS VARCHAR) AS "customer_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "customer_hk",
   CAST(NULL AS VARCHAR) AS "customer_id",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source"

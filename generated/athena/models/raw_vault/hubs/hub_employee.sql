@@ -72,6 +72,20 @@ WHERE
     WHERE
       "known"."employee_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "employee_hk",
+  CAST(NULL AS INTEGER) AS "employee_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."employee_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -124,6 +138,12 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "employee_hk",
+  CAST(NULL AS INTEGER) AS "employee_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "employee_hk",
   CAST(NULL AS INTEGER) AS "employee_id",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source"

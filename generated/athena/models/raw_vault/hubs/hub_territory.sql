@@ -58,6 +58,20 @@ WHERE
     WHERE
       "known"."territory_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "territory_hk",
+  CAST(NULL AS VARCHAR) AS "territory_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."territory_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -96,6 +110,12 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "territory_hk",
+  CAST(NULL AS VARCHAR) AS "territory_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "territory_hk",
   CAST(NULL AS VARCHAR) AS "territory_id",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source"

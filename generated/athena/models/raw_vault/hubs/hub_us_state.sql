@@ -51,6 +51,20 @@ WHERE
     WHERE
       "known"."us_state_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "us_state_hk",
+  CAST(NULL AS INTEGER) AS "state_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."us_state_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -82,6 +96,12 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "us_state_hk",
+  CAST(NULL AS INTEGER) AS "state_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "us_state_hk",
   CAST(NULL AS INTEGER) AS "state_id",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source"

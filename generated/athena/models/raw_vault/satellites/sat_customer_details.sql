@@ -108,6 +108,30 @@ WHERE
     WHERE
       "known"."customer_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "customer_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS VARCHAR) AS "company_name",
+  CAST(NULL AS VARCHAR) AS "contact_name",
+  CAST(NULL AS VARCHAR) AS "contact_title",
+  CAST(NULL AS VARCHAR) AS "address",
+  CAST(NULL AS VARCHAR) AS "city",
+  CAST(NULL AS VARCHAR) AS "region",
+  CAST(NULL AS VARCHAR) AS "postal_code",
+  CAST(NULL AS VARCHAR) AS "country",
+  CAST(NULL AS VARCHAR) AS "phone",
+  CAST(NULL AS VARCHAR) AS "fax"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."customer_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -166,6 +190,22 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "customer_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS VARCHAR) AS "company_name",
+  CAST(NULL AS VARCHAR) AS "contact_name",
+  CAST(NULL AS VARCHAR) AS "contact_title",
+  CAST(NULL AS VARCHAR) AS "address",
+  CAST(NULL AS VARCHAR) AS "city",
+  CAST(NULL AS VARCHAR) AS "region",
+  CAST(NULL AS VARCHAR) AS "postal_code",
+  CAST(NULL AS VARCHAR) AS "country",
+  CAST(NULL AS VARCHAR) AS "phone",
+  CAST(NULL AS VARCHAR) AS "fax"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "customer_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

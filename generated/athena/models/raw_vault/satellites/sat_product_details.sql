@@ -99,6 +99,27 @@ WHERE
     WHERE
       "known"."product_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "product_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS VARCHAR) AS "product_name",
+  CAST(NULL AS VARCHAR) AS "quantity_per_unit",
+  CAST(NULL AS REAL) AS "unit_price",
+  CAST(NULL AS INTEGER) AS "units_in_stock",
+  CAST(NULL AS INTEGER) AS "units_on_order",
+  CAST(NULL AS INTEGER) AS "reorder_level",
+  CAST(NULL AS INTEGER) AS "discontinued"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."product_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -151,6 +172,19 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "product_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS VARCHAR) AS "product_name",
+  CAST(NULL AS VARCHAR) AS "quantity_per_unit",
+  CAST(NULL AS REAL) AS "unit_price",
+  CAST(NULL AS INTEGER) AS "units_in_stock",
+  CAST(NULL AS INTEGER) AS "units_on_order",
+  CAST(NULL AS INTEGER) AS "reorder_level",
+  CAST(NULL AS INTEGER) AS "discontinued"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "product_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

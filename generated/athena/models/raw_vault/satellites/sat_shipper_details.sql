@@ -84,6 +84,22 @@ WHERE
     WHERE
       "known"."shipper_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "shipper_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS VARCHAR) AS "company_name",
+  CAST(NULL AS VARCHAR) AS "phone"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."shipper_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -126,6 +142,14 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "shipper_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS VARCHAR) AS "company_name",
+  CAST(NULL AS VARCHAR) AS "phone"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "shipper_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

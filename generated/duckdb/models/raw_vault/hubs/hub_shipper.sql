@@ -53,6 +53,20 @@ WHERE
     WHERE
       "known"."shipper_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "shipper_hk",
+  CAST(NULL AS SMALLINT) AS "shipper_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."shipper_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -86,6 +100,12 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "shipper_hk",
+  CAST(NULL AS SMALLINT) AS "shipper_id",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "shipper_hk",
   CAST(NULL AS SMALLINT) AS "shipper_id",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source"

@@ -96,6 +96,30 @@ WHERE
     WHERE
       "known"."customer_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "customer_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "company_name",
+  CAST(NULL AS TEXT) AS "contact_name",
+  CAST(NULL AS TEXT) AS "contact_title",
+  CAST(NULL AS TEXT) AS "address",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS TEXT) AS "region",
+  CAST(NULL AS TEXT) AS "postal_code",
+  CAST(NULL AS TEXT) AS "country",
+  CAST(NULL AS TEXT) AS "phone",
+  CAST(NULL AS TEXT) AS "fax"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."customer_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -149,6 +173,22 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "customer_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "company_name",
+  CAST(NULL AS TEXT) AS "contact_name",
+  CAST(NULL AS TEXT) AS "contact_title",
+  CAST(NULL AS TEXT) AS "address",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS TEXT) AS "region",
+  CAST(NULL AS TEXT) AS "postal_code",
+  CAST(NULL AS TEXT) AS "country",
+  CAST(NULL AS TEXT) AS "phone",
+  CAST(NULL AS TEXT) AS "fax"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "customer_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

@@ -114,6 +114,36 @@ WHERE
     WHERE
       "known"."employee_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "employee_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "last_name",
+  CAST(NULL AS TEXT) AS "first_name",
+  CAST(NULL AS TEXT) AS "title",
+  CAST(NULL AS TEXT) AS "title_of_courtesy",
+  CAST(NULL AS DATE) AS "birth_date",
+  CAST(NULL AS DATE) AS "hire_date",
+  CAST(NULL AS TEXT) AS "address",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS TEXT) AS "region",
+  CAST(NULL AS TEXT) AS "postal_code",
+  CAST(NULL AS TEXT) AS "country",
+  CAST(NULL AS TEXT) AS "home_phone",
+  CAST(NULL AS TEXT) AS "extension",
+  CAST(NULL AS BLOB) AS "photo",
+  CAST(NULL AS TEXT) AS "notes",
+  CAST(NULL AS TEXT) AS "photo_path"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."employee_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -179,6 +209,28 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "employee_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "last_name",
+  CAST(NULL AS TEXT) AS "first_name",
+  CAST(NULL AS TEXT) AS "title",
+  CAST(NULL AS TEXT) AS "title_of_courtesy",
+  CAST(NULL AS DATE) AS "birth_date",
+  CAST(NULL AS DATE) AS "hire_date",
+  CAST(NULL AS TEXT) AS "address",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS TEXT) AS "region",
+  CAST(NULL AS TEXT) AS "postal_code",
+  CAST(NULL AS TEXT) AS "country",
+  CAST(NULL AS TEXT) AS "home_phone",
+  CAST(NULL AS TEXT) AS "extension",
+  CAST(NULL AS BLOB) AS "photo",
+  CAST(NULL AS TEXT) AS "notes",
+  CAST(NULL AS TEXT) AS "photo_path"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "employee_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

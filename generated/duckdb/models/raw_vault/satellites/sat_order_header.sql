@@ -96,6 +96,30 @@ WHERE
     WHERE
       "known"."order_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "order_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS DATE) AS "order_date",
+  CAST(NULL AS DATE) AS "required_date",
+  CAST(NULL AS DATE) AS "shipped_date",
+  CAST(NULL AS REAL) AS "freight",
+  CAST(NULL AS TEXT) AS "ship_name",
+  CAST(NULL AS TEXT) AS "ship_address",
+  CAST(NULL AS TEXT) AS "ship_city",
+  CAST(NULL AS TEXT) AS "ship_region",
+  CAST(NULL AS TEXT) AS "ship_postal_code",
+  CAST(NULL AS TEXT) AS "ship_country"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."order_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -149,6 +173,22 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "order_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS DATE) AS "order_date",
+  CAST(NULL AS DATE) AS "required_date",
+  CAST(NULL AS DATE) AS "shipped_date",
+  CAST(NULL AS REAL) AS "freight",
+  CAST(NULL AS TEXT) AS "ship_name",
+  CAST(NULL AS TEXT) AS "ship_address",
+  CAST(NULL AS TEXT) AS "ship_city",
+  CAST(NULL AS TEXT) AS "ship_region",
+  CAST(NULL AS TEXT) AS "ship_postal_code",
+  CAST(NULL AS TEXT) AS "ship_country"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "order_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

@@ -87,6 +87,27 @@ WHERE
     WHERE
       "known"."product_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "product_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "product_name",
+  CAST(NULL AS TEXT) AS "quantity_per_unit",
+  CAST(NULL AS REAL) AS "unit_price",
+  CAST(NULL AS SMALLINT) AS "units_in_stock",
+  CAST(NULL AS SMALLINT) AS "units_on_order",
+  CAST(NULL AS SMALLINT) AS "reorder_level",
+  CAST(NULL AS INT) AS "discontinued"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."product_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -134,6 +155,19 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "product_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "product_name",
+  CAST(NULL AS TEXT) AS "quantity_per_unit",
+  CAST(NULL AS REAL) AS "unit_price",
+  CAST(NULL AS SMALLINT) AS "units_in_stock",
+  CAST(NULL AS SMALLINT) AS "units_on_order",
+  CAST(NULL AS SMALLINT) AS "reorder_level",
+  CAST(NULL AS INT) AS "discontinued"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "product_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

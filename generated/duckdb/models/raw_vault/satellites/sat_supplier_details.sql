@@ -99,6 +99,31 @@ WHERE
     WHERE
       "known"."supplier_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "supplier_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "company_name",
+  CAST(NULL AS TEXT) AS "contact_name",
+  CAST(NULL AS TEXT) AS "contact_title",
+  CAST(NULL AS TEXT) AS "address",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS TEXT) AS "region",
+  CAST(NULL AS TEXT) AS "postal_code",
+  CAST(NULL AS TEXT) AS "country",
+  CAST(NULL AS TEXT) AS "phone",
+  CAST(NULL AS TEXT) AS "fax",
+  CAST(NULL AS TEXT) AS "homepage"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."supplier_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -154,6 +179,23 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "supplier_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "company_name",
+  CAST(NULL AS TEXT) AS "contact_name",
+  CAST(NULL AS TEXT) AS "contact_title",
+  CAST(NULL AS TEXT) AS "address",
+  CAST(NULL AS TEXT) AS "city",
+  CAST(NULL AS TEXT) AS "region",
+  CAST(NULL AS TEXT) AS "postal_code",
+  CAST(NULL AS TEXT) AS "country",
+  CAST(NULL AS TEXT) AS "phone",
+  CAST(NULL AS TEXT) AS "fax",
+  CAST(NULL AS TEXT) AS "homepage"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "supplier_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

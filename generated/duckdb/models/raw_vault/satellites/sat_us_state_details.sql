@@ -75,6 +75,23 @@ WHERE
     WHERE
       "known"."us_state_hk" = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "us_state_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "state_name",
+  CAST(NULL AS TEXT) AS "state_abbr",
+  CAST(NULL AS TEXT) AS "state_region"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS "known"
+    WHERE
+      "known"."us_state_hk" = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -114,6 +131,15 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS "us_state_hk",
+  '00000000000000000000000000000000' AS "hashdiff",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
+  'SYSTEM' AS "record_source",
+  CAST(NULL AS TEXT) AS "state_name",
+  CAST(NULL AS TEXT) AS "state_abbr",
+  CAST(NULL AS TEXT) AS "state_region"
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS "us_state_hk",
   '00000000000000000000000000000000' AS "hashdiff",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source",

@@ -61,6 +61,20 @@ WHERE
     WHERE
       `known`.`supplier_hk` = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `supplier_hk`,
+  CAST(NULL AS SMALLINT) AS `supplier_id`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`supplier_hk` = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -102,6 +116,12 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `supplier_hk`,
+  CAST(NULL AS SMALLINT) AS `supplier_id`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `supplier_hk`,
   CAST(NULL AS SMALLINT) AS `supplier_id`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`

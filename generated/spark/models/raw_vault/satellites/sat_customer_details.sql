@@ -108,6 +108,30 @@ WHERE
     WHERE
       `known`.`customer_hk` = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `customer_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS STRING) AS `company_name`,
+  CAST(NULL AS STRING) AS `contact_name`,
+  CAST(NULL AS STRING) AS `contact_title`,
+  CAST(NULL AS STRING) AS `address`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS STRING) AS `region`,
+  CAST(NULL AS STRING) AS `postal_code`,
+  CAST(NULL AS STRING) AS `country`,
+  CAST(NULL AS STRING) AS `phone`,
+  CAST(NULL AS STRING) AS `fax`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`customer_hk` = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -166,6 +190,22 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `customer_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS STRING) AS `company_name`,
+  CAST(NULL AS STRING) AS `contact_name`,
+  CAST(NULL AS STRING) AS `contact_title`,
+  CAST(NULL AS STRING) AS `address`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS STRING) AS `region`,
+  CAST(NULL AS STRING) AS `postal_code`,
+  CAST(NULL AS STRING) AS `country`,
+  CAST(NULL AS STRING) AS `phone`,
+  CAST(NULL AS STRING) AS `fax`
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `customer_hk`,
   '00000000000000000000000000000000' AS `hashdiff`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`,

@@ -126,6 +126,36 @@ WHERE
     WHERE
       `known`.`employee_hk` = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `employee_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS STRING) AS `last_name`,
+  CAST(NULL AS STRING) AS `first_name`,
+  CAST(NULL AS STRING) AS `title`,
+  CAST(NULL AS STRING) AS `title_of_courtesy`,
+  CAST(NULL AS DATE) AS `birth_date`,
+  CAST(NULL AS DATE) AS `hire_date`,
+  CAST(NULL AS STRING) AS `address`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS STRING) AS `region`,
+  CAST(NULL AS STRING) AS `postal_code`,
+  CAST(NULL AS STRING) AS `country`,
+  CAST(NULL AS STRING) AS `home_phone`,
+  CAST(NULL AS STRING) AS `extension`,
+  CAST(NULL AS BINARY) AS `photo`,
+  CAST(NULL AS STRING) AS `notes`,
+  CAST(NULL AS STRING) AS `photo_path`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`employee_hk` = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -196,6 +226,28 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `employee_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS STRING) AS `last_name`,
+  CAST(NULL AS STRING) AS `first_name`,
+  CAST(NULL AS STRING) AS `title`,
+  CAST(NULL AS STRING) AS `title_of_courtesy`,
+  CAST(NULL AS DATE) AS `birth_date`,
+  CAST(NULL AS DATE) AS `hire_date`,
+  CAST(NULL AS STRING) AS `address`,
+  CAST(NULL AS STRING) AS `city`,
+  CAST(NULL AS STRING) AS `region`,
+  CAST(NULL AS STRING) AS `postal_code`,
+  CAST(NULL AS STRING) AS `country`,
+  CAST(NULL AS STRING) AS `home_phone`,
+  CAST(NULL AS STRING) AS `extension`,
+  CAST(NULL AS BINARY) AS `photo`,
+  CAST(NULL AS STRING) AS `notes`,
+  CAST(NULL AS STRING) AS `photo_path`
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `employee_hk`,
   '00000000000000000000000000000000' AS `hashdiff`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`,

@@ -87,6 +87,23 @@ WHERE
     WHERE
       `known`.`order_product_hk` = '00000000000000000000000000000000'
   )
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `order_product_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS FLOAT) AS `unit_price`,
+  CAST(NULL AS SMALLINT) AS `quantity`,
+  CAST(NULL AS FLOAT) AS `discount`
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM {{ this }} AS `known`
+    WHERE
+      `known`.`order_product_hk` = 'ffffffffffffffffffffffffffffffff'
+  )
 {% else %}
 WITH incoming AS (
   SELECT
@@ -131,6 +148,15 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `order_product_hk`,
+  '00000000000000000000000000000000' AS `hashdiff`,
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
+  'SYSTEM' AS `record_source`,
+  CAST(NULL AS FLOAT) AS `unit_price`,
+  CAST(NULL AS SMALLINT) AS `quantity`,
+  CAST(NULL AS FLOAT) AS `discount`
+UNION ALL
+SELECT
+  'ffffffffffffffffffffffffffffffff' AS `order_product_hk`,
   '00000000000000000000000000000000' AS `hashdiff`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`,

@@ -1,0 +1,133 @@
+"""Random batch histories, built for real: after every step `vaultgen run` leaves a vault equal to a fresh build of
+the same raw layer (table for table, row for row), and every source table rebuilt from the vault equals each of
+its snapshots.
+
+A hypothesis state machine over a small spec (tests/fixtures/history_spec: hubs customer and order with
+satellites and record tracking, a link with record tracking, ghost rows) draws new full-snapshot batches (so
+inserts, updates, deletes, restores and A -> B -> A across batches; the cities come from two values), corrected
+batches and late batches written straight into the raw layer (as a loader other than `vaultgen load` could), and
+reruns by hand. CI runs a fixed-seed handful; `VAULTGEN_HISTORIES=100 .venv/bin/python -m pytest
+tests/dbt/test_histories.py` runs 100 histories.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from tests.support.raw_layer import differences_from_fresh_build, vault_tables, write_raw
+from tests.support.vault import LocalVault
+from vaultgen.cli import main
+from vaultgen.dbt_runner import run_dbt
+from vaultgen.raw.duckdb_raw import Batch, create_raw_tables, load_batch
+from vaultgen.verify.roundtrip import compare_batch
+
+pytestmark = pytest.mark.dbt
+
+SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "history_spec"
+HISTORIES = int(os.environ.get("VAULTGEN_HISTORIES", "2"))
+STEPS = int(os.environ.get("VAULTGEN_HISTORY_STEPS", "3"))
+START = datetime(2024, 6, 1, 6, 0)
+CUSTOMERS = ["ALFKI", "BONAP", "CACTU"]
+
+customer_rows = st.dictionaries(st.sampled_from(CUSTOMERS), st.tuples(st.sampled_from(["Ann", "Bob"]), st.sampled_from(["Berlin", "Bonn"])), max_size=3).map(
+    lambda rows: sorted((key, *value) for key, value in rows.items()))
+order_rows = st.dictionaries(st.integers(1, 3), st.tuples(st.sampled_from(CUSTOMERS), st.sampled_from([10, 12]))).map(
+    lambda rows: sorted((key, *value) for key, value in rows.items()))
+snapshots = st.fixed_dictionaries({}, optional={"customers": customer_rows, "orders": order_rows}).filter(bool)
+
+
+@lru_cache(maxsize=1)
+def _rendered() -> LocalVault:
+    """One rendered project for every history (each history has its own database)."""
+    return LocalVault(SPEC, Path(tempfile.mkdtemp(prefix="vaultgen-histories-")))
+
+
+class BatchHistory(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.vault = _rendered()
+        self.work = Path(tempfile.mkdtemp(prefix="history-", dir=self.vault.work_dir))
+        self.database = self.work / "vault.duckdb"
+        with duckdb.connect(str(self.database)) as connection:
+            create_raw_tables(connection, self.vault.spec)
+        self.batches: dict[str, tuple[datetime, dict[str, list[tuple]]]] = {}  # batch id -> (load_ts, snapshots)
+
+    def teardown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def _write(self, batch_id: str, load_ts: datetime, rows: dict[str, list[tuple]]) -> None:
+        for table, table_rows in rows.items():
+            write_raw(self.database, self.vault.spec, table, batch_id, load_ts, table_rows)
+        known = self.batches.get(batch_id, (load_ts, {}))[1]
+        self.batches[batch_id] = (load_ts, {**known, **rows})
+
+    @rule(rows=snapshots)
+    def new_batch(self, rows):
+        """The next batch, through vaultgen's loader."""
+        load_ts = max((ts for ts, _ in self.batches.values()), default=START - timedelta(days=1)) + timedelta(days=1)
+        batch_id = f"b{len(self.batches) + 1}"
+        with duckdb.connect(str(self.database)) as connection:
+            load_batch(connection, self.vault.spec, Batch(batch_id, load_ts, rows))
+        self.batches[batch_id] = (load_ts, dict(rows))
+
+    @rule(data=st.data(), rows=snapshots)
+    def late_batch(self, data, rows):
+        """A batch older than the newest one, written straight into the raw layer."""
+        if not self.batches:
+            return
+        before = data.draw(st.sampled_from(sorted(ts for ts, _ in self.batches.values())))
+        load_ts = before - timedelta(minutes=data.draw(st.integers(1, 600)))
+        if any(ts == load_ts for ts, _ in self.batches.values()):
+            return
+        self._write(f"late{len(self.batches) + 1}", load_ts, rows)
+
+    @rule(data=st.data())
+    def corrected_batch(self, data):
+        """A batch loaded again with other rows for one of its tables (same batch id and load timestamp)."""
+        if not self.batches:
+            return
+        batch_id = data.draw(st.sampled_from(sorted(self.batches)))
+        load_ts, tables = self.batches[batch_id]
+        table = data.draw(st.sampled_from(sorted(tables)))
+        self._write(batch_id, load_ts, {table: data.draw(customer_rows if table == "customers" else order_rows)})
+
+    @rule()
+    def rerun_by_hand(self):
+        """A hand rerun of the whole history without window vars changes nothing."""
+        if not self.batches:
+            return
+        before = vault_tables(self.database)
+        result = run_dbt(["build"], self.vault.project, self.work / "hand", self.database, check=False)
+        assert result.ok, result.output[-3000:]
+        assert vault_tables(self.database) == before
+
+    @invariant()
+    def vault_equals_a_fresh_build_and_every_snapshot(self):
+        if not self.batches:
+            return
+        code = main(["run", "--spec", str(SPEC), "--out", str(self.vault.out_dir), "--database", str(self.database), "--work-dir", str(self.work / "run")])
+        assert code == 0
+        assert differences_from_fresh_build(self.database, self.vault.spec, self.vault.project, self.work / "fresh") == {}
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            for batch_id, (load_ts, tables) in sorted(self.batches.items()):
+                for comparison in compare_batch(connection, self.vault.spec, load_ts):
+                    if comparison.table in tables:
+                        assert comparison.equal, (batch_id, comparison)
+
+
+BatchHistory.TestCase.settings = settings(
+    max_examples=HISTORIES, stateful_step_count=STEPS, deadline=None, derandomize=True, database=None,
+    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False,
+)
+test_batch_histories = BatchHistory.TestCase
