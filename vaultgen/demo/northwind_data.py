@@ -256,6 +256,21 @@ class NorthwindGenerator:
             self._new_order(last_date + timedelta(days=1 + index // 3))
         return self._snapshot()
 
+    def small_change_batch(self, fraction: float) -> Snapshot:
+        """A batch in which `fraction` of the rows of the tables with many rows (orders, order lines, customers,
+        products) change one descriptive attribute each; no key is added or removed (the benchmarks' 1 % batch)."""
+        self.batch += 1
+        changes = (("order_details", lambda row: {"quantity": row["quantity"] % 60 + 1}),
+                   ("orders", lambda row: {"freight": round(row["freight"] + 1, 2)}),
+                   ("customers", lambda row: {"phone": self._phone()}),
+                   ("products", lambda row: {"units_in_stock": (row["units_in_stock"] + 1) % 121}))
+        for table, change in changes:
+            keys = self._keys(table)
+            for key in self.rng.sample(keys, k=max(1, round(len(keys) * fraction))):
+                row = self.state[table][key]
+                row.update(change(row))
+        return self._snapshot()
+
     def _snapshot(self) -> Snapshot:
         tables = {table: [dict(self.state[table][key]) for key in self._keys(table)] for table in self.state}
         return Snapshot(self.batch, tables)
