@@ -51,6 +51,10 @@ FINISHED = re.compile(r"Finished running .* in .*\(([\d.]+)s\)")
 DATABASE = "vault.duckdb"  # one file name everywhere: compiled SQL names its catalog after the file
 
 
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
 def peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
@@ -155,7 +159,7 @@ def compare_with_datavault4sqlglot(warehouse: Warehouse, database: Path, models:
     staging = next(node for node in models if node["fqn"][1] == "staging")
     theirs = datavault4sqlglot_sql(warehouse, staging["schema"], staging["database"])
     if theirs is None:
-        print("datavault4sqlglot: not installed (pip install -e '.[benchmark]'); comparison skipped")
+        say("datavault4sqlglot: not installed (pip install -e '.[benchmark]'); comparison skipped")
         return
     spec, naming = warehouse.spec, warehouse.naming
     staged = [naming.staging_model(t) for t in sorted({feed.table for feed in hub_feeds(spec, spec.entity("order"))} | {spec.entity("order_line").source})]
@@ -170,7 +174,7 @@ def compare_with_datavault4sqlglot(warehouse: Warehouse, database: Path, models:
     theirs_s = statistics.median(rounds)
     ours_s = sum(ours[name] for name in theirs)
     staging_s = sum(ours[name] for name in staged)
-    print(f"datavault4sqlglot hub_order + sat_order_line: {theirs_s:.2f} s (median of 3); vaultgen's: {ours_s:.2f} s "
+    say(f"datavault4sqlglot hub_order + sat_order_line: {theirs_s:.2f} s (median of 3); vaultgen's: {ours_s:.2f} s "
           f"= {ours_s / theirs_s:.2f}x; with vaultgen's staging of their sources ({staging_s:.2f} s) on both sides: "
           f"{(ours_s + staging_s) / (theirs_s + staging_s):.2f}x")
 
@@ -191,7 +195,7 @@ def main() -> None:
         first = warehouse.generator.initial()
         rows = warehouse.load(raw, first)
         order_lines = len(first.tables["order_details"])
-        print(f"scale {args.scale}: first snapshot {rows:,} raw rows ({order_lines:,} order lines), generated and loaded in "
+        say(f"scale {args.scale}: first snapshot {rows:,} raw rows ({order_lines:,} order lines), generated and loaded in "
               f"{time.perf_counter() - started:.1f} s")
         until = warehouse.load_timestamps[0]
         for name in ("floor", "floor_views", "run", "build"):
@@ -200,15 +204,15 @@ def main() -> None:
         models = warehouse.compiled_models(warehouse.database("floor"))
         floor_s, per_model = floor(warehouse.database("floor"), models, "table")
         floor_views_s, _ = floor(warehouse.database("floor_views"), models, "view")
-        print(f"floor: {len(models)} models as CREATE TABLE AS in one connection: {floor_s:.2f} s with staging as tables, "
+        say(f"floor: {len(models)} models as CREATE TABLE AS in one connection: {floor_s:.2f} s with staging as tables, "
               f"{floor_views_s:.2f} s with staging as views (hashing once saves {1 - floor_s / floor_views_s:.0%})")
         slowest = sorted(per_model.items(), key=lambda item: -item[1])[:5]
-        print("  slowest: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in slowest))
+        say("  slowest: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in slowest))
 
         run_s, run_wall = warehouse.dbt("run", warehouse.database("run"), None, until)
         build_s, build_wall = warehouse.dbt("build", warehouse.database("build"), None, until)
-        print(f"dbt run (full load): {run_s:.2f} s = {run_s / floor_s:.2f}x the floor (start-up {run_wall - run_s:.1f} s apart)")
-        print(f"dbt build (full load and every test): {build_s:.2f} s = {build_s / floor_s:.2f}x the floor (start-up {build_wall - build_s:.1f} s apart)")
+        say(f"dbt run (full load): {run_s:.2f} s = {run_s / floor_s:.2f}x the floor (start-up {run_wall - run_s:.1f} s apart)")
+        say(f"dbt build (full load and every test): {build_s:.2f} s = {build_s / floor_s:.2f}x the floor (start-up {build_wall - build_s:.1f} s apart)")
 
         compare_with_datavault4sqlglot(warehouse, warehouse.database("floor"), models, per_model)
 
@@ -219,12 +223,12 @@ def main() -> None:
             warehouse.load(database, snapshot)
             seconds, wall = warehouse.dbt("run", database, warehouse.load_timestamps[-2], warehouse.load_timestamps[-1])
             incremental.append(seconds)
-            print(f"incremental batch {number + 1} ({args.change:.0%} of keys changed, {number + 2} snapshots of history): "
+            say(f"incremental batch {number + 1} ({args.change:.0%} of keys changed, {number + 2} snapshots of history): "
                   f"dbt run {seconds:.2f} s = {seconds / run_s:.0%} of the full load (start-up {wall - seconds:.1f} s apart)")
         if incremental:
-            print(f"incremental over {len(incremental)} batches: median {statistics.median(incremental) / run_s:.0%} of the full load; "
+            say(f"incremental over {len(incremental)} batches: median {statistics.median(incremental) / run_s:.0%} of the full load; "
                   f"last / first = {incremental[-1] / incremental[0]:.2f}, max / min = {max(incremental) / min(incremental):.2f}")
-        print(f"peak memory: this process {peak_mb(resource.RUSAGE_SELF):.0f} MB (generator, loader, floor), "
+        say(f"peak memory: this process {peak_mb(resource.RUSAGE_SELF):.0f} MB (generator, loader, floor), "
               f"largest dbt process {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB")
 
 
