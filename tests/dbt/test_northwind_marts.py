@@ -4,17 +4,11 @@ per batch, every mart compared after every build."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.support.vault import LocalVault
-from vaultgen.demo.job import to_batch
-from vaultgen.demo.northwind_data import snapshots
+from tests.dbt.conftest import NORTHWIND_BATCHES
 
 pytestmark = pytest.mark.dbt
-
-BATCHES = 3
 
 # one plain-SQL computation per mart over the raw snapshot of a batch (? = its load timestamp), and the mart's rows
 LINES = """
@@ -69,27 +63,22 @@ def _normalised(rows: list[tuple]) -> list[tuple]:
     return sorted((tuple(value(v) for v in row) for row in rows), key=lambda row: tuple((v is not None, v) for v in row))
 
 
+def marts_after_batch(vault, ts) -> dict[str, tuple[list[tuple], list[tuple]]]:
+    """Per mart, (expected from the raw snapshot of the batch loaded at `ts`, the mart's rows now)."""
+    per_mart = {}
+    for mart, (expected_sql, mart_sql) in EXPECTED.items():
+        expected = vault.query(SNAPSHOT.format(lines=LINES) + expected_sql, [ts, ts, ts, ts, ts])
+        per_mart[mart] = (_normalised(expected), _normalised(vault.query(mart_sql)))
+    return per_mart
+
+
 @pytest.fixture(scope="module")
-def marts_per_batch(repo: Path, tmp_path_factory) -> list[dict[str, tuple[list[tuple], list[tuple]]]]:
-    """After each batch: per mart, (expected from the raw snapshot, the mart's rows)."""
-    vault = LocalVault(repo / "vault_spec", tmp_path_factory.mktemp("northwind_marts"))
-    results, previous = [], None
-    for snapshot in snapshots(11, 0.1, BATCHES):
-        batch = to_batch(vault.spec, snapshot)
-        vault.load(batch.batch_id, batch.load_ts, batch.rows)
-        build = vault.build(after=previous, until=batch.load_ts)
-        assert build.ok and build.failed == 0, build.output[-3000:]
-        previous = batch.load_ts
-        ts = batch.load_ts
-        per_mart = {}
-        for mart, (expected_sql, mart_sql) in EXPECTED.items():
-            expected = vault.query(SNAPSHOT.format(lines=LINES) + expected_sql, [ts, ts, ts, ts, ts])
-            per_mart[mart] = (_normalised(expected), _normalised(vault.query(mart_sql)))
-        results.append(per_mart)
-    return results
+def marts_per_batch(northwind_build) -> list[dict[str, tuple[list[tuple], list[tuple]]]]:
+    """After each batch of the shared Northwind build (tests/dbt/conftest.py): per mart, (expected, the mart's rows)."""
+    return northwind_build.marts
 
 
-@pytest.mark.parametrize("batch", range(BATCHES), ids=[f"batch{n + 1}" for n in range(BATCHES)])
+@pytest.mark.parametrize("batch", range(NORTHWIND_BATCHES), ids=[f"batch{n + 1}" for n in range(NORTHWIND_BATCHES)])
 @pytest.mark.parametrize("mart", sorted(EXPECTED))
 def test_mart_equals_plain_sql_over_the_raw_snapshot(marts_per_batch, mart: str, batch: int):
     expected, actual = marts_per_batch[batch][mart]

@@ -70,7 +70,7 @@ def test_definition_shape(spec):
     spec_columns = spec.table("orders").columns
     assert [c["Name"] for c in columns] == [c.name for c in spec_columns] + [raw.load_timestamp_column, raw.batch_id_column]
     by_name = {c["Name"]: c for c in columns}
-    assert by_name["order_id"]["Type"] == "int" and "smallint" in by_name["order_id"]["Comment"]
+    assert by_name["order_id"]["Type"] == "int" and by_name["employee_id"]["Type"] == "int" and "smallint" in by_name["employee_id"]["Comment"]
     assert by_name["freight"]["Type"] == "float"
     assert by_name["order_date"]["Type"] == "date"
     assert by_name[raw.load_timestamp_column]["Type"] == "timestamp"

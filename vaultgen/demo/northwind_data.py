@@ -4,15 +4,20 @@ Pure Python, seeded: the same (seed, scale, batches) always gives the same rows.
 Northwind source is produced with its real columns; the change batches insert, update (descriptive
 attributes and relationships, including a value that changes and changes back) and delete rows, and restore
 a deleted row, so that each Data Vault construct is exercised.
+
+Linear in the data: the sorted keys of each table are kept up to date as rows come and go (never re-sorted per
+row), and the order lines per order are counted; `snapshots` yields one batch at a time, so only the current
+state and the batch being loaded are in memory.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Iterator
 
 Row = dict[str, Any]
 State = dict[str, dict[tuple, Row]]  # table -> primary key -> row
@@ -72,13 +77,39 @@ class NorthwindGenerator:
         self.next_ids = {"customers": 0, "orders": 10248, "products": 1, "suppliers": 1, "employees": 1}
         self.batch = 0
         self._deleted: dict[str, list[Row]] = {}
+        self._sorted: dict[str, list[tuple]] = {table: [] for table in PRIMARY_KEYS}  # each table's keys, in order
+        self._lines: dict[int, int] = {}  # order_id -> its number of order lines
+        self._last_order_date: date | None = None
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _n(self, base: int) -> int:
         return max(2, int(round(base * self.scale)))
 
+    def _keys(self, table: str) -> list[tuple]:
+        """The table's primary keys in order (the list the generator keeps; do not modify)."""
+        return self._sorted[table]
+
     def _put(self, table: str, row: Row) -> None:
-        self.state[table][tuple(row[c] for c in PRIMARY_KEYS[table])] = row
+        key = tuple(row[c] for c in PRIMARY_KEYS[table])
+        rows = self.state[table]
+        if key not in rows:
+            keys = self._sorted[table]
+            if not keys or keys[-1] < key:
+                keys.append(key)
+            else:
+                bisect.insort(keys, key)
+            if table == "order_details":
+                self._lines[key[0]] = self._lines.get(key[0], 0) + 1
+        rows[key] = row
+        if table == "orders" and (self._last_order_date is None or row["order_date"] > self._last_order_date):
+            self._last_order_date = row["order_date"]
+
+    def _delete(self, table: str, key: tuple) -> Row:
+        keys = self._sorted[table]
+        del keys[bisect.bisect_left(keys, key)]
+        if table == "order_details":
+            self._lines[key[0]] -= 1
+        return self.state[table].pop(key)
 
     def _phone(self) -> str:
         return f"({self.rng.randint(100, 999)}) 555-{self.rng.randint(1000, 9999)}"
@@ -105,9 +136,8 @@ class NorthwindGenerator:
     def _new_product(self) -> Row:
         product_id = self.next_ids["products"]
         self.next_ids["products"] += 1
-        suppliers = sorted(self.state["suppliers"])
         return {"product_id": product_id, "product_name": f"{self.rng.choice(WORDS)} {self.rng.choice(CATEGORIES).split('/')[0]} {product_id}",
-                "supplier_id": self.rng.choice(suppliers)[0], "category_id": self.rng.randint(1, len(CATEGORIES)),
+                "supplier_id": self.rng.choice(self._keys("suppliers"))[0], "category_id": self.rng.randint(1, len(CATEGORIES)),
                 "quantity_per_unit": f"{self.rng.randint(1, 48)} boxes", "unit_price": round(self.rng.uniform(2, 120), 2),
                 "units_in_stock": self.rng.randint(0, 120), "units_on_order": self.rng.choice([0, 0, 10, 20]),
                 "reorder_level": self.rng.choice([0, 5, 10, 25]), "discontinued": int(self.rng.random() < 0.1)}
@@ -115,16 +145,16 @@ class NorthwindGenerator:
     def _new_order(self, order_date: date) -> None:
         order_id = self.next_ids["orders"]
         self.next_ids["orders"] += 1
-        customer = self.rng.choice(sorted(self.state["customers"]))[0]
+        customer = self.rng.choice(self._keys("customers"))[0]
         place = self._place()
         self._put("orders", {
-            "order_id": order_id, "customer_id": customer, "employee_id": self.rng.choice(sorted(self.state["employees"]))[0],
+            "order_id": order_id, "customer_id": customer, "employee_id": self.rng.choice(self._keys("employees"))[0],
             "order_date": order_date, "required_date": order_date + timedelta(days=28),
             "shipped_date": order_date + timedelta(days=self.rng.randint(1, 30)) if self.rng.random() < 0.9 else None,
             "ship_via": self.rng.randint(1, 3), "freight": round(self.rng.uniform(0.5, 300), 2), "ship_name": f"{self.rng.choice(WORDS)} Shipping",
             "ship_address": place["address"], "ship_city": place["city"], "ship_region": place["region"],
             "ship_postal_code": place["postal_code"], "ship_country": place["country"]})
-        products = self.rng.sample(sorted(self.state["products"]), k=min(len(self.state["products"]), self.rng.randint(1, 4)))
+        products = self.rng.sample(self._keys("products"), k=min(len(self.state["products"]), self.rng.randint(1, 4)))
         for (product_id,) in products:
             self._put("order_details", {"order_id": order_id, "product_id": product_id,
                                         "unit_price": self.state["products"][(product_id,)]["unit_price"],
@@ -156,13 +186,13 @@ class NorthwindGenerator:
                 "home_phone": self._phone(), "extension": str(self.rng.randint(100, 9999)), "photo": bytes([employee_id % 256, 1, 2]),
                 "notes": f"Joined as {self.rng.choice(TITLES).lower()}.", "reports_to": None if employee_id == 1 else self.rng.randint(1, employee_id - 1),
                 "photo_path": f"http://accweb/emmployees/{employee_id}.bmp"})
-        territories = sorted(self.state["territories"])
-        for (employee_id,) in sorted(self.state["employees"]):
+        territories = self._keys("territories")
+        for (employee_id,) in list(self._keys("employees")):
             for (territory_id,) in self.rng.sample(territories, k=min(len(territories), self.rng.randint(1, 6))):
                 self._put("employee_territories", {"employee_id": employee_id, "territory_id": territory_id})
         for _ in range(self._n(91)):
             self._put("customers", self._new_customer())
-        for (customer_id,) in self.rng.sample(sorted(self.state["customers"]), k=self._n(12)):
+        for (customer_id,) in self.rng.sample(self._keys("customers"), k=self._n(12)):
             self._put("customer_customer_demo", {"customer_id": customer_id, "customer_type_id": self.rng.choice(["GOLD", "SILV", "NEW"])})
         for _ in range(self._n(29)):
             self._put("suppliers", self._new_supplier())
@@ -177,62 +207,78 @@ class NorthwindGenerator:
     def next_batch(self) -> Snapshot:
         self.batch += 1
         rng = self.rng
-        customers = sorted(self.state["customers"])
+        customers = list(self._keys("customers"))
         # updates of descriptive attributes
         for key in rng.sample(customers, k=max(1, len(customers) // 10)):
             row = self.state["customers"][key]
             row["contact_title"] = rng.choice(TITLES)
             row["phone"] = self._phone()
-        for key in rng.sample(sorted(self.state["products"]), k=max(1, len(self.state["products"]) // 8)):
+        for key in rng.sample(self._keys("products"), k=max(1, len(self.state["products"]) // 8)):
             self.state["products"][key]["unit_price"] = round(self.state["products"][key]["unit_price"] * 1.1, 2)
         # a change that is undone in the next batch: A -> B -> A
         first_customer = self.state["customers"][customers[0]]
         first_customer["city"], first_customer["country"] = (("Reims", "France") if self.batch % 2 else ("Berlin", "Germany"))
         # relationship changes: an order's shipper and employee, an employee's manager, a product's supplier
-        orders = sorted(self.state["orders"])
+        orders = self._keys("orders")
         for key in rng.sample(orders, k=max(1, len(orders) // 50)):
             order = self.state["orders"][key]
             order["ship_via"] = order["ship_via"] % 3 + 1
             order["shipped_date"] = order["shipped_date"] or order["order_date"] + timedelta(days=3)
-        employees = sorted(self.state["employees"])
+        employees = self._keys("employees")
         if len(employees) > 2:
             employee = self.state["employees"][employees[-1]]
             employee["reports_to"] = employees[(self.batch % (len(employees) - 1))][0]
-        product = self.state["products"][sorted(self.state["products"])[0]]
-        product["supplier_id"] = rng.choice(sorted(self.state["suppliers"]))[0]
+        product = self.state["products"][self._keys("products")[0]]
+        product["supplier_id"] = rng.choice(self._keys("suppliers"))[0]
         # deletes: order lines, an employee's territory, a customer without orders; restore the last deleted one
-        for key in rng.sample(sorted(self.state["order_details"]), k=max(1, len(self.state["order_details"]) // 100)):
-            order_lines = [k for k in self.state["order_details"] if k[0] == key[0]]
-            if len(order_lines) > 1:
-                del self.state["order_details"][key]
-        territory_links = sorted(self.state["employee_territories"])
+        for key in rng.sample(self._keys("order_details"), k=max(1, len(self.state["order_details"]) // 100)):
+            if self._lines[key[0]] > 1:
+                self._delete("order_details", key)
+        territory_links = self._keys("employee_territories")
         if territory_links:
-            del self.state["employee_territories"][rng.choice(territory_links)]
+            self._delete("employee_territories", rng.choice(territory_links))
         ordering = {row["customer_id"] for row in self.state["orders"].values()}
-        idle = [key for key in sorted(self.state["customers"]) if key[0] not in ordering]
+        idle = [key for key in self._keys("customers") if key[0] not in ordering]
         restored = self._deleted.pop("customers", [])
         for row in restored:
             self._put("customers", row)
         if idle:
             victim = rng.choice(idle)
-            self._deleted["customers"] = [copy.deepcopy(self.state["customers"].pop(victim))]
-            self.state["customer_customer_demo"] = {k: v for k, v in self.state["customer_customer_demo"].items() if k[0] != victim[0]}
+            self._deleted["customers"] = [copy.deepcopy(self._delete("customers", victim))]
+            for key in [k for k in self._keys("customer_customer_demo") if k[0] == victim[0]]:
+                self._delete("customer_customer_demo", key)
         # inserts
         for _ in range(max(1, self._n(91) // 20)):
             self._put("customers", self._new_customer())
         self._put("products", self._new_product())
-        last_date = max(row["order_date"] for row in self.state["orders"].values())
+        last_date = self._last_order_date
         for index in range(max(2, self._n(830) // 15)):
             self._new_order(last_date + timedelta(days=1 + index // 3))
         return self._snapshot()
 
+    def small_change_batch(self, fraction: float) -> Snapshot:
+        """A batch in which `fraction` of the rows of the tables with many rows (orders, order lines, customers,
+        products) change one descriptive attribute each; no key is added or removed (the benchmarks' 1 % batch)."""
+        self.batch += 1
+        changes = (("order_details", lambda row: {"quantity": row["quantity"] % 60 + 1}),
+                   ("orders", lambda row: {"freight": round(row["freight"] + 1, 2)}),
+                   ("customers", lambda row: {"phone": self._phone()}),
+                   ("products", lambda row: {"units_in_stock": (row["units_in_stock"] + 1) % 121}))
+        for table, change in changes:
+            keys = self._keys(table)
+            for key in self.rng.sample(keys, k=max(1, round(len(keys) * fraction))):
+                row = self.state[table][key]
+                row.update(change(row))
+        return self._snapshot()
+
     def _snapshot(self) -> Snapshot:
-        tables = {table: [dict(rows[key]) for key in sorted(rows)] for table, rows in self.state.items()}
+        tables = {table: [dict(self.state[table][key]) for key in self._keys(table)] for table in self.state}
         return Snapshot(self.batch, tables)
 
 
-def snapshots(seed: int, scale: float, batches: int) -> list[Snapshot]:
+def snapshots(seed: int, scale: float, batches: int) -> Iterator[Snapshot]:
+    """The first snapshot and `batches - 1` change batches, one at a time (each is generated when asked for)."""
     generator = NorthwindGenerator(seed, scale)
-    result = [generator.initial()]
-    result += [generator.next_batch() for _ in range(batches - 1)]
-    return result
+    yield generator.initial()
+    for _ in range(batches - 1):
+        yield generator.next_batch()

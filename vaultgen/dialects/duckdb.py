@@ -34,6 +34,7 @@ DUCKDB = Dialect(
     type_mapping=DUCKDB_TYPES,
     string_renderers=STRING_RENDERERS,
     max_identifier_length=255,
+    staging_materialized="table",  # each batch hashed once per run: 5-7 consumers read the table, not a view
     profile={"type": "duckdb", "path": "{{ env_var('VAULTGEN_DUCKDB_PATH', 'vault.duckdb') }}", "threads": 2},
     nfc_normalise=lambda value: call("nfc_normalize", value),
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},

@@ -50,6 +50,7 @@ SNOWFLAKE = Dialect(
         "schema": "RAW_VAULT",
         "threads": 4,
     },
+    staging_materialized="table",  # each batch hashed once per run: 5-7 consumers read the table, not a view
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
     cluster_config_key="cluster_by",
     binary_hash_functions={

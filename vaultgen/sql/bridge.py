@@ -95,12 +95,19 @@ def snapshot_bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incrementa
             rows = _interval_rows(naming.model_name(tracking), naming.parent_key(tracking), status, [naming.parent_key(tracking)], load_ts, False)
             statuses.append((f"present_{index + 1}", rows, status))
         for name, rows, status in statuses:
-            ctes.append((name, rows))
             key = link_key if name.startswith("in_effect") else naming.parent_key(spec.entity(step.tracking))
-            query = query.join(_named(exp.Table(this=exp.to_identifier(name)), name), on=exp.and_(
-                exp.EQ(this=col(key, name), expression=col(link_key, "combinations")),
-                col(status, name),
-                valid_at_snapshot(name, load_ts, snapshot),
+            # per snapshot, the keys whose row valid then says yes; joined to the combinations on (key, snapshot), so
+            # that the range condition never joins two vault tables (a nested-loop join) but only a model and the calendar
+            at_snapshot = (
+                exp.select(col(key, name), col(snapshot, "snapshots"))
+                .from_(_named(exp.Table(this=exp.to_identifier(name)), name))
+                .join(_named(exp.Table(this=exp.to_identifier("snapshots")), "snapshots"),
+                      on=exp.and_(col(status, name), valid_at_snapshot(name, load_ts, snapshot)))
+            )
+            ctes += [(name, rows), (f"{name}_at", at_snapshot)]
+            query = query.join(_named(exp.Table(this=exp.to_identifier(f"{name}_at")), f"{name}_at"), on=exp.and_(
+                exp.EQ(this=col(key, f"{name}_at"), expression=col(link_key, "combinations")),
+                exp.EQ(this=col(snapshot, f"{name}_at"), expression=col(snapshot, "snapshots")),
             ))
     return with_ctes(ctes, query)
 

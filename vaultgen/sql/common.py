@@ -81,6 +81,18 @@ def row_number_is_first(partition: Sequence[exp.Expression], order: Iterable[exp
     return exp.EQ(this=window, expression=exp.Literal.number(1))
 
 
+def latest_per_key(table: exp.Table, keys: Sequence[str], values: Sequence[str], load_ts: str) -> exp.Select:
+    """The latest row per key of an insert-only model holding one row per key and load timestamp, as an aggregate
+    (MAX_BY on every target) instead of a window: no sort of the whole stored history on every run. `values` must
+    never be NULL (hashdiffs, statuses, keys): engines skip NULLs in MAX_BY."""
+    return (
+        exp.select(*[col(k) for k in keys], *[alias(exp.ArgMax(this=col(v), expression=col(load_ts)), v) for v in values],
+                   alias(exp.Max(this=col(load_ts)), load_ts))
+        .from_(table)
+        .group_by(*[col(k) for k in keys])
+    )
+
+
 def ascending(expression: exp.Expression) -> exp.Ordered:
     return exp.Ordered(this=expression, desc=False)
 

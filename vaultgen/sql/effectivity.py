@@ -13,7 +13,7 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import EffectivitySatellite, Spec
-from vaultgen.sql.common import alias, ascending, col, descending, is_real_key, ref, row_number_is_first, this, with_ctes
+from vaultgen.sql.common import alias, ascending, col, descending, is_real_key, latest_per_key, ref, row_number_is_first, this, with_ctes
 
 PREVIOUS = "previous_link_key"
 
@@ -44,12 +44,8 @@ def effectivity_sql(spec: Spec, satellite: EffectivitySatellite, dialect: Dialec
     )
     batch_columns = [col(link_key, "batch"), *[col(d, "batch") for d in drivers], col(load_ts, "batch"), col(record_source, "batch")]
     if incremental:
-        in_effect = (
-            exp.select(col(link_key), *[col(d) for d in drivers], col(load_ts))
-            .from_(this())
-            .where(col(status))
-            .qualify(row_number_is_first([col(d) for d in drivers], [descending(col(load_ts))]))
-        )
+        # the relationship in effect per driving key: its latest start (one start per driving key and load)
+        in_effect = latest_per_key(this(), drivers, [link_key], load_ts).where(col(status))
         ctes.append(("in_effect", in_effect))
         changes = (
             exp.select(*batch_columns, alias(exp.Coalesce(this=previous, expressions=[col(link_key, "in_effect")]), PREVIOUS))

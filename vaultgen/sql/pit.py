@@ -17,7 +17,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import PointInTime, SnapshotCalendar, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, alias, ascending, col, ghost_key, is_real_key, load_window, raw_load_ts, ref, source, this, timestamp_literal, with_ctes,
+    END_OF_TIME, GHOST_LOAD_TS, alias, ascending, col, ghost_key, is_real_key, load_window, raw_load_ts, ref, source, this, timestamp_literal, with_ctes,
 )
 
 NEXT = "next_load_ts"
@@ -82,11 +82,15 @@ def snapshot_ctes(spec: Spec, calendar: SnapshotCalendar, dialect: Dialect, incr
 
 
 def valid_at_snapshot(table: str, load_ts: str, snapshot_column: str) -> exp.Expression:
-    """The row of `table` (with the load timestamp of the next row of its key in NEXT) is the one valid at the snapshot."""
-    snapshot, next_load = col(snapshot_column, "snapshots"), NEXT
+    """The row of `table` (with the load timestamp of the next row of its key in NEXT) is the one valid at the snapshot.
+
+    The open end is the end of time, not `next IS NULL OR ...`: an OR in the join condition makes engines (DuckDB
+    among them) plan a nested-loop join; a conjunction of comparisons next to the key equality stays a hash join."""
+    snapshot = col(snapshot_column, "snapshots")
+    open_end = exp.Coalesce(this=col(NEXT, table), expressions=[timestamp_literal(END_OF_TIME)])
     return exp.and_(
         exp.LTE(this=col(load_ts, table), expression=snapshot.copy()),
-        exp.or_(exp.Is(this=col(next_load, table), expression=exp.Null()), exp.GT(this=col(next_load, table), expression=snapshot.copy())),
+        exp.GT(this=open_end, expression=snapshot.copy()),
     )
 
 

@@ -14,7 +14,7 @@ from vaultgen.graph import record_source
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
 from vaultgen.sql.common import (
-    alias, ascending, col, descending, is_real_key, load_window, raw_load_ts, ref, row_number_is_first, source, this, with_ctes,
+    alias, ascending, col, descending, is_real_key, latest_per_key, load_window, raw_load_ts, ref, row_number_is_first, source, this, with_ctes,
 )
 
 PREVIOUS = "previous_is_present"
@@ -45,11 +45,7 @@ def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect:
     keys = exp.select(col(key)).from_("seen")
     ctes: list[tuple[str, exp.Select]] = [("batches", batches), ("seen", seen)]
     if incremental:
-        latest = (
-            exp.select(col(key), col(status), col(load_ts))
-            .from_(this())
-            .qualify(row_number_is_first([col(key)], [descending(col(load_ts))]))
-        )
+        latest = latest_per_key(this(), [key], [status], load_ts)
         ctes.append(("latest", latest))
         keys = exp.union(keys, exp.select(col(key)).from_("latest"), distinct=True)
     else:
@@ -120,11 +116,7 @@ def cdc_record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dial
     )
     batch_columns = [col(key, "batch"), col(load_ts, "batch"), col(status, "batch")]
     if incremental:
-        latest = (
-            exp.select(col(key), col(status), col(load_ts))
-            .from_(this())
-            .qualify(row_number_is_first([col(key)], [descending(col(load_ts))]))
-        )
+        latest = latest_per_key(this(), [key], [status], load_ts)
         ctes.append(("latest", latest))
         changes = (
             exp.select(*batch_columns, alias(exp.Coalesce(this=previous, expressions=[col(status, "latest")]), PREVIOUS))

@@ -15,7 +15,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import ReferenceTable, Satellite, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, is_real_key, ref, row_number_is_first, this,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, is_real_key, latest_per_key, ref, row_number_is_first, this,
     timestamp_literal, typed_null, with_ctes, with_ghost_rows,
 )
 from vaultgen.types import parse_source_type
@@ -57,10 +57,9 @@ def history_sql(spec: Spec, keys: list[str], staged_hashdiff: str, source: str, 
     ctes: list[tuple[str, exp.Select]] = [("incoming", incoming), ("one_per_load", one_per_load)]
     columns = [*[k.copy() for k in key_columns], col(hashdiff), col(load_ts), col(naming.record_source), *[col(a) for a in attributes]]
     if incremental:
-        latest = exp.select(*[k.copy() for k in key_columns], col(hashdiff), col(load_ts)).from_(this())
+        latest = latest_per_key(this(), keys, [hashdiff], load_ts)
         if len(keys) == 1:  # read only the keys of the batch
             latest = latest.where(col(keys[0]).isin(query=exp.select(col(keys[0])).from_("one_per_load")))
-        latest = latest.qualify(row_number_is_first([k.copy() for k in key_columns], [descending(col(load_ts))]))
         ctes.append(("latest", latest))
         changes = (
             exp.select(

@@ -70,10 +70,7 @@ LEFT JOIN rows_customer_details AS "rows_customer_details"
   ON "rows_customer_details"."customer_hk" = "hub_keys"."customer_hk"
   AND (
     "rows_customer_details"."load_ts" <= "snapshots"."snapshot_ts"
-    AND (
-      "rows_customer_details"."next_load_ts" IS NULL
-      OR "rows_customer_details"."next_load_ts" > "snapshots"."snapshot_ts"
-    )
+    AND COALESCE("rows_customer_details"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
   )
 {% else %}
 WITH calendar AS (
@@ -135,9 +132,6 @@ LEFT JOIN rows_customer_details AS "rows_customer_details"
   ON "rows_customer_details"."customer_hk" = "hub_keys"."customer_hk"
   AND (
     "rows_customer_details"."load_ts" <= "snapshots"."snapshot_ts"
-    AND (
-      "rows_customer_details"."next_load_ts" IS NULL
-      OR "rows_customer_details"."next_load_ts" > "snapshots"."snapshot_ts"
-    )
+    AND COALESCE("rows_customer_details"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
   )
 {% endif %}

@@ -70,10 +70,7 @@ LEFT JOIN rows_order_header AS "rows_order_header"
   ON "rows_order_header"."order_hk" = "hub_keys"."order_hk"
   AND (
     "rows_order_header"."load_ts" <= "snapshots"."snapshot_ts"
-    AND (
-      "rows_order_header"."next_load_ts" IS NULL
-      OR "rows_order_header"."next_load_ts" > "snapshots"."snapshot_ts"
-    )
+    AND COALESCE("rows_order_header"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
   )
 {% else %}
 WITH calendar AS (
@@ -135,9 +132,6 @@ LEFT JOIN rows_order_header AS "rows_order_header"
   ON "rows_order_header"."order_hk" = "hub_keys"."order_hk"
   AND (
     "rows_order_header"."load_ts" <= "snapshots"."snapshot_ts"
-    AND (
-      "rows_order_header"."next_load_ts" IS NULL
-      OR "rows_order_header"."next_load_ts" > "snapshots"."snapshot_ts"
-    )
+    AND COALESCE("rows_order_header"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
   )
 {% endif %}

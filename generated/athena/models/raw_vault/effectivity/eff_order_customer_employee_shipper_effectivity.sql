@@ -28,21 +28,14 @@ WITH incoming AS (
     _w = 1
 ), in_effect AS (
   SELECT
-    "order_customer_employee_shipper_hk",
     "order_hk",
-    "load_ts"
-  FROM (
-    SELECT
-      "order_customer_employee_shipper_hk",
-      "order_hk",
-      "load_ts",
-      ROW_NUMBER() OVER (PARTITION BY "order_hk" ORDER BY "load_ts" DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      "is_active"
-  ) AS _t
+    MAX_BY("order_customer_employee_shipper_hk", "load_ts") AS "order_customer_employee_shipper_hk",
+    MAX("load_ts") AS "load_ts"
+  FROM {{ this }}
   WHERE
-    _w = 1
+    "is_active"
+  GROUP BY
+    "order_hk"
 ), changes AS (
   SELECT
     "batch"."order_customer_employee_shipper_hk",

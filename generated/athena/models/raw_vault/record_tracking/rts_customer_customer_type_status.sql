@@ -22,18 +22,11 @@ WITH batches AS (
 ), latest AS (
   SELECT
     "customer_customer_type_hk",
-    "is_present",
-    "load_ts"
-  FROM (
-    SELECT
-      "customer_customer_type_hk",
-      "is_present",
-      "load_ts",
-      ROW_NUMBER() OVER (PARTITION BY "customer_customer_type_hk" ORDER BY "load_ts" DESC) AS _w
-    FROM {{ this }}
-  ) AS _t
-  WHERE
-    _w = 1
+    MAX_BY("is_present", "load_ts") AS "is_present",
+    MAX("load_ts") AS "load_ts"
+  FROM {{ this }}
+  GROUP BY
+    "customer_customer_type_hk"
 ), tracked_keys AS (
   SELECT
     "customer_customer_type_hk"

@@ -22,18 +22,11 @@ WITH batches AS (
 ), latest AS (
   SELECT
     "employee_hk",
-    "is_present",
-    "load_ts"
-  FROM (
-    SELECT
-      "employee_hk",
-      "is_present",
-      "load_ts",
-      ROW_NUMBER() OVER (PARTITION BY "employee_hk" ORDER BY "load_ts" DESC) AS _w
-    FROM {{ this }}
-  ) AS _t
-  WHERE
-    _w = 1
+    MAX_BY("is_present", "load_ts") AS "is_present",
+    MAX("load_ts") AS "load_ts"
+  FROM {{ this }}
+  GROUP BY
+    "employee_hk"
 ), tracked_keys AS (
   SELECT
     "employee_hk"

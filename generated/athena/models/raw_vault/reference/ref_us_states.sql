@@ -28,24 +28,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "state_id",
-    "hashdiff",
-    "load_ts"
-  FROM (
-    SELECT
-      "state_id",
-      "hashdiff",
-      "load_ts",
-      ROW_NUMBER() OVER (PARTITION BY "state_id" ORDER BY "load_ts" DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      "state_id" IN (
-        SELECT
-          "state_id"
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
+  FROM {{ this }}
   WHERE
-    _w = 1
+    "state_id" IN (
+      SELECT
+        "state_id"
+      FROM one_per_load
+    )
+  GROUP BY
+    "state_id"
 ), changes AS (
   SELECT
     "batch".*,

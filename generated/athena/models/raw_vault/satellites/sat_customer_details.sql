@@ -35,24 +35,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "customer_hk",
-    "hashdiff",
-    "load_ts"
-  FROM (
-    SELECT
-      "customer_hk",
-      "hashdiff",
-      "load_ts",
-      ROW_NUMBER() OVER (PARTITION BY "customer_hk" ORDER BY "load_ts" DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      "customer_hk" IN (
-        SELECT
-          "customer_hk"
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
+  FROM {{ this }}
   WHERE
-    _w = 1
+    "customer_hk" IN (
+      SELECT
+        "customer_hk"
+      FROM one_per_load
+    )
+  GROUP BY
+    "customer_hk"
 ), changes AS (
   SELECT
     "batch".*,

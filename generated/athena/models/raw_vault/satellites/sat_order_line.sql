@@ -28,24 +28,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "order_product_hk",
-    "hashdiff",
-    "load_ts"
-  FROM (
-    SELECT
-      "order_product_hk",
-      "hashdiff",
-      "load_ts",
-      ROW_NUMBER() OVER (PARTITION BY "order_product_hk" ORDER BY "load_ts" DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      "order_product_hk" IN (
-        SELECT
-          "order_product_hk"
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
+  FROM {{ this }}
   WHERE
-    _w = 1
+    "order_product_hk" IN (
+      SELECT
+        "order_product_hk"
+      FROM one_per_load
+    )
+  GROUP BY
+    "order_product_hk"
 ), changes AS (
   SELECT
     "batch".*,

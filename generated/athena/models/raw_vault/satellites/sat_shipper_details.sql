@@ -27,24 +27,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "shipper_hk",
-    "hashdiff",
-    "load_ts"
-  FROM (
-    SELECT
-      "shipper_hk",
-      "hashdiff",
-      "load_ts",
-      ROW_NUMBER() OVER (PARTITION BY "shipper_hk" ORDER BY "load_ts" DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      "shipper_hk" IN (
-        SELECT
-          "shipper_hk"
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
+  FROM {{ this }}
   WHERE
-    _w = 1
+    "shipper_hk" IN (
+      SELECT
+        "shipper_hk"
+      FROM one_per_load
+    )
+  GROUP BY
+    "shipper_hk"
 ), changes AS (
   SELECT
     "batch".*,

@@ -60,10 +60,7 @@ LEFT JOIN rows_employee_details AS "rows_employee_details"
   ON "rows_employee_details"."employee_hk" = "hub_keys"."employee_hk"
   AND (
     "rows_employee_details"."load_ts" <= "snapshots"."snapshot_ts"
-    AND (
-      "rows_employee_details"."next_load_ts" IS NULL
-      OR "rows_employee_details"."next_load_ts" > "snapshots"."snapshot_ts"
-    )
+    AND COALESCE("rows_employee_details"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
   )
 {% else %}
 WITH calendar AS (
@@ -115,9 +112,6 @@ LEFT JOIN rows_employee_details AS "rows_employee_details"
   ON "rows_employee_details"."employee_hk" = "hub_keys"."employee_hk"
   AND (
     "rows_employee_details"."load_ts" <= "snapshots"."snapshot_ts"
-    AND (
-      "rows_employee_details"."next_load_ts" IS NULL
-      OR "rows_employee_details"."next_load_ts" > "snapshots"."snapshot_ts"
-    )
+    AND COALESCE("rows_employee_details"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
   )
 {% endif %}

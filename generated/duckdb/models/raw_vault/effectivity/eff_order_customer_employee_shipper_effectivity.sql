@@ -23,14 +23,14 @@ WITH incoming AS (
     ) = 1
 ), in_effect AS (
   SELECT
-    "order_customer_employee_shipper_hk",
     "order_hk",
-    "load_ts"
+    ARG_MAX("order_customer_employee_shipper_hk", "load_ts") AS "order_customer_employee_shipper_hk",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "is_active"
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "order_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "order_hk"
 ), changes AS (
   SELECT
     "batch"."order_customer_employee_shipper_hk",

@@ -18,11 +18,11 @@ WITH batches AS (
 ), latest AS (
   SELECT
     "employee_hk",
-    "is_present",
-    "load_ts"
+    ARG_MAX("is_present", "load_ts") AS "is_present",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "employee_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "employee_hk"
 ), tracked_keys AS (
   SELECT
     "employee_hk"

@@ -18,11 +18,11 @@ WITH batches AS (
 ), latest AS (
   SELECT
     "territory_region_hk",
-    "is_present",
-    "load_ts"
+    ARG_MAX("is_present", "load_ts") AS "is_present",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "territory_region_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "territory_region_hk"
 ), tracked_keys AS (
   SELECT
     "territory_region_hk"

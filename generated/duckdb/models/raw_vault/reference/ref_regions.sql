@@ -21,8 +21,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "region_id",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "region_id" IN (
@@ -30,8 +30,8 @@ WITH incoming AS (
         "region_id"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "region_id" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "region_id"
 ), changes AS (
   SELECT
     "batch".*,

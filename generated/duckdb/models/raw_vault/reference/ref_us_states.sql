@@ -23,8 +23,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "state_id",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "state_id" IN (
@@ -32,8 +32,8 @@ WITH incoming AS (
         "state_id"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "state_id" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "state_id"
 ), changes AS (
   SELECT
     "batch".*,

@@ -23,8 +23,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "category_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "category_hk" IN (
@@ -32,8 +32,8 @@ WITH incoming AS (
         "category_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "category_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "category_hk"
 ), changes AS (
   SELECT
     "batch".*,

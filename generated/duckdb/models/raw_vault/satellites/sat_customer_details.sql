@@ -30,8 +30,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "customer_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "customer_hk" IN (
@@ -39,8 +39,8 @@ WITH incoming AS (
         "customer_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "customer_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "customer_hk"
 ), changes AS (
   SELECT
     "batch".*,

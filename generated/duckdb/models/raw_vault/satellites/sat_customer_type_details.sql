@@ -21,8 +21,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "customer_type_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "customer_type_hk" IN (
@@ -30,8 +30,8 @@ WITH incoming AS (
         "customer_type_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "customer_type_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "customer_type_hk"
 ), changes AS (
   SELECT
     "batch".*,

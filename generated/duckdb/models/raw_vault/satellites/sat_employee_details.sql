@@ -36,8 +36,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "employee_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "employee_hk" IN (
@@ -45,8 +45,8 @@ WITH incoming AS (
         "employee_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "employee_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "employee_hk"
 ), changes AS (
   SELECT
     "batch".*,

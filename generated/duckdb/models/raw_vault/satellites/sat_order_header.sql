@@ -30,8 +30,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "order_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "order_hk" IN (
@@ -39,8 +39,8 @@ WITH incoming AS (
         "order_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "order_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "order_hk"
 ), changes AS (
   SELECT
     "batch".*,

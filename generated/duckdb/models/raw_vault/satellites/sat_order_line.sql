@@ -23,8 +23,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "order_product_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "order_product_hk" IN (
@@ -32,8 +32,8 @@ WITH incoming AS (
         "order_product_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "order_product_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "order_product_hk"
 ), changes AS (
   SELECT
     "batch".*,

@@ -27,8 +27,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "product_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "product_hk" IN (
@@ -36,8 +36,8 @@ WITH incoming AS (
         "product_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "product_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "product_hk"
 ), changes AS (
   SELECT
     "batch".*,

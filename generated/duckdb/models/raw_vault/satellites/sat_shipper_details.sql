@@ -22,8 +22,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "shipper_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "shipper_hk" IN (
@@ -31,8 +31,8 @@ WITH incoming AS (
         "shipper_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "shipper_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "shipper_hk"
 ), changes AS (
   SELECT
     "batch".*,

@@ -31,8 +31,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "supplier_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "supplier_hk" IN (
@@ -40,8 +40,8 @@ WITH incoming AS (
         "supplier_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "supplier_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "supplier_hk"
 ), changes AS (
   SELECT
     "batch".*,

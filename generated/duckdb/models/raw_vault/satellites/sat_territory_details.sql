@@ -21,8 +21,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "territory_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "territory_hk" IN (
@@ -30,8 +30,8 @@ WITH incoming AS (
         "territory_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "territory_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "territory_hk"
 ), changes AS (
   SELECT
     "batch".*,

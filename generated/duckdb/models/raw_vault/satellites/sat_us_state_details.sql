@@ -23,8 +23,8 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     "us_state_hk",
-    "hashdiff",
-    "load_ts"
+    ARG_MAX("hashdiff", "load_ts") AS "hashdiff",
+    MAX("load_ts") AS "load_ts"
   FROM {{ this }}
   WHERE
     "us_state_hk" IN (
@@ -32,8 +32,8 @@ WITH incoming AS (
         "us_state_hk"
       FROM one_per_load
     )
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY "us_state_hk" ORDER BY "load_ts" DESC) = 1
+  GROUP BY
+    "us_state_hk"
 ), changes AS (
   SELECT
     "batch".*,

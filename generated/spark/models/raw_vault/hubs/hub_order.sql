@@ -5,14 +5,14 @@
 WITH incoming AS (
   SELECT
     `order_hk` AS `order_hk`,
-    CAST(`order_id` AS SMALLINT) AS `order_id`,
+    CAST(`order_id` AS INT) AS `order_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__order_details') }}
   UNION ALL
   SELECT
     `order_hk` AS `order_hk`,
-    CAST(`order_id` AS SMALLINT) AS `order_id`,
+    CAST(`order_id` AS INT) AS `order_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__orders') }}
@@ -50,7 +50,7 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `order_hk`,
-  CAST(NULL AS SMALLINT) AS `order_id`,
+  CAST(NULL AS INT) AS `order_id`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`
 WHERE
@@ -79,14 +79,14 @@ WHERE
 WITH incoming AS (
   SELECT
     `order_hk` AS `order_hk`,
-    CAST(`order_id` AS SMALLINT) AS `order_id`,
+    CAST(`order_id` AS INT) AS `order_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__order_details') }}
   UNION ALL
   SELECT
     `order_hk` AS `order_hk`,
-    CAST(`order_id` AS SMALLINT) AS `order_id`,
+    CAST(`order_id` AS INT) AS `order_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__orders') }}
@@ -116,7 +116,7 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `order_hk`,
-  CAST(NULL AS SMALLINT) AS `order_id`,
+  CAST(NULL AS INT) AS `order_id`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`
 UNION ALL

@@ -5,14 +5,14 @@
 WITH incoming AS (
   SELECT
     `product_hk` AS `product_hk`,
-    CAST(`product_id` AS SMALLINT) AS `product_id`,
+    CAST(`product_id` AS INT) AS `product_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__order_details') }}
   UNION ALL
   SELECT
     `product_hk` AS `product_hk`,
-    CAST(`product_id` AS SMALLINT) AS `product_id`,
+    CAST(`product_id` AS INT) AS `product_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__products') }}
@@ -50,7 +50,7 @@ WHERE
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `product_hk`,
-  CAST(NULL AS SMALLINT) AS `product_id`,
+  CAST(NULL AS INT) AS `product_id`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`
 WHERE
@@ -79,14 +79,14 @@ WHERE
 WITH incoming AS (
   SELECT
     `product_hk` AS `product_hk`,
-    CAST(`product_id` AS SMALLINT) AS `product_id`,
+    CAST(`product_id` AS INT) AS `product_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__order_details') }}
   UNION ALL
   SELECT
     `product_hk` AS `product_hk`,
-    CAST(`product_id` AS SMALLINT) AS `product_id`,
+    CAST(`product_id` AS INT) AS `product_id`,
     `load_ts`,
     `record_source`
   FROM {{ ref('stg_northwind__products') }}
@@ -116,7 +116,7 @@ FROM first_seen
 UNION ALL
 SELECT
   '00000000000000000000000000000000' AS `product_hk`,
-  CAST(NULL AS SMALLINT) AS `product_id`,
+  CAST(NULL AS INT) AS `product_id`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`
 UNION ALL

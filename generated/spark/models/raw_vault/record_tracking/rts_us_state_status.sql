@@ -18,18 +18,11 @@ WITH batches AS (
 ), latest AS (
   SELECT
     `us_state_hk`,
-    `is_present`,
-    `load_ts`
-  FROM (
-    SELECT
-      `us_state_hk`,
-      `is_present`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `us_state_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-  ) AS _t
-  WHERE
-    _w = 1
+    MAX_BY(`is_present`, `load_ts`) AS `is_present`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
+  GROUP BY
+    `us_state_hk`
 ), tracked_keys AS (
   SELECT
     `us_state_hk`

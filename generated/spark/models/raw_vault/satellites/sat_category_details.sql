@@ -28,24 +28,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     `category_hk`,
-    `hashdiff`,
-    `load_ts`
-  FROM (
-    SELECT
-      `category_hk`,
-      `hashdiff`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `category_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      `category_hk` IN (
-        SELECT
-          `category_hk`
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY(`hashdiff`, `load_ts`) AS `hashdiff`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
   WHERE
-    _w = 1
+    `category_hk` IN (
+      SELECT
+        `category_hk`
+      FROM one_per_load
+    )
+  GROUP BY
+    `category_hk`
 ), changes AS (
   SELECT
     `batch`.*,

@@ -41,24 +41,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     `employee_hk`,
-    `hashdiff`,
-    `load_ts`
-  FROM (
-    SELECT
-      `employee_hk`,
-      `hashdiff`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `employee_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      `employee_hk` IN (
-        SELECT
-          `employee_hk`
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY(`hashdiff`, `load_ts`) AS `hashdiff`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
   WHERE
-    _w = 1
+    `employee_hk` IN (
+      SELECT
+        `employee_hk`
+      FROM one_per_load
+    )
+  GROUP BY
+    `employee_hk`
 ), changes AS (
   SELECT
     `batch`.*,

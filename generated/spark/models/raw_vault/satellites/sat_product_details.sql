@@ -32,24 +32,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     `product_hk`,
-    `hashdiff`,
-    `load_ts`
-  FROM (
-    SELECT
-      `product_hk`,
-      `hashdiff`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `product_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      `product_hk` IN (
-        SELECT
-          `product_hk`
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY(`hashdiff`, `load_ts`) AS `hashdiff`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
   WHERE
-    _w = 1
+    `product_hk` IN (
+      SELECT
+        `product_hk`
+      FROM one_per_load
+    )
+  GROUP BY
+    `product_hk`
 ), changes AS (
   SELECT
     `batch`.*,

@@ -26,24 +26,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     `region_hk`,
-    `hashdiff`,
-    `load_ts`
-  FROM (
-    SELECT
-      `region_hk`,
-      `hashdiff`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `region_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      `region_hk` IN (
-        SELECT
-          `region_hk`
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY(`hashdiff`, `load_ts`) AS `hashdiff`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
   WHERE
-    _w = 1
+    `region_hk` IN (
+      SELECT
+        `region_hk`
+      FROM one_per_load
+    )
+  GROUP BY
+    `region_hk`
 ), changes AS (
   SELECT
     `batch`.*,

@@ -36,24 +36,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     `supplier_hk`,
-    `hashdiff`,
-    `load_ts`
-  FROM (
-    SELECT
-      `supplier_hk`,
-      `hashdiff`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `supplier_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      `supplier_hk` IN (
-        SELECT
-          `supplier_hk`
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY(`hashdiff`, `load_ts`) AS `hashdiff`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
   WHERE
-    _w = 1
+    `supplier_hk` IN (
+      SELECT
+        `supplier_hk`
+      FROM one_per_load
+    )
+  GROUP BY
+    `supplier_hk`
 ), changes AS (
   SELECT
     `batch`.*,

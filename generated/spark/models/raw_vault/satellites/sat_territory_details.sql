@@ -26,24 +26,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     `territory_hk`,
-    `hashdiff`,
-    `load_ts`
-  FROM (
-    SELECT
-      `territory_hk`,
-      `hashdiff`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `territory_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      `territory_hk` IN (
-        SELECT
-          `territory_hk`
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY(`hashdiff`, `load_ts`) AS `hashdiff`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
   WHERE
-    _w = 1
+    `territory_hk` IN (
+      SELECT
+        `territory_hk`
+      FROM one_per_load
+    )
+  GROUP BY
+    `territory_hk`
 ), changes AS (
   SELECT
     `batch`.*,

@@ -28,24 +28,17 @@ WITH incoming AS (
 ), latest AS (
   SELECT
     `us_state_hk`,
-    `hashdiff`,
-    `load_ts`
-  FROM (
-    SELECT
-      `us_state_hk`,
-      `hashdiff`,
-      `load_ts`,
-      ROW_NUMBER() OVER (PARTITION BY `us_state_hk` ORDER BY `load_ts` DESC) AS _w
-    FROM {{ this }}
-    WHERE
-      `us_state_hk` IN (
-        SELECT
-          `us_state_hk`
-        FROM one_per_load
-      )
-  ) AS _t
+    MAX_BY(`hashdiff`, `load_ts`) AS `hashdiff`,
+    MAX(`load_ts`) AS `load_ts`
+  FROM {{ this }}
   WHERE
-    _w = 1
+    `us_state_hk` IN (
+      SELECT
+        `us_state_hk`
+      FROM one_per_load
+    )
+  GROUP BY
+    `us_state_hk`
 ), changes AS (
   SELECT
     `batch`.*,

@@ -1,0 +1,236 @@
+"""Benchmark: the whole Northwind vault on DuckDB at scale, against a floor measured in the same run.
+
+Builds the data (generated Northwind, streamed batch by batch into the raw layer through the project's loader),
+then, each on its own copy of the same raw database:
+- the floor: every model's compiled SQL (the full branch, from `dbt compile --full-refresh`) run in dependency
+  order as CREATE TABLE AS (CREATE VIEW for view models, as dbt makes them) in one DuckDB connection, no dbt;
+  once with staging as tables (what the DuckDB project does) and once with staging as views (each consumer
+  hashes the batch again), which measures what hashing each batch once saves;
+- `dbt run` and `dbt build` of the first batch (the full load of every model, PITs and bridges included);
+- then 10 batches each changing 1 % of the keys of the large full-snapshot tables, one `dbt run` per batch in
+  its window: the incremental cost per batch while the history grows;
+- datavault4sqlglot's hub and satellite SQL (PyPI, the `benchmark` extra) for hub_order and sat_order_line on
+  the same staging tables in the same connection, against vaultgen's own hub and satellite SQL.
+
+dbt's figures are its node time (the "Finished running ... in N s" line); its start-up (parsing, connecting) is
+the rest of the wall time and is reported apart. Peak memory: the largest resident set of this process (the
+generator, the loader and the floor's DuckDB) and of any dbt process. Prints ratios; absolute times depend on
+the machine (and on anything else running on it). Run:
+    .venv/bin/python benchmarks/warehouse.py                 # scale 100: about 2 million order lines loaded
+    .venv/bin/python benchmarks/warehouse.py --scale 1 --batches 3   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from vaultgen.dbt_runner import run_dbt
+from vaultgen.demo.job import to_batch
+from vaultgen.demo.northwind_data import NorthwindGenerator
+from vaultgen.graph import hub_feeds
+from vaultgen.naming import Naming
+from vaultgen.pipeline import render
+from vaultgen.raw.duckdb_raw import create_raw_tables, load_batch
+from vaultgen.spec.loader import load_spec
+
+REPO = Path(__file__).resolve().parents[1]
+FINISHED = re.compile(r"Finished running .* in .*\(([\d.]+)s\)")
+DATABASE = "vault.duckdb"  # one file name everywhere: compiled SQL names its catalog after the file
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+class Warehouse:
+    def __init__(self, work: Path, scale: float, seed: int):
+        self.work = work
+        self.spec = load_spec(REPO / "vault_spec")
+        self.naming = Naming(self.spec)
+        render(REPO / "vault_spec", work / "generated")
+        self.project = work / "generated" / "duckdb"
+        self.generator = NorthwindGenerator(seed, scale)
+        self.load_timestamps: list[datetime] = []
+
+    def database(self, name: str) -> Path:
+        folder = self.work / name
+        folder.mkdir(exist_ok=True)
+        return folder / DATABASE
+
+    def load(self, database: Path, snapshot) -> int:
+        batch = to_batch(self.spec, snapshot)
+        self.load_timestamps.append(batch.load_ts)
+        with duckdb.connect(str(database)) as connection:
+            return sum(load_batch(connection, self.spec, batch).values())
+
+    def dbt(self, command: str, database: Path, after: datetime | None, until: datetime) -> tuple[float, float]:
+        """(dbt's node time, wall time) of one dbt command on the window (after, until]."""
+        window = {"vaultgen_load_until": until.isoformat(sep=" ")}
+        if after is not None:
+            window["vaultgen_load_after"] = after.isoformat(sep=" ")
+        started = time.perf_counter()
+        result = run_dbt([command], self.project, database.parent, database, variables=window)
+        wall = time.perf_counter() - started
+        found = FINISHED.search(result.output)
+        if not found:
+            raise SystemExit(f"dbt {command}: no 'Finished running' line in its output:\n{result.output[-2000:]}")
+        return float(found.group(1)), wall
+
+    def compiled_models(self, database: Path) -> list[dict]:
+        """Every model's full-branch compiled SQL, in dependency order."""
+        work = database.parent / "compile"
+        run_dbt(["compile", "--full-refresh", "--select", "resource_type:model"], self.project, work, database)
+        nodes = json.loads((work / "dbt_target" / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+        models = {uid: node for uid, node in nodes.items() if node["resource_type"] == "model"}
+        ordered: list[dict] = []
+        done: set[str] = set()
+
+        def visit(uid: str) -> None:
+            if uid in done or uid not in models:
+                return
+            done.add(uid)
+            for parent in models[uid]["depends_on"]["nodes"]:
+                visit(parent)
+            ordered.append(models[uid])
+
+        for uid in sorted(models):
+            visit(uid)
+        return ordered
+
+
+def create_as(node: dict, query: exp.Expression, view: bool) -> str:
+    target = exp.table_(node["alias"], db=node["schema"], catalog=node["database"], quoted=True)
+    return exp.Create(this=target, kind="VIEW" if view else "TABLE", expression=query, replace=True).sql("duckdb")
+
+
+def floor(database: Path, models: list[dict], staging_as: str) -> tuple[float, dict[str, float]]:
+    """Seconds to run every model's compiled SQL as CREATE ... AS in one connection, and seconds per model."""
+    per_model: dict[str, float] = {}
+    with duckdb.connect(str(database)) as connection:
+        for schema in sorted({node["schema"] for node in models}):
+            connection.execute(exp.Create(this=exp.to_identifier(schema, quoted=True), kind="SCHEMA", exists=True).sql("duckdb"))
+        for node in models:
+            materialized = staging_as if node["fqn"][1] == "staging" else node["config"]["materialized"]
+            statement = create_as(node, sqlglot.parse_one(node["compiled_code"], read="duckdb"), materialized == "view")
+            started = time.perf_counter()
+            connection.execute(statement)
+            per_model[node["name"]] = time.perf_counter() - started
+    return sum(per_model.values()), per_model
+
+
+def datavault4sqlglot_sql(warehouse: Warehouse, schema: str, catalog: str) -> dict[str, exp.Expression] | None:
+    """datavault4sqlglot's full-load SQL for hub_order and sat_order_line over vaultgen's staging tables."""
+    try:
+        from datavault4sqlglot import HubGenerator, SatelliteGenerator, SourceBinding, SourceModel, config
+    except ImportError:
+        return None
+    spec, naming = warehouse.spec, warehouse.naming
+    config.ldts_alias, config.rsrc_alias, config.dialect = naming.load_ts, naming.record_source, "duckdb"
+    hub = spec.entity("order")
+    bindings = [SourceBinding(source=SourceModel(database=catalog, schema=schema, table_name=naming.staging_model(feed.table)),
+                              bk_columns=list(feed.columns), hash_key_col=feed.hash_key_column) for feed in hub_feeds(spec, hub)]
+    hub_sql = HubGenerator(naming.model_name(hub), bindings, naming.hash_key(hub.name), list(hub.business_keys), dialect="duckdb").generate_sql()
+    satellite = spec.entity("order_line")
+    source = SourceModel(database=catalog, schema=schema, table_name=naming.staging_model(satellite.source))
+    sat_sql = SatelliteGenerator(naming.model_name(satellite), source, naming.parent_key(satellite),
+                                 {"source_column": naming.staged_hashdiff(satellite), "alias": naming.hashdiff},
+                                 payload=list(satellite.attributes), dialect="duckdb").generate_sql()
+    return {naming.model_name(hub): hub_sql, naming.model_name(satellite): sat_sql}
+
+
+def compare_with_datavault4sqlglot(warehouse: Warehouse, database: Path, models: list[dict], ours: dict[str, float]) -> None:
+    staging = next(node for node in models if node["fqn"][1] == "staging")
+    theirs = datavault4sqlglot_sql(warehouse, staging["schema"], staging["database"])
+    if theirs is None:
+        say("datavault4sqlglot: not installed (pip install -e '.[benchmark]'); comparison skipped")
+        return
+    spec, naming = warehouse.spec, warehouse.naming
+    staged = [naming.staging_model(t) for t in sorted({feed.table for feed in hub_feeds(spec, spec.entity("order"))} | {spec.entity("order_line").source})]
+    rounds = []
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(exp.Create(this=exp.to_identifier("dv4sqlglot", quoted=True), kind="SCHEMA", exists=True).sql("duckdb"))
+        for _ in range(3):
+            started = time.perf_counter()
+            for name, query in theirs.items():
+                connection.execute(exp.Create(this=exp.table_(name, db="dv4sqlglot", quoted=True), kind="TABLE", expression=query, replace=True).sql("duckdb"))
+            rounds.append(time.perf_counter() - started)
+    theirs_s = statistics.median(rounds)
+    ours_s = sum(ours[name] for name in theirs)
+    staging_s = sum(ours[name] for name in staged)
+    say(f"datavault4sqlglot hub_order + sat_order_line: {theirs_s:.2f} s (median of 3); vaultgen's: {ours_s:.2f} s "
+          f"= {ours_s / theirs_s:.2f}x; with vaultgen's staging of their sources ({staging_s:.2f} s) on both sides: "
+          f"{(ours_s + staging_s) / (theirs_s + staging_s):.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=100.0, help="Northwind scale (100: ~207,000 order lines per snapshot)")
+    parser.add_argument("--batches", type=int, default=10, help="incremental batches after the full load")
+    parser.add_argument("--change", type=float, default=0.01, help="fraction of keys each incremental batch changes")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        warehouse = Warehouse(Path(folder), args.scale, args.seed)
+        raw = warehouse.database("raw")
+        with duckdb.connect(str(raw)) as connection:
+            create_raw_tables(connection, warehouse.spec)
+        started = time.perf_counter()
+        first = warehouse.generator.initial()
+        rows = warehouse.load(raw, first)
+        order_lines = len(first.tables["order_details"])
+        say(f"scale {args.scale}: first snapshot {rows:,} raw rows ({order_lines:,} order lines), generated and loaded in "
+              f"{time.perf_counter() - started:.1f} s")
+        until = warehouse.load_timestamps[0]
+        for name in ("floor", "floor_views", "run", "build"):
+            shutil.copy(raw, warehouse.database(name))
+
+        models = warehouse.compiled_models(warehouse.database("floor"))
+        floor_s, per_model = floor(warehouse.database("floor"), models, "table")
+        floor_views_s, _ = floor(warehouse.database("floor_views"), models, "view")
+        say(f"floor: {len(models)} models as CREATE TABLE AS in one connection: {floor_s:.2f} s with staging as tables, "
+              f"{floor_views_s:.2f} s with staging as views (hashing once saves {1 - floor_s / floor_views_s:.0%})")
+        slowest = sorted(per_model.items(), key=lambda item: -item[1])[:5]
+        say("  slowest: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in slowest))
+
+        run_s, run_wall = warehouse.dbt("run", warehouse.database("run"), None, until)
+        build_s, build_wall = warehouse.dbt("build", warehouse.database("build"), None, until)
+        say(f"dbt run (full load): {run_s:.2f} s = {run_s / floor_s:.2f}x the floor (start-up {run_wall - run_s:.1f} s apart)")
+        say(f"dbt build (full load and every test): {build_s:.2f} s = {build_s / floor_s:.2f}x the floor (start-up {build_wall - build_s:.1f} s apart)")
+
+        compare_with_datavault4sqlglot(warehouse, warehouse.database("floor"), models, per_model)
+
+        database = warehouse.database("run")
+        incremental = []
+        for number in range(args.batches):
+            snapshot = warehouse.generator.small_change_batch(args.change)
+            warehouse.load(database, snapshot)
+            seconds, wall = warehouse.dbt("run", database, warehouse.load_timestamps[-2], warehouse.load_timestamps[-1])
+            incremental.append(seconds)
+            say(f"incremental batch {number + 1} ({args.change:.0%} of keys changed, {number + 2} snapshots of history): "
+                  f"dbt run {seconds:.2f} s = {seconds / run_s:.0%} of the full load (start-up {wall - seconds:.1f} s apart)")
+        if incremental:
+            say(f"incremental over {len(incremental)} batches: median {statistics.median(incremental) / run_s:.0%} of the full load; "
+                  f"last / first = {incremental[-1] / incremental[0]:.2f}, max / min = {max(incremental) / min(incremental):.2f}")
+        say(f"peak memory: this process {peak_mb(resource.RUSAGE_SELF):.0f} MB (generator, loader, floor), "
+              f"largest dbt process {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
