@@ -56,7 +56,7 @@ WHERE
 UNION ALL
 SELECT
   'ffffffffffffffffffffffffffffffff' AS "product_hk",
-  CAST(NULL AS SMALLINT) AS "product_id",
+  CAST(NULL AS INT) AS "product_id",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source"
 WHERE
@@ -106,7 +106,7 @@ SELECT
 UNION ALL
 SELECT
   'ffffffffffffffffffffffffffffffff' AS "product_hk",
-  CAST(NULL AS SMALLINT) AS "product_id",
+  CAST(NULL AS INT) AS "product_id",
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "load_ts",
   'SYSTEM' AS "record_source"
 {% endif %}

@@ -64,7 +64,7 @@ WHERE
 UNION ALL
 SELECT
   'ffffffffffffffffffffffffffffffff' AS `order_hk`,
-  CAST(NULL AS SMALLINT) AS `order_id`,
+  CAST(NULL AS INT) AS `order_id`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`
 WHERE
@@ -122,7 +122,7 @@ SELECT
 UNION ALL
 SELECT
   'ffffffffffffffffffffffffffffffff' AS `order_hk`,
-  CAST(NULL AS SMALLINT) AS `order_id`,
+  CAST(NULL AS INT) AS `order_id`,
   CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS `load_ts`,
   'SYSTEM' AS `record_source`
 {% endif %}
