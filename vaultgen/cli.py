@@ -57,9 +57,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(spec_dir=args.spec, out_dir=args.out, work_dir=args.work_dir, scale=args.scale, batches=args.batches, seed=args.seed)
 
 
-def _cmd_load(args: argparse.Namespace) -> int:
+def _database(args: argparse.Namespace, project_name: str) -> Path:
+    """The DuckDB file of the raw layer and the vault: --database, else $VAULTGEN_DUCKDB_PATH, else work/<project>.duckdb."""
     import os
 
+    return args.database or Path(os.environ.get("VAULTGEN_DUCKDB_PATH") or Path("work") / f"{project_name}.duckdb")
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
     import duckdb
 
     from vaultgen.errors import LoadError, Location, Problem
@@ -69,7 +74,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     load_ts = None if args.load_ts is None else parse_load_ts(args.load_ts)
-    database = args.database or Path(os.environ.get("VAULTGEN_DUCKDB_PATH") or Path("work") / f"{spec.project.name}.duckdb")
+    database = _database(args, spec.project.name)
     fresh = not database.exists()
     created = [folder for folder in [database.parent, *database.parent.parents] if not folder.exists()]
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +104,9 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from vaultgen.run.runner import run_vault
+    from vaultgen.spec.loader import load_spec
 
-    run_vault(args.spec, args.out, args.database, args.work_dir)
+    run_vault(args.spec, args.out, _database(args, load_spec(args.spec).project.name), args.work_dir)
     return 0
 
 
@@ -154,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = with_spec(commands.add_parser("run", help="build every loaded batch the vault has not built (in load order), repairing late and corrected batches"))
     run.add_argument("--out", type=Path, default=Path("generated"), help="generated projects (rendered first; the DuckDB one is built)")
-    run.add_argument("--database", type=Path, default=Path("work/northwind_vault.duckdb"), help="the DuckDB file holding the raw layer and the vault")
+    run.add_argument("--database", type=Path, default=None, help="DuckDB file holding the raw layer and the vault (default: $VAULTGEN_DUCKDB_PATH or work/<project>.duckdb)")
     run.add_argument("--work-dir", type=Path, default=Path("work"), help="dbt's target/ and logs/ go here")
     run.set_defaults(handler=_cmd_run)
 
