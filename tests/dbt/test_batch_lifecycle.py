@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.raw_layer import differences_from_fresh_build, write_raw
 from tests.support.vault import LocalVault
-from vaultgen.cli import build_parser, main
+from vaultgen.cli import main
 from vaultgen.dbt_runner import run_dbt
 from vaultgen.sql.hashing import hash_key_py
 
@@ -126,13 +126,22 @@ def ghost_rows_for_the_empty_key(case: Case, capsys) -> None:
 
 
 def load_command(case: Case, capsys) -> None:
-    """`vaultgen load` exists (built by the "load" helper of issue 10)."""
-    commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001 - the parser's own subcommands
-    if "load" not in commands:
-        pytest.skip("`vaultgen load` is not in this branch yet (the issue 10 helper \"load\" builds it; unskip after merging)")
-    with pytest.raises(SystemExit) as exited:
-        main(["load", "--help"])
-    assert exited.value.code == 0 and "--batch-id" in capsys.readouterr().out
+    """`vaultgen load` brings one's own batch from a folder of CSV files, `vaultgen run` builds it, and a late batch
+    is refused by the loader with the raw layer unchanged."""
+    folder = case.work / "b2"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("customer_id,name,city\nALFKI,Ann,Bonn\nBONAP,Bob,Paris\nCACTU,Cid,Lima\n", encoding="utf-8")
+    base = ["--spec", str(SPEC), "--database", str(case.vault.database)]
+    assert main(["load", *base, "--from", str(folder), "--batch-id", "b2", "--load-ts", T2.isoformat()]) == 0
+    code, output = case.run(capsys)
+    assert code == 0, output
+    assert sorted(case.vault.query("select city from raw_vault.sat_customer_details where customer_hk = ? order by load_ts", [hash_key_py(["ALFKI"], *_hashing())])) == [("Berlin",), ("Bonn",)]
+    case.assert_equals_fresh_build()
+    before = case.vault.query("select * from raw.customers order by all")
+    late = datetime(2024, 5, 1, 18, 0)  # between b1 and b2: older than the newest batch
+    assert main(["load", *base, "--from", str(folder), "--batch-id", "b_late", "--load-ts", late.isoformat()]) == 2
+    assert "VG112" in capsys.readouterr().err
+    assert case.vault.query("select * from raw.customers order by all") == before
 
 
 def _hashing():
