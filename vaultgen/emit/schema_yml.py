@@ -44,9 +44,13 @@ def _quoted_entry(entry: dict, kind: str, dialect: Dialect) -> dict:
     return {"name": name, "identifier": dialect.identifier(name), "quoting": {"identifier": True}, **{k: v for k, v in entry.items() if k != "name"}}
 
 
+NOT_IDENTIFIERS = ("to", "load_log", "table_name")  # a ref, a source, and a table's name as the load log stores it
+
+
 def _test_arguments(arguments: dict, dialect: Dialect) -> dict:
-    """The arguments of a vaultgen generic test: every one but `to` (a ref) names columns, which its SQL inserts as written."""
-    return {name: value if name == "to" else [sql_name(v, dialect) for v in value] if isinstance(value, list) else sql_name(value, dialect)
+    """The arguments of a vaultgen generic test: every one but a ref, a source or a value names columns, which its SQL
+    inserts as written."""
+    return {name: value if name in NOT_IDENTIFIERS else [sql_name(v, dialect) for v in value] if isinstance(value, list) else sql_name(value, dialect)
             for name, value in arguments.items()}
 
 
