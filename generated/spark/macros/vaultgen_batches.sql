@@ -61,7 +61,8 @@ full outer join logged on raw_batches.table_name = logged.table_name and raw_bat
 
 {% macro vaultgen_build_log_relation() -%}
   {%- set meta = var('vaultgen_batches') -%}
-  {{ return(api.Relation.create(database=target.database, schema=meta.build_log_schema, identifier=meta.build_log)) }}
+  {#- Spark has no database level: its target carries none, and its relations take none -#}
+  {{ return(api.Relation.create(database=(target.database if target.database is defined else none), schema=meta.build_log_schema, identifier=meta.build_log)) }}
 {%- endmacro %}
 
 {#- Creates the build log when it does not exist yet. -#}
