@@ -1,4 +1,9 @@
-"""The vaultgen command line. One error handler: a VaultgenError is printed, never a traceback (--debug shows it)."""
+"""The vaultgen command line. One error handler: a VaultgenError is printed, never a traceback (--debug shows it),
+and the exit code says what happened (README "Command line"): 0 ok, 1 findings, 2 usage, 3 input, 4 a failed step.
+
+A command lives in its own package as `add_command(commands)` (vaultgen/verify/command.py is one) and is
+registered with one line in build_parser(); its handler returns 0 or 1 and raises VaultgenError for the rest.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,14 @@ from vaultgen.errors import VaultgenError
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from vaultgen.spec.loader import load_spec
+    from vaultgen.spec.summary import entity_counts
 
     spec = load_spec(args.spec)
-    print(f"{args.spec}: ok ({len(spec.hubs)} hubs, {len(spec.links)} links, {len(spec.satellites) + len(spec.tracking_satellites)} satellites)")
+    tables = len(spec.tables())
+    print(f"{args.spec}: ok: {tables} source table{'s' if tables != 1 else ''}, {len(spec.entities)} entities")
+    width = max(len(label) for label, _ in entity_counts(spec))
+    for label, count in entity_counts(spec):
+        print(f"  {label:<{width}} {count:>4}")
     return 0
 
 
@@ -122,55 +132,82 @@ def _cmd_glue_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def spec_option(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add --spec to a command (for the command modules too)."""
+    sub.add_argument("--spec", type=Path, default=Path("vault_spec"), metavar="DIR", help="the spec folder (default: vault_spec)")
+    return sub
+
+
+def database_option(sub: argparse.ArgumentParser, what: str = "holding the raw layer and the vault") -> None:
+    sub.add_argument("--database", type=Path, default=None, metavar="FILE",
+                     help=f"DuckDB file {what} (default: $VAULTGEN_DUCKDB_PATH, else work/<project name>.duckdb)")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vaultgen")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vaultgen", description="Data Vault 2.0 dbt projects from one YAML spec.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    commands = parser.add_subparsers(dest="command", required=True)
+    from vaultgen.verify import command as verify_command
 
-    def with_spec(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--spec", type=Path, default=Path("vault_spec"), help="spec folder (default: vault_spec)")
-        return sub
+    parser = argparse.ArgumentParser(
+        prog="vaultgen", description="Data Vault 2.0 dbt projects from one YAML spec.",
+        epilog="exit codes: 0 ok; 1 findings (drift, differences, failed checks); 2 usage error; "
+               "3 spec or input error (nothing changed); 4 a step failed (dbt, a database, AWS)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = with_spec(commands.add_parser("validate", help="check the spec and report every problem"))
+    validate = spec_option(commands.add_parser("validate", help="check the spec and report every problem; print the entities per kind"))
     validate.set_defaults(handler=_cmd_validate)
 
     schema = commands.add_parser("schema", help="write the JSON Schema of the spec (for YAML editors)")
-    schema.add_argument("--output", default="-", help="file to write, or - for stdout")
+    schema.add_argument("--output", default="-", metavar="FILE", help="file to write, or - for stdout (default: -)")
     schema.set_defaults(handler=_cmd_schema)
 
-    render = with_spec(commands.add_parser("render", help="render the dbt projects into generated/"))
-    render.add_argument("--out", type=Path, default=Path("generated"))
-    render.add_argument("--check", action="store_true", help="write nothing; exit 1 when generated/ differs from the spec")
+    render = spec_option(commands.add_parser("render", help="render the dbt projects and Glue definitions into generated/"))
+    render.add_argument("--out", type=Path, default=Path("generated"), metavar="DIR", help="the output folder (default: generated)")
+    render.add_argument("--check", action="store_true", help="write nothing; exit 1 when the output folder differs from what the spec renders")
     render.set_defaults(handler=_cmd_render)
 
-    demo = with_spec(commands.add_parser("demo", help="the main job: generate Northwind batches, load and build the vault on DuckDB"))
-    demo.add_argument("--out", type=Path, default=Path("generated"))
-    demo.add_argument("--work-dir", type=Path, default=Path("work"))
-    demo.add_argument("--scale", type=float, default=1.0, help="data volume factor (1.0 ~ the real Northwind size)")
-    demo.add_argument("--batches", type=int, default=4, help="number of batches: the first load plus change batches")
-    demo.add_argument("--seed", type=int, default=42)
+    demo = spec_option(commands.add_parser("demo", help="the main job: generate Northwind batches, load and build the vault on DuckDB, verify it"))
+    demo.add_argument("--out", type=Path, default=Path("generated"), metavar="DIR", help="where the dbt projects are rendered (default: generated)")
+    demo.add_argument("--work-dir", type=Path, default=Path("work"), metavar="DIR",
+                      help="the DuckDB file (<project name>.duckdb, replaced) and dbt's target/ and logs/ go here (default: work)")
+    demo.add_argument("--scale", type=float, default=1.0, help="data volume factor (default 1.0, about the real Northwind size)")
+    demo.add_argument("--batches", type=int, default=4, help="number of batches: the first load plus change batches (default: 4)")
+    demo.add_argument("--seed", type=int, default=42, help="seed of the data generator: the same seed makes the same batches (default: 42)")
     demo.set_defaults(handler=_cmd_demo)
 
-    load = with_spec(commands.add_parser("load", help="load one batch (a folder of <table>.csv / <table>.parquet files) into the DuckDB raw layer"))
-    load.add_argument("--from", dest="from_", type=Path, required=True, help="folder with one file per source table of the batch")
-    load.add_argument("--batch-id", required=True, help="the batch's id; an id loaded before is a corrected batch (replaces its rows)")
-    load.add_argument("--load-ts", default=None, help="ISO 8601 (UTC when no offset); default now, or a corrected batch's own")
-    load.add_argument("--database", type=Path, default=None, help="DuckDB file (default: $VAULTGEN_DUCKDB_PATH or work/<project>.duckdb)")
+    load = spec_option(commands.add_parser("load", help="load one batch (a folder of <table>.csv / <table>.parquet files) into the DuckDB raw layer"))
+    load.add_argument("--from", dest="from_", type=Path, required=True, metavar="DIR", help="folder with one file per source table of the batch")
+    load.add_argument("--batch-id", required=True, metavar="ID", help="the batch's id; an id loaded before is a corrected batch (replaces its rows)")
+    load.add_argument("--load-ts", default=None, metavar="TIMESTAMP", help="ISO 8601 (UTC when no offset); default now, or a corrected batch's own")
+    database_option(load, "of the raw layer")
     load.set_defaults(handler=_cmd_load)
 
-    run = with_spec(commands.add_parser("run", help="build every loaded batch the vault has not built (in load order), repairing late and corrected batches"))
-    run.add_argument("--out", type=Path, default=Path("generated"), help="generated projects (rendered first; the DuckDB one is built)")
-    run.add_argument("--database", type=Path, default=None, help="DuckDB file holding the raw layer and the vault (default: $VAULTGEN_DUCKDB_PATH or work/<project>.duckdb)")
-    run.add_argument("--work-dir", type=Path, default=Path("work"), help="dbt's target/ and logs/ go here")
+    run = spec_option(commands.add_parser("run", help="build every loaded batch the vault has not built (in load order), repairing late and corrected batches"))
+    run.add_argument("--out", type=Path, default=Path("generated"), metavar="DIR", help="generated projects (rendered first; the DuckDB one is built; default: generated)")
+    database_option(run)
+    run.add_argument("--work-dir", type=Path, default=Path("work"), metavar="DIR", help="dbt's target/ and logs/ go here (default: work)")
     run.set_defaults(handler=_cmd_run)
 
-    glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(dest="glue_command", required=True)
-    glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))
+    glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(
+        dest="glue_command", required=True, metavar="SUBCOMMAND")
+    glue_sync = spec_option(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))
     glue_sync.add_argument("--region", default=None, help="AWS region (default: the AWS configuration's)")
-    glue_sync.add_argument("--endpoint-url", default=None, help="Glue endpoint, e.g. a moto server")
-    glue_sync.add_argument("--warehouse", default=None, help="s3://bucket/prefix: new tables get Iceberg metadata at <warehouse>/<database>.db/<table>")
+    glue_sync.add_argument("--endpoint-url", default=None, metavar="URL", help="Glue endpoint, e.g. a moto server")
+    glue_sync.add_argument("--warehouse", default=None, metavar="S3_URL", help="s3://bucket/prefix: new tables get Iceberg metadata at <warehouse>/<database>.db/<table>")
     glue_sync.add_argument("--allow-drop", action="store_true", help="report tables and columns missing from the spec instead of failing (they are still kept)")
     glue_sync.set_defaults(handler=_cmd_glue_sync)
+
+    # one line per command package
+    verify_command.add_command(commands)
     return parser
 
 
@@ -182,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     except VaultgenError as error:
         if args.debug:
             raise
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        from vaultgen.run.progress import colour_enabled, paint
+
+        print(f"{paint('error:', 'error', colour_enabled(sys.stderr))} {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         return 130
 

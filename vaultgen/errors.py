@@ -64,8 +64,20 @@ class Problem:
         return text
 
 
+# The command line's exit codes (README "Command line"): a handler returns OK or FINDINGS; an error's class says
+# which of the others it is (argparse itself exits USAGE).
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # the command ran and found something: drift, differences, failed checks
+EXIT_USAGE = 2  # the command line does not parse (argparse)
+EXIT_INPUT = 3  # a spec, a batch, a file or a flag value is wrong; nothing was changed
+EXIT_FAILED = 4  # a step outside vaultgen failed: dbt, a database, an AWS service
+
+
 class VaultgenError(Exception):
-    """Root of every error vaultgen reports to a user; the CLI prints it without a traceback."""
+    """Root of every error vaultgen reports to a user; the CLI prints it without a traceback and exits with its
+    class's `exit_code`."""
+
+    exit_code = EXIT_INPUT
 
 
 class ProblemsError(VaultgenError):
@@ -111,3 +123,11 @@ class OutputError(VaultgenError):
 
 class RunError(VaultgenError):
     """A step of a run (loading a batch, dbt) failed."""
+
+    exit_code = EXIT_FAILED
+
+
+class ExternalError(VaultgenError):
+    """A service vaultgen talks to (AWS, Athena, a database server) refused or failed a call."""
+
+    exit_code = EXIT_FAILED

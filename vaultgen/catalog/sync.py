@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from vaultgen.catalog.glue import glue_database_input, glue_table_inputs, iceberg_create_input, table_location
 from vaultgen.catalog.glue_vault import vault_database_input, vault_databases, vault_iceberg_create_input, vault_table_inputs
-from vaultgen.errors import VaultgenError
+from vaultgen.errors import EXIT_FAILED, EXIT_FINDINGS, VaultgenError
 from vaultgen.spec.model import Spec
 
 # Keys of an existing table that update_table must not receive (get_table returns them, TableInput rejects them).
@@ -36,9 +36,13 @@ _READ_ONLY_KEYS = {
 class GlueSyncError(VaultgenError):
     """The Glue Data Catalog could not be brought in line with the spec."""
 
+    exit_code = EXIT_FAILED  # a Glue call failed
+
 
 class GlueDropRefused(GlueSyncError):
     """The catalog holds tables or columns the spec no longer defines; vaultgen never drops them silently."""
+
+    exit_code = EXIT_FINDINGS  # the catalog has drifted from the spec
 
 
 @dataclass

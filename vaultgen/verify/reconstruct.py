@@ -29,6 +29,7 @@ class ReconstructError(VaultgenError):
 class Reconstruction:
     table: str
     query: exp.Select  # selects the table's columns in spec order
+    note: str = ""  # how the rows are rebuilt, when that is not by the table's primary key
 
 
 def _vault_table(name: str, table_alias: str) -> exp.Table:
@@ -51,27 +52,45 @@ def _as_of(spec: Spec, model: str, key: str, at: datetime, extra: list[exp.Expre
     return inner.subquery()
 
 
-def _keyed_by_primary_key(spec: Spec, entity: Hub | Link, table: Table) -> bool:
+def _key_columns(entity: Hub | Link, table: Table) -> list[str] | None:
+    """The table's columns that make the entity's key (a hub's business keys, a link's references), or None
+    when the entity is not fed by the table."""
     if isinstance(entity, Hub):
-        columns = next((s.columns for s in entity.sources if s.table == table.name), None)
-    else:
-        source = next((s for s in entity.sources if s.table == table.name), None)
-        columns = None if source is None else [c for r in entity.references for c in source.columns[r.role_name]]
+        return next((list(s.columns) for s in entity.sources if s.table == table.name), None)
+    source = next((s for s in entity.sources if s.table == table.name), None)
+    return None if source is None else [c for r in entity.references for c in source.columns[r.role_name]]
+
+
+def _keyed_by_primary_key(spec: Spec, entity: Hub | Link, table: Table) -> bool:
+    columns = _key_columns(entity, table)
     return columns is not None and sorted(columns) == sorted(table.primary_key)
 
 
-def _key_entity(spec: Spec, table: Table) -> tuple[Hub | Link, RecordTrackingSatellite | None]:
-    """The hub or link keyed by the table's primary key, and its record tracking satellite on the table (None for
-    an incremental table: its keys, once seen, stay present, since deletions never reach it)."""
+def _other_key_note(entity: Hub | Link, table: Table) -> str:
+    return (f"rebuilt through {entity.kind} '{entity.name}', keyed by ({', '.join(_key_columns(entity, table) or [])}), not by the "
+            f"primary key ({', '.join(table.primary_key)}): rows that share those columns would come back as one")
+
+
+def _key_entity(spec: Spec, table: Table) -> tuple[Hub | Link, RecordTrackingSatellite | None, str]:
+    """The hub or link whose key the table's rows are rebuilt by, its record tracking satellite on the table
+    (None for an incremental table: its keys, once seen, stay present, since deletions never reach it), and a
+    note when that key is not the table's primary key.
+
+    The entity keyed by the primary key comes first. A table may instead feed a link over other columns (order
+    lines keyed by their own id, stored as a link over (order, product)); it is rebuilt by that link, which is
+    exact while those columns are unique in the table, and the comparison shows any row that is not."""
+    fed = [entity for entity in [*spec.hubs, *spec.links] if _key_columns(entity, table) is not None]
     if table.load == "incremental":
-        for entity in [*spec.hubs, *spec.links]:
-            if _keyed_by_primary_key(spec, entity, table):
-                return entity, None
-        raise ReconstructError(f"table '{table.name}': no hub or link is keyed by its primary key")
-    for tracking in spec.tracking_satellites:
-        if tracking.source == table.name and _keyed_by_primary_key(spec, spec.entity(tracking.parent), table):
-            return spec.entity(tracking.parent), tracking
-    raise ReconstructError(f"table '{table.name}': no record tracking satellite on the entity keyed by its primary key")
+        for entity in sorted(fed, key=lambda e: not _keyed_by_primary_key(spec, e, table)):
+            if any(type(s) is Satellite and s.source == table.name and s.parent == entity.name for s in spec.satellites):
+                return entity, None, "" if _keyed_by_primary_key(spec, entity, table) else _other_key_note(entity, table)
+        raise ReconstructError(f"table '{table.name}': no hub or link fed by it has a satellite from it, so the vault does not record which keys it holds")
+    tracked = [(spec.entity(t.parent), t) for t in spec.tracking_satellites if t.source == table.name]
+    tracked = [(entity, t) for entity, t in tracked if entity in fed]
+    for entity, tracking in sorted(tracked, key=lambda pair: not _keyed_by_primary_key(spec, pair[0], table)):
+        return entity, tracking, "" if _keyed_by_primary_key(spec, entity, table) else _other_key_note(entity, table)
+    raise ReconstructError(f"table '{table.name}': no record tracking satellite from it on a hub or link it feeds, so the vault does not record which "
+                           f"of its rows each snapshot held (add a record_tracking_satellite with source: {table.name})")
 
 
 def _seen(spec: Spec, table: Table, entity: Hub | Link, key: str, at: datetime, status: str) -> exp.Subquery:
@@ -95,7 +114,7 @@ def _seen(spec: Spec, table: Table, entity: Hub | Link, key: str, at: datetime, 
 def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
     naming = Naming(spec)
     status = spec.project.naming.status_column
-    entity, tracking = _key_entity(spec, table)
+    entity, tracking, note = _key_entity(spec, table)
     key = naming.hash_key(entity.name)
     present = _seen(spec, table, entity, key, at, status) if tracking is None else _as_of(spec, naming.model_name(tracking), key, at, [col(status)])
     query = exp.select().from_(exp.alias_(present, "present", quoted=True)).where(col(status, "present"))
@@ -163,6 +182,17 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
 
     missing = [c.name for c in table.columns if c.name not in column_values]
     if missing:
-        raise ReconstructError(f"table '{table.name}': the vault does not cover columns {', '.join(missing)}")
+        raise ReconstructError(f"table '{table.name}': {_not_covered(spec, table, entity, missing)}")
     query = query.select(*[exp.alias_(column_values[c.name], c.name, quoted=True) for c in table.columns])
-    return Reconstruction(table.name, query)
+    return Reconstruction(table.name, query, note)
+
+
+def _not_covered(spec: Spec, table: Table, entity: Hub | Link, missing: list[str]) -> str:
+    """Why columns cannot be rebuilt: where the vault keeps them instead, if anywhere the round trip reads."""
+    elsewhere = []
+    for other in spec.entities:
+        kept = [c for c in missing if c in getattr(other, "attributes", []) or c in getattr(other, "payload", [])]
+        if kept and getattr(other, "source", table.name) == table.name and other.name != entity.name:
+            elsewhere.append(f"{other.kind} '{other.name}' keeps {', '.join(kept)}")
+    where = f" ({'; '.join(elsewhere)}: the round trip rebuilds from plain satellites of '{entity.name}' only)" if elsewhere else ""
+    return f"no satellite of {entity.kind} '{entity.name}' from this table keeps column{'s' if len(missing) != 1 else ''} {', '.join(missing)}{where}"
