@@ -102,6 +102,15 @@ class SpecError(ProblemsError):
     subject = "the spec"
 
 
+class InputError(ProblemsError):
+    """A command's input other than the spec or a batch is wrong (a flag's value, a missing file); nothing was changed."""
+
+    subject = "the command line"
+
+    def render(self) -> str:
+        return str(self.problems[0]) if len(self.problems) == 1 else super().render()
+
+
 class LoadError(ProblemsError):
     """A batch was refused by the raw loader (bad file, bad value, a load timestamp the batch lifecycle forbids);
     the raw layer is unchanged."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from vaultgen.errors import ExternalError, Location, Problem, SpecError, VaultgenError
+from vaultgen.errors import ExternalError, InputError, Location, Problem, VaultgenError
 
 DIALECT = "trino"  # Athena engine version 3 speaks Trino's SQL
 _ENV_VAR = re.compile(r"""^\{\{\s*env_var\(\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*(?:,\s*'([^']*)'\s*)?\)\s*\}\}$""")
@@ -46,10 +46,10 @@ class AthenaSettings:
         missing = [name for name, value in settings.items() if not value]
         if missing:
             where = str(profile_file) if profile_file is not None else "the command line"
-            raise SpecError([Problem("VG140", f"no Athena {', '.join(missing)} given", Location(where),
+            raise InputError([Problem("VG140", f"no Athena {', '.join(missing)} given", Location(where),
                                      "render the Athena project (`vaultgen render`), or pass --workgroup, --athena-database and --s3-output")])
         if not str(settings["s3_output"]).startswith("s3://"):
-            raise SpecError([Problem("VG141", f"the Athena query result location '{settings['s3_output']}' is not an s3:// URL",
+            raise InputError([Problem("VG141", f"the Athena query result location '{settings['s3_output']}' is not an s3:// URL",
                                      Location(str(profile_file) if profile_file else "--s3-output"), "write it as s3://bucket/prefix/")])
         return AthenaSettings(str(settings["workgroup"]), str(settings["database"]), str(settings["s3_output"]),
                               region or profile.get("region_name"), endpoint_url)
@@ -61,11 +61,11 @@ def _profile_output(path: Path, environ: dict[str, str]) -> dict[str, str]:
 
     document, problems = read_yaml(path, str(path))
     if document is None or problems:
-        raise SpecError(problems or [Problem("VG140", "cannot read the Athena profile", Location(str(path)), "run `vaultgen render`")])
+        raise InputError(problems or [Problem("VG140", "cannot read the Athena profile", Location(str(path)), "run `vaultgen render`")])
     outputs = [output for profile in (document.data or {}).values() if isinstance(profile, dict)
                for output in (profile.get("outputs") or {}).values() if isinstance(output, dict) and output.get("type") == "athena"]
     if not outputs:
-        raise SpecError([Problem("VG140", "the profile has no output of type athena", Location(str(path)),
+        raise InputError([Problem("VG140", "the profile has no output of type athena", Location(str(path)),
                                  "render the Athena project (`vaultgen render` with athena in project.targets)")])
     resolved = {}
     for key, value in outputs[0].items():

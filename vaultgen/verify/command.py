@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from vaultgen.errors import EXIT_FINDINGS, EXIT_OK, Location, Problem, SpecError
+from vaultgen.errors import EXIT_FINDINGS, EXIT_OK, InputError, Location, Problem
 
 TARGETS = ("duckdb", "athena")
 LIMIT = 20  # differing rows fetched per side and table
@@ -53,7 +53,7 @@ def _moment(text: str | None):
     try:
         return parse_load_ts(text, "--at")
     except LoadError as error:
-        raise SpecError(error.problems) from None
+        raise InputError(error.problems) from None
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -64,12 +64,16 @@ def run_command(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     at = _moment(args.at)
     if args.samples < 0:
-        raise SpecError([Problem("VG144", f"--samples must be 0 or more, not {args.samples}", Location("--samples"), "pass --samples 5")])
+        raise InputError([Problem("VG144", f"--samples must be 0 or more, not {args.samples}", Location("--samples"), "pass --samples 5")])
     if args.print_sql:
         return _print_sql(args, spec, at)
     colour = colour_enabled(sys.stdout)
+    batch: list[tuple] = []
 
     def show(check) -> None:
+        if batch != [(check.at, check.batch_id)]:
+            batch[:] = [(check.at, check.batch_id)]
+            print(f"batch {check.batch_id} loaded at {check.at.isoformat(sep=' ')}:")
         for line in check_lines(check, args.samples, colour):
             print(line, flush=True)
 
@@ -96,7 +100,7 @@ def _database(args: argparse.Namespace, spec) -> Path:
 
     database = default_database(args, spec.project.name)
     if not database.is_file():
-        raise SpecError([Problem("VG130", "no such database", Location(str(database)),
+        raise InputError([Problem("VG130", "no such database", Location(str(database)),
                                  "load and build a batch first (`vaultgen load`, `vaultgen run`), or name the file with --database")])
     return database
 

@@ -32,6 +32,11 @@ class Reconstruction:
     note: str = ""  # how the rows are rebuilt, when that is not by the table's primary key
 
 
+def moment(at: datetime) -> exp.Expression:
+    """A load timestamp as a literal of microsecond precision (a bare TIMESTAMP is milliseconds on Trino/Athena)."""
+    return exp.cast(exp.Literal.string(at.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP(6)"))
+
+
 def _vault_table(name: str, table_alias: str) -> exp.Table:
     return exp.Table(
         this=exp.to_identifier(name, quoted=True),
@@ -45,7 +50,7 @@ def _as_of(spec: Spec, model: str, key: str, at: datetime, extra: list[exp.Expre
     inner = (
         exp.select(col(key), *extra)
         .from_(_vault_table(model, "history"))
-        .where(exp.LTE(this=col("load_ts"), expression=exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")))
+        .where(exp.LTE(this=col("load_ts"), expression=moment(at)))
         .where(is_real_key(col(key), spec))  # never the ghost row
         .qualify(row_number_is_first([col(key)], [descending(col("load_ts"))]))
     )
@@ -101,7 +106,7 @@ def _seen(spec: Spec, table: Table, entity: Hub | Link, key: str, at: datetime, 
         raise ReconstructError(f"incremental table '{table.name}': no satellite on '{entity.name}' records which keys it holds")
     selects = [
         exp.select(col(key)).from_(_vault_table(naming.model_name(satellite), "history"))
-        .where(exp.LTE(this=col("load_ts"), expression=exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")))
+        .where(exp.LTE(this=col("load_ts"), expression=moment(at)))
         .where(is_real_key(col(key), spec))
         for satellite in satellites
     ]
@@ -190,9 +195,15 @@ def reconstruct_query(spec: Spec, table: Table, at: datetime) -> Reconstruction:
 def _not_covered(spec: Spec, table: Table, entity: Hub | Link, missing: list[str]) -> str:
     """Why columns cannot be rebuilt: where the vault keeps them instead, if anywhere the round trip reads."""
     elsewhere = []
+    for link in spec.links:
+        source = next((s for s in link.sources if s.table == table.name), None)
+        carried = [c for c in missing if source is not None and any(c in columns for columns in source.columns.values())]
+        tracked = any(t.parent == link.name and t.source == table.name for t in spec.tracking_satellites)
+        if carried and link.name != entity.name and not tracked:
+            elsewhere.append(f"link '{link.name}' carries {', '.join(carried)} but has no record tracking satellite from this table")
     for other in spec.entities:
         kept = [c for c in missing if c in getattr(other, "attributes", []) or c in getattr(other, "payload", [])]
         if kept and getattr(other, "source", table.name) == table.name and other.name != entity.name:
-            elsewhere.append(f"{other.kind} '{other.name}' keeps {', '.join(kept)}")
-    where = f" ({'; '.join(elsewhere)}: the round trip rebuilds from plain satellites of '{entity.name}' only)" if elsewhere else ""
+            elsewhere.append(f"{other.kind} '{other.name}' keeps {', '.join(kept)}, and the round trip reads plain satellites only")
+    where = f" ({'; '.join(elsewhere)})" if elsewhere else ""
     return f"no satellite of {entity.kind} '{entity.name}' from this table keeps column{'s' if len(missing) != 1 else ''} {', '.join(missing)}{where}"

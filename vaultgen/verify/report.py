@@ -14,7 +14,7 @@ from typing import Callable
 from sqlglot import exp
 
 from vaultgen.emit.dbt_project import BUILD_LOG, BUILD_LOG_SCHEMA
-from vaultgen.errors import Location, Problem, SpecError, shorten
+from vaultgen.errors import InputError, Location, Problem, shorten
 from vaultgen.run.batches import load_log_query
 from vaultgen.run.progress import paint
 from vaultgen.spec.model import Spec
@@ -83,7 +83,7 @@ def built_keys(engine: Engine) -> set[tuple[str, str]]:
 def select_checks(batches: dict[str, list[tuple[datetime, str]]], at: datetime | None, every: bool, where: str) -> list[tuple[str, str, datetime]]:
     """(table, batch_id, load_ts) to compare, by load timestamp, then table."""
     if not batches:
-        raise SpecError([Problem("VG142", "the raw layer holds no batch of any spec table", Location(where),
+        raise InputError([Problem("VG142", "the raw layer holds no batch of any spec table", Location(where),
                                  "load a batch first (`vaultgen load`), or name the database with --database")])
     if every:
         chosen = [(table, batch_id, load_ts) for table, pairs in batches.items() for load_ts, batch_id in pairs]
@@ -96,7 +96,7 @@ def select_checks(batches: dict[str, list[tuple[datetime, str]]], at: datetime |
                 chosen.append((table, earlier[-1][1], earlier[-1][0]))
         if not chosen:
             first = min(load_ts for pairs in batches.values() for load_ts, _ in pairs)
-            raise SpecError([Problem("VG143", f"no batch was loaded at or before {moment.isoformat(sep=' ')}", Location("--at"),
+            raise InputError([Problem("VG143", f"no batch was loaded at or before {moment.isoformat(sep=' ')}", Location("--at"),
                                      f"the first batch was loaded at {first.isoformat(sep=' ')}; pass a later --at, or --all")])
     return sorted(chosen, key=lambda item: (item[2], item[0]))
 

@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from vaultgen.spec.model import Spec, Table
 from vaultgen.sql.common import descending, row_number_is_first
-from vaultgen.verify.reconstruct import ReconstructError, reconstruct_query
+from vaultgen.verify.reconstruct import ReconstructError, moment, reconstruct_query
 
 IN_SNAPSHOT = "vaultgen_in_snapshot"
 IN_VAULT = "vaultgen_in_vault"
@@ -79,10 +79,6 @@ class ComparisonQueries:
         return [self.counts, self.differences]
 
 
-def _moment(at: datetime) -> exp.Expression:
-    return exp.cast(exp.Literal.string(at.isoformat(sep=" ")), "TIMESTAMP")
-
-
 def _snapshot_query(spec: Spec, table_name: str, at: datetime) -> exp.Select:
     """The source table as loaded at `at`: that batch's snapshot, or, for an incremental table, the latest row of
     every key loaded up to then (the newest batch first, then the highest watermark)."""
@@ -92,9 +88,9 @@ def _snapshot_query(spec: Spec, table_name: str, at: datetime) -> exp.Select:
     columns = [exp.column(c.name, quoted=True) for c in table.columns]
     select = exp.select(*columns).from_(exp.table_(table.name, db=raw.schema_name, quoted=True))
     if table.load != "incremental":
-        return select.where(exp.EQ(this=load_ts, expression=_moment(at)))
+        return select.where(exp.EQ(this=load_ts, expression=moment(at)))
     newest_first = [descending(load_ts.copy()), descending(exp.column(table.watermark_column, quoted=True))]
-    return select.where(exp.LTE(this=load_ts, expression=_moment(at))).qualify(
+    return select.where(exp.LTE(this=load_ts, expression=moment(at))).qualify(
         row_number_is_first([exp.column(name, quoted=True) for name in table.primary_key], newest_first))
 
 
