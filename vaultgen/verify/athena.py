@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,9 +108,11 @@ class AthenaEngine:
         sql = self.sql(query)
         self.submitted.append(sql)
         try:
-            frame = wr.athena.read_sql_query(sql, database=self.settings.database, workgroup=self.settings.workgroup,
-                                             s3_output=self.settings.s3_output, ctas_approach=False, unload_approach=False,
-                                             keep_files=False, boto3_session=self._session)
+            with warnings.catch_warnings():  # awswrangler's deprecation warnings under pandas 3 are not the user's concern
+                warnings.simplefilter("ignore")
+                frame = wr.athena.read_sql_query(sql, database=self.settings.database, workgroup=self.settings.workgroup,
+                                                 s3_output=self.settings.s3_output, ctas_approach=False, unload_approach=False,
+                                                 keep_files=False, boto3_session=self._session)
         except Exception as error:  # noqa: BLE001 - botocore, awswrangler and S3 errors alike end the verification
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ExternalError(f"Athena query failed ({type(error).__name__}): {first}\n"
