@@ -63,8 +63,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from vaultgen.demo.job import run_demo
+    from vaultgen.run.progress import Progress
 
-    return run_demo(spec_dir=args.spec, out_dir=args.out, work_dir=args.work_dir, scale=args.scale, batches=args.batches, seed=args.seed)
+    progress = Progress()
+    return run_demo(spec_dir=args.spec, out_dir=args.out, work_dir=args.work_dir, scale=args.scale, batches=args.batches, seed=args.seed,
+                    say=progress.line, progress=progress)
 
 
 def _database(args: argparse.Namespace, project_name: str) -> Path:

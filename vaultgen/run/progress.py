@@ -67,7 +67,7 @@ class Progress:
         line = line.rstrip()
         start = _START.match(line)
         if start:
-            if self.interactive:
+            if self.interactive and not start.group(3).startswith("hook"):
                 done, total, what = start.groups()
                 self._running = what
                 self._counter(int(done) - 1, total)
@@ -81,8 +81,9 @@ class Progress:
             self.failures.append(what)
             self.stream.write(f"  {self.paint(status, 'error')} {what}\n")
         elif self.interactive:
-            self._running = ""
-            self._counter(int(done), total)
+            if not what.startswith(("hook", "OK hook")):  # on-run-start/end hooks count 1 of 1 of their own
+                self._running = ""
+                self._counter(int(done), total)
         else:
             self.stream.write(f"  {done}/{total} {status} {what}\n")
         self.stream.flush()
