@@ -165,7 +165,7 @@ UNWRITABLE = {
 def test_an_unwritable_output_folder_is_a_located_error(case: str, tmp_path: Path, capsys):
     (tmp_path / "generated").write_text("a file, not a folder")
     out = UNWRITABLE[case](tmp_path)
-    assert main(["render", "--spec", str(MINI), "--out", str(out)]) == 2
+    assert main(["render", "--spec", str(MINI), "--out", str(out)]) == 3
     err = capsys.readouterr().err
     assert "VG090 cannot write the output" in err and "hint: " in err and "Traceback" not in err, err
     assert (tmp_path / "generated").read_text() == "a file, not a folder"

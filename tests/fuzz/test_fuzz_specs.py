@@ -96,7 +96,7 @@ def _check(item: Variant, work: Path, rendered: dict[str, Path]) -> tuple[str, s
     code, _, stderr, crash = _run(["render", "--spec", "spec", "--out", "generated"])
     if crash:
         return "traceback", f"render:\n{crash}"
-    if code not in (0, 2) or code != validated:
+    if code not in (0, 3) or code != validated:
         return "exit_code", f"validate {validated}, render {code}: {stderr[:500]}{validate_err[:500]}"
     if writer.leftovers(out_dir):
         return "leftovers", str(writer.leftovers(out_dir))

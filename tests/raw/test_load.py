@@ -190,7 +190,7 @@ def test_refused_batches_are_located_and_change_nothing(loaded: Path, tmp_path: 
     write(folder)
     before = raw_state(loaded, spec)
     capsys.readouterr()
-    assert load(loaded, folder, batch_id, *extra) == 2
+    assert load(loaded, folder, batch_id, *extra) == 3
     captured = capsys.readouterr()
     assert captured.out == ""
     assert code in captured.err and words in captured.err, captured.err
@@ -202,7 +202,7 @@ def test_refused_batches_are_located_and_change_nothing(loaded: Path, tmp_path: 
 def test_a_refused_first_batch_leaves_no_database(tmp_path: Path):
     write_csv(tmp_path / "bad", "customers", CUSTOMERS, CUSTOMER_ROWS + CUSTOMER_ROWS)
     database = tmp_path / "new" / "work" / "vault.duckdb"
-    assert load(database, tmp_path / "bad", "b1") == 2
+    assert load(database, tmp_path / "bad", "b1") == 3
     assert not (tmp_path / "new").exists()
 
 

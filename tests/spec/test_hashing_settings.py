@@ -73,7 +73,7 @@ def test_bad_hashing_settings_get_a_located_error_and_nothing_is_written(case, t
     assert problem.location.file.endswith("spec/project.yml") and problem.location.line == _line_of(spec_dir, at), str(problem)
     out_dir = tmp_path / "generated"
     monkeypatch.chdir(tmp_path)
-    assert main(["render", "--spec", str(spec_dir), "--out", str(out_dir)]) == 2
+    assert main(["render", "--spec", str(spec_dir), "--out", str(out_dir)]) == 3
     captured = capsys.readouterr()
     assert not out_dir.exists() and "Traceback" not in captured.err + captured.out
     assert f"project.yml:{problem.location.line}:{problem.location.column}: {code}" in captured.err

@@ -154,7 +154,7 @@ def test_bad_spec_is_reported_with_location_and_nothing_is_written(case: Case, t
     monkeypatch.chdir(tmp_path)
     exit_code = main(["render", "--spec", str(spec_dir), "--out", str(out_dir)])
     captured = capsys.readouterr()
-    assert exit_code == 2
+    assert exit_code == 3
     assert not out_dir.exists()
     assert "Traceback" not in captured.err + captured.out
     line = _expected_line(spec_dir, case)
@@ -187,7 +187,7 @@ def test_all_problems_are_reported_at_once(tmp_path: Path):
 def test_cli_process_prints_no_traceback_and_exits_nonzero(tmp_path: Path):
     spec_dir = _mutated_spec(tmp_path, CASES[0])
     completed = subprocess.run([sys.executable, "-m", "vaultgen", "validate", "--spec", str(spec_dir)], capture_output=True, text=True)
-    assert completed.returncode == 2
+    assert completed.returncode == 3
     assert "VG001" in completed.stderr and "Traceback" not in completed.stderr
 
 
@@ -202,7 +202,7 @@ def test_failed_render_leaves_existing_output_untouched(tmp_path: Path):
     assert main(["render", "--spec", str(MINI), "--out", str(out_dir)]) == 0
     before = {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
     spec_dir = _mutated_spec(tmp_path, CASES[3])
-    assert main(["render", "--spec", str(spec_dir), "--out", str(out_dir)]) == 2
+    assert main(["render", "--spec", str(spec_dir), "--out", str(out_dir)]) == 3
     assert {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()} == before
 
 

@@ -126,7 +126,7 @@ def test_validate_reports_reader_problems_at_the_spec_file(tmp_path: Path, capsy
     (spec_dir / "bomb.yml").write_bytes(LAUGHS)
     (spec_dir / "tags.yml").write_bytes(b"sources: !vault x\n")
     monkeypatch.chdir(tmp_path)
-    assert main(["validate", "--spec", "spec"]) == 2
+    assert main(["validate", "--spec", "spec"]) == 3
     err = capsys.readouterr().err
     assert "spec/bomb.yml:1:8: VG007" in err and "spec/tags.yml:1:10: VG008 unknown tag '!vault'" in err
     assert "<unicode string>" not in err and "Traceback" not in err

@@ -6,7 +6,6 @@ Runs after the shape check; returns every problem with its location and a hint.
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
@@ -34,6 +33,11 @@ def _hint(word: str, choices: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+def _line_of(location) -> str:
+    """file:line of a location, for "first defined at" hints."""
+    return f"{location.file}:{location.line}" if location.line else location.file
+
+
 class _Checker:
     def __init__(self, spec: Spec, locate: Locate):
         self.spec = spec
@@ -58,11 +62,11 @@ class _Checker:
                          _hint(name, (c.name for c in table.columns)))
 
     def duplicates(self, names: list[str], path_of: Callable[[int], tuple[Any, ...]], what: str) -> None:
-        seen: set[str] = set()
+        first: dict[str, int] = {}
         for index, name in enumerate(names):
-            if name in seen:
-                self.add("VG020", f"duplicate {what} '{name}'", path_of(index), f"{what} names must be unique")
-            seen.add(name)
+            if name in first:
+                self.add("VG020", f"duplicate {what} '{name}'", path_of(index), f"first defined at {_line_of(self.locate(path_of(first[name])))}; {what} names must be unique")
+            first.setdefault(name, index)
 
     # -- checks ---------------------------------------------------------------------------------------------
     def run(self) -> list[Problem]:
@@ -104,7 +108,7 @@ class _Checker:
     def check_sources(self) -> None:
         self.duplicates([s.name for s in self.spec.sources], lambda i: ("sources", i, "name"), "source system")
         all_tables = [(si, ti, t) for si, s in enumerate(self.spec.sources) for ti, t in enumerate(s.tables)]
-        counts = Counter(t.name for _, _, t in all_tables)
+        first_table: dict[str, tuple[Any, ...]] = {}
         reserved = {self.spec.project.raw.load_timestamp_column, self.spec.project.raw.batch_id_column,
                     self.spec.project.naming.record_source_column}
         for si, ti, table in all_tables:
@@ -112,9 +116,10 @@ class _Checker:
             if table.name == self.spec.project.raw.load_log_table:
                 self.add("VG030", f"table '{table.name}' has the name of the raw layer's load log table", (*path, "name"),
                          "rename the load log table (project.raw.load_log_table)")
-            if counts[table.name] > 1:
-                self.add("VG020", f"duplicate table '{table.name}'", (*path, "name"), "table names must be unique across source systems")
-                counts[table.name] = 1
+            if table.name in first_table:
+                self.add("VG020", f"duplicate table '{table.name}'", (*path, "name"),
+                         f"first defined at {_line_of(self.locate(first_table[table.name]))}; table names must be unique across source systems")
+            first_table.setdefault(table.name, (*path, "name"))
             self.duplicates([c.name for c in table.columns], lambda i, p=path: (*p, "columns", i, "name"), "column")
             self.columns(table, table.primary_key, (*path, "primary_key"))
             if (table.load == "cdc") != (table.cdc is not None):

@@ -59,11 +59,13 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
     if not files:
         problems.append(Problem("VG004", "no spec files (*.yml) found", Location(str(spec_dir)),
                                 "add a project.yml with `project: {name: ...}` and the sources and entities (see the README)"))
+    unreadable = False  # a file that did not parse may hold the project: then its absence is not reported
     for path in files:
         display = _display_name(path)
         document, read_problems = read_yaml(path, display)
         problems.extend(read_problems)
         if document is None:
+            unreadable = True
             continue
         if not isinstance(document.data, dict):
             problems.append(Problem("VG005", "a spec file must be a mapping", document.source_map.locate(()),
@@ -91,7 +93,7 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
                 locator.add((key,), Origin(document.source_map, (key,)))
     # what no file holds (an empty `entities:` everywhere) is reported where the project is declared
     locator.fallback = project_at or Location(str(spec_dir))
-    if files and "project" not in merged:
+    if files and "project" not in merged and not unreadable:
         problems.append(Problem("VG011", "no `project:` block found", Location(str(spec_dir)),
                                 "add a project.yml with `project: {name: ...}`"))
     return merged, locator

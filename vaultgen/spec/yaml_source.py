@@ -131,16 +131,25 @@ _PLAIN = [
 ]
 
 
+_OPENED = re.compile(r"while (parsing a flow (mapping|sequence)|scanning a quoted scalar)")
+
+
 def _syntax_problem(error: yaml.MarkedYAMLError, file: str, lines: list[str]) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, column = _position(mark) if mark else (0, 0)
     raw = " ".join(part for part in (error.context, error.problem) if part)
     if 1 <= line <= len(lines) and lines[line - 1][column - 1:column] == "\t":
         raw = "found a tab character"
+    opened = ""
+    if error.context_mark is not None and _OPENED.search(error.context or ""):
+        # an unclosed '{', '[' or quote: PyYAML notices at the end of the file or of the block; show where it opened
+        found_at = f"line {line}" if line <= len(lines) else "the end of the file"
+        line, column = _position(error.context_mark)
+        opened = f" (opened here; the problem shows at {found_at})"
     for pattern, plain, hint in _PLAIN:
         if re.search(pattern, raw):
-            return Problem("VG001", f"malformed YAML: {plain}", Location(file, line, column), hint, _excerpt(lines, line, column))
-    return Problem("VG001", f"malformed YAML: {shorten(raw, 200)}", Location(file, line, column), "check indentation and quoting",
+            return Problem("VG001", f"malformed YAML: {plain}{opened}", Location(file, line, column), hint, _excerpt(lines, line, column))
+    return Problem("VG001", f"malformed YAML: {shorten(raw, 200)}{opened}", Location(file, line, column), "check indentation and quoting",
                    _excerpt(lines, line, column))
 
 
@@ -239,15 +248,17 @@ class _Composer:
 # -- nodes -> plain data ------------------------------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, source_map: SourceMap):
+    def __init__(self, source_map: SourceMap, lines: list[str] | None = None):
+        self.lines = lines or []
         self.source_map = source_map
         self.file = source_map.file
         self.problems: list[Problem] = []
         self.values = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def problem(self, code: str, message: str, node: yaml.Node, hint: str = "") -> None:
-        self.problems.append(Problem(code, message, Location(self.file, *_position(node.start_mark)), hint))
+    def problem(self, code: str, message: str, node: yaml.Node, hint: str = "", excerpt: bool = False) -> None:
+        line, column = _position(node.start_mark)
+        self.problems.append(Problem(code, message, Location(self.file, line, column), hint, _excerpt(self.lines, line, column) if excerpt else ""))
 
     def build(self, node: yaml.Node, path: PathKey, depth: int = 1) -> Any:
         self.values += 1
@@ -285,7 +296,7 @@ class _Builder:
             if node.flow_style and _split_by_comma(previous, key_node, value_node):
                 whole = f"{previous.value},{key}"
                 self.problem("VG001", f"the comma in '{shorten(whole)}' ends the value inside a flow mapping {{...}}", previous,
-                             f"quote the value: '{shorten(whole)}'")
+                             f"quote the value: '{shorten(whole)}'", excerpt=True)
                 previous = value_node
                 continue
             previous = value_node
@@ -371,7 +382,7 @@ def parse_yaml(raw: bytes, display_name: str) -> tuple[YamlDocument | None, list
             return None, [Problem("VG001", f"malformed YAML: {shorten(str(error), 200)}", Location(display_name), "check indentation and quoting")]
         if node is None:
             return YamlDocument({}, source_map), []
-        builder = _Builder(source_map)
+        builder = _Builder(source_map, lines)
         data = builder.build(node, ())
     except _Stop as stop:
         return None, [stop.problem]
