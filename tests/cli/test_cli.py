@@ -160,3 +160,16 @@ def test_demo_refuses_a_spec_it_was_not_made_for_and_writes_nothing(tmp_path, ca
         assert not (tmp_path / "generated").exists() and not (tmp_path / "work").exists()
     assert main(["demo", "--batches", "0", "--work-dir", str(tmp_path / "work")]) == 3
     assert "VG149" in capsys.readouterr().err
+
+
+def test_no_color_keeps_the_live_counter_without_escape_colours(monkeypatch):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm")
+    stream = _Terminal()
+    progress = Progress(stream)
+    assert progress.interactive and not progress.colour
+    for line in DBT_LINES:
+        progress.dbt_line(line)
+    text = stream.getvalue()
+    assert "\r" in text and "3/3 done" in text and "\x1b[3" not in text and "\x1b[1m" not in text

@@ -96,3 +96,14 @@ def test_a_missing_database_and_usage_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         main(["verify", "--spec", str(SPEC), "--all", "--at", "2024-01-01"])
     assert usage.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_database_without_the_raw_layer_or_a_vault_table_is_a_located_error(vault_copy, tmp_path, capsys):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    code, _, err = verify(capsys, empty)
+    assert code == 3 and "raw.load_log: VG145 DuckDB cannot run a comparison query" in err and "Traceback" not in err
+    with duckdb.connect(str(vault_copy)) as connection:
+        connection.execute("drop table raw_vault.hub_track")
+    code, _, err = verify(capsys, vault_copy)
+    assert code == 3 and "raw_vault.hub_track" in err and "VG145" in err and "Traceback" not in err

@@ -23,14 +23,18 @@ _FAILED = ("FAIL", "ERROR")
 _STYLES = {"ok": "32", "error": "31", "warn": "33", "bold": "1", "dim": "2"}
 
 
+def is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
 def colour_enabled(stream: TextIO) -> bool:
     """Whether to write ANSI colours to `stream`: FORCE_COLOR wins, then NO_COLOR, then 'is it a terminal'."""
     if os.environ.get("FORCE_COLOR"):
         return True
-    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+    if "NO_COLOR" in os.environ:
         return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    return is_terminal(stream)
 
 
 def paint(text: str, style: str, enabled: bool) -> str:
@@ -41,7 +45,8 @@ def paint(text: str, style: str, enabled: bool) -> str:
 @dataclass
 class Progress:
     stream: TextIO = field(default_factory=lambda: sys.stdout)
-    interactive: bool | None = None
+    interactive: bool | None = None  # rewrite one counter line in place (a terminal)
+    colour: bool | None = None
     failures: list[str] = field(default_factory=list)
     _step: str = ""
     _pending_newline: bool = False
@@ -50,10 +55,12 @@ class Progress:
 
     def __post_init__(self) -> None:
         if self.interactive is None:
-            self.interactive = colour_enabled(self.stream)
+            self.interactive = is_terminal(self.stream)
+        if self.colour is None:
+            self.colour = colour_enabled(self.stream) if self.interactive else bool(os.environ.get("FORCE_COLOR"))
 
     def paint(self, text: str, style: str) -> str:
-        return paint(text, style, bool(self.interactive))
+        return paint(text, style, bool(self.colour))
 
     def step(self, text: str) -> None:
         self._end_line()

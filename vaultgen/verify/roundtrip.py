@@ -17,6 +17,7 @@ from typing import Protocol
 
 from sqlglot import exp
 
+from vaultgen.errors import InputError, Location, Problem
 from vaultgen.spec.model import Spec, Table
 from vaultgen.sql.common import descending, row_number_is_first
 from vaultgen.verify.reconstruct import ReconstructError, moment, reconstruct_query
@@ -39,7 +40,15 @@ class DuckDBEngine:
     dialect: str = "duckdb"
 
     def fetch(self, query: exp.Expression) -> list[tuple]:
-        return self.connection.execute(query.sql(self.dialect)).fetchall()
+        import duckdb
+
+        try:
+            return self.connection.execute(query.sql(self.dialect)).fetchall()
+        except duckdb.Error as error:  # a raw layer or vault table that is not there, or not as the spec says
+            tables = sorted({f"{t.db}.{t.name}" for t in query.find_all(exp.Table) if t.db})
+            raise InputError([Problem("VG145", f"DuckDB cannot run a comparison query: {str(error).splitlines()[0]}",
+                                      Location(", ".join(tables) or "database"),
+                                      "verify reads the database `vaultgen load` and `vaultgen run` wrote for this spec: load, run, then verify")]) from error
 
 
 @dataclass(frozen=True)
