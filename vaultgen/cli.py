@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from vaultgen.errors import VaultgenError
+from vaultgen.errors import InputError, Location, Problem, VaultgenError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -35,7 +35,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError([Problem("VG146", f"cannot write the schema: {error.strerror or error}", Location(str(args.output)),
+                                      "pass --output with a writable file, or - for stdout")]) from None
         print(f"wrote {args.output}")
     return 0
 
@@ -75,6 +79,9 @@ def _database(args: argparse.Namespace, project_name: str) -> Path:
     import os
 
     return args.database or Path(os.environ.get("VAULTGEN_DUCKDB_PATH") or Path("work") / f"{project_name}.duckdb")
+
+
+database_path = _database  # for the command modules
 
 
 def _cmd_load(args: argparse.Namespace) -> int:

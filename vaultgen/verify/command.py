@@ -89,16 +89,21 @@ def run_command(args: argparse.Namespace) -> int:
 
         database = _database(args, spec)
         print(f"verify {args.spec} against {database}", flush=True)
-        with duckdb.connect(str(database), read_only=True) as connection:
+        try:
+            connection = duckdb.connect(str(database), read_only=True)
+        except duckdb.Error as error:  # not a DuckDB file, or held by a writer (a dbt build) right now
+            raise InputError([Problem("VG145", f"cannot open the database: {str(error).splitlines()[0]}", Location(str(database)),
+                                      "name the DuckDB file `vaultgen load` wrote (--database); wait for a running build to end")]) from None
+        with connection:
             report = verify(DuckDBEngine(connection), spec, at, args.every, LIMIT, str(database), show)
     print(summary_line(report, colour))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def _database(args: argparse.Namespace, spec) -> Path:
-    from vaultgen.cli import _database as default_database
+    from vaultgen.cli import database_path
 
-    database = default_database(args, spec.project.name)
+    database = database_path(args, spec.project.name)
     if not database.is_file():
         raise InputError([Problem("VG130", "no such database", Location(str(database)),
                                  "load and build a batch first (`vaultgen load`, `vaultgen run`), or name the file with --database")])
