@@ -103,42 +103,65 @@ def _snapshot_query(spec: Spec, table_name: str, at: datetime) -> exp.Select:
         row_number_is_first([exp.column(name, quoted=True) for name in table.primary_key], newest_first))
 
 
+def multiset_difference(left: exp.Select, right: exp.Select, columns: list[str], order: list[str], limit: int = 20) -> tuple[exp.Select, exp.Select]:
+    """Two queries comparing the rows of `left` (the snapshot) and `right` (the rebuild) as multisets: one row
+    (rows on the left, rows on the right), and the `columns` of every group of equal rows whose count differs,
+    with its count on each side (IN_SNAPSHOT, IN_VAULT): the first `limit` groups by `order` of each side (rows
+    missing from the right, rows extra on it), so that one side never hides the other. NULLs group together."""
+    names = [exp.column(name, quoted=True) for name in columns]
+
+    def side(query: exp.Select, in_snapshot: int) -> exp.Select:
+        return exp.select(*[c.copy() for c in names], exp.alias_(exp.Literal.number(in_snapshot), IN_SNAPSHOT),
+                          exp.alias_(exp.Literal.number(1 - in_snapshot), IN_VAULT)).from_(query.subquery("side"))
+
+    both = exp.union(side(left, 1), side(right, 0), distinct=False).subquery("both_sides")
+    in_snapshot, in_vault = (exp.Sum(this=exp.column(name)) for name in (IN_SNAPSHOT, IN_VAULT))
+    counts = exp.select(exp.alias_(in_snapshot.copy(), IN_SNAPSHOT), exp.alias_(in_vault.copy(), IN_VAULT)).from_(both.copy())
+    grouped = (
+        exp.select(*[c.copy() for c in names], exp.alias_(in_snapshot.copy(), IN_SNAPSHOT), exp.alias_(in_vault.copy(), IN_VAULT))
+        .from_(both.copy())
+        .group_by(*[c.copy() for c in names])
+        .having(exp.NEQ(this=in_snapshot.copy(), expression=in_vault.copy()))
+    )
+    ordering = [exp.Ordered(this=exp.column(name, quoted=True), nulls_first=True) for name in (order or columns)]
+    side_of = exp.GT(this=exp.column(IN_SNAPSHOT), expression=exp.column(IN_VAULT))  # missing from the vault, or extra in it
+    numbered = exp.Window(this=exp.RowNumber(), partition_by=[side_of], order=exp.Order(expressions=[o.copy() for o in ordering]))
+    ranked = exp.select(*[c.copy() for c in names], exp.column(IN_SNAPSHOT), exp.column(IN_VAULT), exp.alias_(numbered, "vaultgen_rank")).from_(
+        grouped.subquery("differing"))
+    differences = (  # the first `limit` groups of each side
+        exp.select(*[c.copy() for c in names], exp.column(IN_SNAPSHOT), exp.column(IN_VAULT)).from_(ranked.subquery("ranked"))
+        .where(exp.LTE(this=exp.column("vaultgen_rank"), expression=exp.Literal.number(limit)))
+        .order_by(*[o.copy() for o in ordering])
+    )
+    return counts, differences
+
+
 def comparison_queries(spec: Spec, table: Table, at: datetime, limit: int = 20) -> ComparisonQueries:
     """The comparison of `table` at `at`, as trees for any engine. Raises ReconstructError when the vault cannot
     rebuild the table (the reason says why)."""
     reconstruction = reconstruct_query(spec, table, at)
-    snapshot = _snapshot_query(spec, table.name, at)
-    columns = [exp.column(c.name, quoted=True) for c in table.columns]
-
-    def side(query: exp.Select, in_snapshot: int) -> exp.Select:
-        return exp.select(*[c.copy() for c in columns], exp.alias_(exp.Literal.number(in_snapshot), IN_SNAPSHOT),
-                          exp.alias_(exp.Literal.number(1 - in_snapshot), IN_VAULT)).from_(query.subquery("side"))
-
-    both = exp.union(side(snapshot, 1), side(reconstruction.query, 0), distinct=False).subquery("both_sides")
-    in_snapshot, in_vault = (exp.Sum(this=exp.column(name)) for name in (IN_SNAPSHOT, IN_VAULT))
-    counts = exp.select(exp.alias_(in_snapshot.copy(), IN_SNAPSHOT), exp.alias_(in_vault.copy(), IN_VAULT)).from_(both.copy())
-    order = [exp.column(name, quoted=True) for name in table.primary_key] or [c.copy() for c in columns]
-    differences = (
-        exp.select(*[c.copy() for c in columns], exp.alias_(in_snapshot.copy(), IN_SNAPSHOT), exp.alias_(in_vault.copy(), IN_VAULT))
-        .from_(both.copy())
-        .group_by(*[c.copy() for c in columns])
-        .having(exp.NEQ(this=in_snapshot.copy(), expression=in_vault.copy()))
-        .order_by(*[exp.Ordered(this=c, nulls_first=True) for c in order])
-        .limit(limit)
-    )
+    counts, differences = multiset_difference(_snapshot_query(spec, table.name, at), reconstruction.query, [c.name for c in table.columns],
+                                              list(table.primary_key), limit)
     return ComparisonQueries(table.name, counts, differences, reconstruction.note)
+
+
+def differences_of(rows: list[tuple], limit: int = 20) -> tuple[list[tuple], list[tuple]]:
+    """(missing from the vault, extra in the vault) from the rows of the differences query: each group is listed
+    as often as its count differs, at most `limit` rows per side."""
+    missing: list[tuple] = []
+    extra: list[tuple] = []
+    for row in rows:
+        values, snapshot_count, vault_count = tuple(row[:-2]), int(row[-2] or 0), int(row[-1] or 0)
+        target = missing if snapshot_count > vault_count else extra
+        target.extend([values] * min(abs(snapshot_count - vault_count), limit))
+    return missing[:limit], extra[:limit]
 
 
 def run_comparison(engine: Engine, queries: ComparisonQueries, table: Table, limit: int = 20) -> TableComparison:
     """Run the two queries on `engine` and read the verdict from their rows (the same for every engine)."""
     (source_rows, rebuilt_rows), = engine.fetch(queries.counts)
-    missing: list[tuple] = []
-    extra: list[tuple] = []
-    for row in engine.fetch(queries.differences):
-        values, snapshot_count, vault_count = tuple(row[:-2]), int(row[-2] or 0), int(row[-1] or 0)
-        target = missing if snapshot_count > vault_count else extra
-        target.extend([values] * min(abs(snapshot_count - vault_count), limit))
-    return TableComparison(table.name, int(source_rows or 0), missing[:limit], extra[:limit], int(rebuilt_rows or 0), note=queries.note,
+    missing, extra = differences_of(engine.fetch(queries.differences), limit)
+    return TableComparison(table.name, int(source_rows or 0), missing, extra, int(rebuilt_rows or 0), note=queries.note,
                            columns=tuple(c.name for c in table.columns))
 
 
