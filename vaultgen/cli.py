@@ -164,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--work-dir", type=Path, default=Path("work"), help="dbt's target/ and logs/ go here")
     run.set_defaults(handler=_cmd_run)
 
+    __import__("vaultgen.init.command", fromlist=["add_command"]).add_command(commands)
+
     glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(dest="glue_command", required=True)
     glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))
     glue_sync.add_argument("--region", default=None, help="AWS region (default: the AWS configuration's)")
