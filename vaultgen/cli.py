@@ -15,6 +15,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     print(f"{args.spec}: ok ({len(spec.hubs)} hubs, {len(spec.links)} links, {len(spec.satellites) + len(spec.tracking_satellites)} satellites)")
+    if args.against:
+        from vaultgen.source.command import validate_against
+
+        return validate_against(spec, args)
     return 0
 
 
@@ -64,12 +68,26 @@ def _database(args: argparse.Namespace, project_name: str) -> Path:
     return args.database or Path(os.environ.get("VAULTGEN_DUCKDB_PATH") or Path("work") / f"{project_name}.duckdb")
 
 
+def _load_from(connection, spec, args: argparse.Namespace, load_ts):
+    """A folder of files, or a database URL (vaultgen.raw.database_load)."""
+    from vaultgen.source import is_url
+
+    if is_url(args.from_):
+        from vaultgen.raw.database_load import load_database
+        from vaultgen.source import parse_url
+
+        return load_database(connection, spec, parse_url(args.from_), args.batch_id, load_ts, schema=args.schema)
+    from vaultgen.raw.duckdb_raw import load_folder
+
+    return load_folder(connection, spec, Path(args.from_), args.batch_id, load_ts)
+
+
 def _cmd_load(args: argparse.Namespace) -> int:
     import duckdb
 
     from vaultgen.errors import LoadError, Location, Problem
-    from vaultgen.raw.duckdb_raw import load_folder
     from vaultgen.raw.lifecycle import parse_load_ts
+    from vaultgen.source import masked
     from vaultgen.spec.loader import load_spec
 
     spec = load_spec(args.spec)
@@ -87,10 +105,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
     try:
         with duckdb.connect(str(database)) as connection:
             connection.execute("SET TimeZone = 'UTC'")  # a timestamp without an offset in a file is UTC
-            decision, counts = load_folder(connection, spec, args.from_, args.batch_id, load_ts)
+            decision, counts = _load_from(connection, spec, args, load_ts)
     except duckdb.Error as error:
         forget()
-        raise LoadError([Problem("VG117", f"DuckDB refused the batch: {str(error).splitlines()[0]}", Location(str(args.from_)),
+        raise LoadError([Problem("VG117", f"DuckDB refused the batch: {str(error).splitlines()[0]}", Location(masked(args.from_)),
                                  "nothing was loaded; run with --debug for the details")]) from error
     except BaseException:
         forget()
@@ -132,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     validate = with_spec(commands.add_parser("validate", help="check the spec and report every problem"))
+    validate.add_argument("--against", default=None, metavar="URL", help="also check the live source: tables, columns, types, unique keys, NULL keys")
+    validate.add_argument("--schema", default=None, help="with --against: the source schema (default: the spec's source_schema, else public / main)")
     validate.set_defaults(handler=_cmd_validate)
 
     schema = commands.add_parser("schema", help="write the JSON Schema of the spec (for YAML editors)")
@@ -152,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_cmd_demo)
 
     load = with_spec(commands.add_parser("load", help="load one batch (a folder of <table>.csv / <table>.parquet files) into the DuckDB raw layer"))
-    load.add_argument("--from", dest="from_", type=Path, required=True, help="folder with one file per source table of the batch")
+    load.add_argument("--from", dest="from_", required=True, metavar="DIR|URL",
+                      help="folder with one file per source table of the batch, or a database URL (postgresql://..., duckdb:///..., sqlite:///...)")
+    load.add_argument("--schema", default=None, help="with a URL: the source schema (default: the spec's source_schema, else public / main)")
     load.add_argument("--batch-id", required=True, help="the batch's id; an id loaded before is a corrected batch (replaces its rows)")
     load.add_argument("--load-ts", default=None, help="ISO 8601 (UTC when no offset); default now, or a corrected batch's own")
     load.add_argument("--database", type=Path, default=None, help="DuckDB file (default: $VAULTGEN_DUCKDB_PATH or work/<project>.duckdb)")

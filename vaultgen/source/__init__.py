@@ -49,6 +49,15 @@ def is_url(text: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", str(text)))
 
 
+def masked(text: str) -> str:
+    """A folder as it is; a URL without its password."""
+    if not is_url(text):
+        return str(text)
+    parts = urlsplit(str(text))
+    userinfo, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{userinfo.split(':', 1)[0]}@{host}" if userinfo else host).geturl()
+
+
 def parse_url(text: str, where: str = "--from") -> SourceUrl:
     """postgresql://user:pw@host:port/db, duckdb:///path/file.duckdb, sqlite:///path/file.db (also relative:
     duckdb://file.duckdb); else a located SourceError."""
@@ -58,8 +67,7 @@ def parse_url(text: str, where: str = "--from") -> SourceUrl:
     if kind is None:
         raise SourceError([Problem("VG150", f"unknown source URL scheme '{parts.scheme}://'", Location(where), hint)])
     if kind == "postgres":
-        userinfo, _, host = parts.netloc.rpartition("@")
-        shown = parts._replace(netloc=f"{userinfo.split(':', 1)[0]}@{host}" if userinfo else host).geturl()  # no password
+        shown = masked(str(text))
         database = unquote(parts.path.lstrip("/")) or "postgres"
         return SourceUrl(kind, str(text), shown, database)
     path = unquote(parts.netloc + parts.path) if parts.netloc else unquote(parts.path)
