@@ -210,7 +210,8 @@ class _Draft:
         linked: set[str] = set()
         roles_taken: dict[str, int] = {}
         links = []
-        for key in source.foreign_keys:
+        order = [c.name for c in source.columns]
+        for key in sorted(source.foreign_keys, key=lambda k: [order.index(c) for c in k.columns]):  # the same on every engine
             resolved = self.resolve(key)
             if resolved is None:
                 continue
