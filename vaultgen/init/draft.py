@@ -173,7 +173,8 @@ class _Draft:
             watermarks = [c.name for c in table.columns if WATERMARK.search(c.name) and parse_source_type(c.type).logical in ("timestamp", "timestamptz")]
             if watermarks:
                 lines += _comment(f"decide: {', '.join(watermarks)} may grow on every change; then `load: incremental` with "
-                                  f"`watermark_column: {watermarks[0]}` reads only changed rows (deletions are then not seen)", "        ")
+                                  f"`watermark_column: {watermarks[0]}` reads only changed rows (deletions are then not seen; drop the table's"
+                                  " record tracking satellites)", "        ")
             lines.append(f"        primary_key: [{', '.join(table.spec(c) for c in source.primary_key)}]")
             lines.append("        columns:")
             for column in table.columns:
