@@ -21,7 +21,7 @@ def draft_spec(url_text: str, schema: str | None = None, tables: list[str] | Non
 
     url = parse_url(url_text)
     catalog = read_catalog(url, schema, tables)
-    files, skipped = draft_files(catalog, url.shown, url.database, url.kind)
+    files, skipped = draft_files(catalog, url.shown, url.database)
     with tempfile.TemporaryDirectory(prefix="vaultgen-init-") as scratch:
         writer.write(Path(scratch) / "spec", files)
         load_spec(Path(scratch) / "spec")  # the draft must validate as it is

@@ -91,8 +91,8 @@ def _comment(text: str, indent: str) -> list[str]:
 
 
 class _Draft:
-    def __init__(self, catalog: Catalog, shown: str, database: str, kind: str):
-        self.catalog, self.shown, self.kind = catalog, shown, kind
+    def __init__(self, catalog: Catalog, shown: str, database: str):
+        self.catalog, self.shown = catalog, shown
         self.system = snake(database, "source")
         self.skipped: list[str] = []
         self.tables: dict[str, DraftTable] = {}  # by source name
@@ -272,7 +272,7 @@ class _Draft:
         return lines
 
 
-def draft_files(catalog: Catalog, shown: str, database: str, kind: str) -> tuple[dict[str, str], list[str]]:
+def draft_files(catalog: Catalog, shown: str, database: str) -> tuple[dict[str, str], list[str]]:
     """The draft spec's files (path -> text) and the source tables left out (no primary key)."""
-    draft = _Draft(catalog, shown, database, kind)
+    draft = _Draft(catalog, shown, database)
     return draft.build(), draft.skipped
