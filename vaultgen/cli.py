@@ -25,6 +25,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     width = max(len(label) for label, _ in entity_counts(spec))
     for label, count in entity_counts(spec):
         print(f"  {label:<{width}} {count:>4}")
+    if args.against:
+        from vaultgen.source.command import validate_against
+
+        return validate_against(spec, args)
     return 0
 
 
@@ -84,12 +88,26 @@ def _database(args: argparse.Namespace, project_name: str) -> Path:
 database_path = _database  # for the command modules
 
 
+def _load_from(connection, spec, args: argparse.Namespace, load_ts):
+    """A folder of files, or a database URL (vaultgen.raw.database_load)."""
+    from vaultgen.source import is_url
+
+    if is_url(args.from_):
+        from vaultgen.raw.database_load import load_database
+        from vaultgen.source import parse_url
+
+        return load_database(connection, spec, parse_url(args.from_), args.batch_id, load_ts, schema=args.schema)
+    from vaultgen.raw.duckdb_raw import load_folder
+
+    return load_folder(connection, spec, Path(args.from_), args.batch_id, load_ts)
+
+
 def _cmd_load(args: argparse.Namespace) -> int:
     import duckdb
 
     from vaultgen.errors import LoadError, Location, Problem
-    from vaultgen.raw.duckdb_raw import load_folder
     from vaultgen.raw.lifecycle import parse_load_ts
+    from vaultgen.source import masked
     from vaultgen.spec.loader import load_spec
 
     spec = load_spec(args.spec)
@@ -107,10 +125,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
     try:
         with duckdb.connect(str(database)) as connection:
             connection.execute("SET TimeZone = 'UTC'")  # a timestamp without an offset in a file is UTC
-            decision, counts = load_folder(connection, spec, args.from_, args.batch_id, load_ts)
+            decision, counts = _load_from(connection, spec, args, load_ts)
     except duckdb.Error as error:
         forget()
-        raise LoadError([Problem("VG117", f"DuckDB refused the batch: {str(error).splitlines()[0]}", Location(str(args.from_)),
+        raise LoadError([Problem("VG117", f"DuckDB refused the batch: {str(error).splitlines()[0]}", Location(masked(args.from_)),
                                  "nothing was loaded; run with --debug for the details")]) from error
     except BaseException:
         forget()
@@ -174,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = spec_option(commands.add_parser("validate", help="check the spec and report every problem; print the entities per kind"))
+    validate.add_argument("--against", default=None, metavar="URL", help="also check the live source: tables, columns, types, unique keys, NULL keys")
+    validate.add_argument("--schema", default=None, help="with --against: the source schema (default: the spec's source_schema, else public / main)")
     validate.set_defaults(handler=_cmd_validate)
 
     schema = commands.add_parser("schema", help="write the JSON Schema of the spec (for YAML editors)")
@@ -194,8 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="seed of the data generator: the same seed makes the same batches (default: 42)")
     demo.set_defaults(handler=_cmd_demo)
 
-    load = spec_option(commands.add_parser("load", help="load one batch (a folder of <table>.csv / <table>.parquet files) into the DuckDB raw layer"))
-    load.add_argument("--from", dest="from_", type=Path, required=True, metavar="DIR", help="folder with one file per source table of the batch")
+    load = spec_option(commands.add_parser("load", help="load one batch (a folder of <table>.csv / <table>.parquet files, or a database URL) into the DuckDB raw layer"))
+    load.add_argument("--from", dest="from_", required=True, metavar="DIR|URL",
+                      help="folder with one file per source table of the batch, or a database URL (postgresql://..., duckdb:///..., sqlite:///...)")
+    load.add_argument("--schema", default=None, help="with a URL: the source schema (default: the spec's source_schema, else public / main)")
     load.add_argument("--batch-id", required=True, metavar="ID", help="the batch's id; an id loaded before is a corrected batch (replaces its rows)")
     load.add_argument("--load-ts", default=None, metavar="TIMESTAMP", help="ISO 8601 (UTC when no offset); default now, or a corrected batch's own")
     database_option(load, "of the raw layer")
@@ -217,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     glue_sync.set_defaults(handler=_cmd_glue_sync)
 
     # one line per command package
+    __import__("vaultgen.init.command", fromlist=["add_command"]).add_command(commands)
     verify_command.add_command(commands)
     return parser
 

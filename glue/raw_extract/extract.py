@@ -110,13 +110,13 @@ def _extract_table(spark, plan: ExtractPlan, table: TablePlan, source: JdbcSourc
     if strategy is None:
         raise ValueError(f"no load strategy for mode '{table.load}' (known: {', '.join(sorted(STRATEGIES))})")
     wanted = [column.name for column in table.columns]
-    present = source.columns(table.name)
+    present = source.columns(table.source)  # by the source's own names (the spec's source_name mapping)
     if not present:
-        raise ValueError(f"source table {source.schema}.{table.name} does not exist or has no columns")
-    missing = [name for name in wanted if name not in present]
+        raise ValueError(f"source table {source.schema}.{table.source} does not exist or has no columns")
+    missing = [column.source for column in table.columns if column.source not in present]
     if missing:
-        raise ValueError(f"source table {source.schema}.{table.name} lacks the spec's column(s) {', '.join(missing)}")
-    unknown = [name for name in present if name not in wanted]
+        raise ValueError(f"source table {source.schema}.{table.source} lacks the spec's column(s) {', '.join(missing)}")
+    unknown = [name for name in present if name not in {column.source for column in table.columns}]
     if unknown:
         result.warnings.append(f"source column(s) not in the spec, not loaded: {', '.join(unknown)} (add them to the spec to carry them)")
     frame, result.read = strategy.read(BatchRead(source, target, table, wanted, utc(load_ts)))

@@ -28,6 +28,11 @@ class ColumnPlan:
     source_type: str  # as PostgreSQL spells it
     logical: str  # vaultgen's logical type
     spark_type: str  # the raw Iceberg column's Spark type
+    source_name: str = ""  # the column's name in the source (the spec's `source_name`); "" when it is `name`
+
+    @property
+    def source(self) -> str:
+        return self.source_name or self.name
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class TablePlan:
     load: str
     watermark_column: str | None
     columns: tuple[ColumnPlan, ...]
+    source_name: str = ""  # the table's name in the source; "" when it is `name`
+
+    @property
+    def source(self) -> str:
+        return self.source_name or self.name
 
     def column(self, name: str) -> ColumnPlan | None:
         return next((column for column in self.columns if column.name == name), None)
@@ -78,7 +88,15 @@ def _column(data: dict, where: str) -> ColumnPlan:
         source_type=_matching(SOURCE_TYPE, data.get("source_type"), f"{where}.source_type"),
         logical=_identifier(data.get("logical"), f"{where}.logical"),
         spark_type=_matching(SPARK_TYPE, data.get("spark_type"), f"{where}.spark_type"),
+        source_name=_source_name(data.get("source_name", ""), f"{where}.source_name"),
     )
+
+
+def _source_name(value, where: str) -> str:
+    """A source's own spelling (`AlbumId`): any text without double quotes or control characters (it is quoted)."""
+    if not isinstance(value, str) or len(value) > 63 or any(ch == '"' or ord(ch) < 32 for ch in value):
+        raise PlanError(f"{where}: {value!r} is not a source name")
+    return value
 
 
 def _table(data: dict, where: str) -> TablePlan:
@@ -94,7 +112,8 @@ def _table(data: dict, where: str) -> TablePlan:
         raise PlanError(f"{where}: an incremental table, and only one, names its watermark_column")
     if watermark is not None and watermark not in {column.name for column in columns}:
         raise PlanError(f"{where}: watermark column {watermark!r} is not a column of {name}")
-    return TablePlan(name, _identifier(data.get("source_system"), f"{where}.source_system"), load, watermark, columns)
+    return TablePlan(name, _identifier(data.get("source_system"), f"{where}.source_system"), load, watermark, columns,
+                     _source_name(data.get("source_name", ""), f"{where}.source_name"))
 
 
 def parse_plan(text: str, origin: str = "plan") -> ExtractPlan:

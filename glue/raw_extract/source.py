@@ -74,7 +74,11 @@ class JdbcSource:
         )
         return [row[0] for row in self.query(sql).collect()]
 
-    def select(self, table: str, columns: list[str], where: str | None = None):
-        """SELECT the columns of schema.table; `where` is a condition built with raw_extract.sql's quoting."""
-        sql = f"SELECT {', '.join(pg_identifier(name) for name in columns)} FROM {pg_identifier(self.schema, table)}"
+    def select(self, table: str, columns: list[str], where: str | None = None, aliases: list[str] | None = None):
+        """SELECT the columns of schema.table (as `aliases`, the spec's names, when given: "AlbumId" AS album_id);
+        `where` is a condition built with raw_extract.sql's quoting."""
+        names = [pg_identifier(name) for name in columns]
+        if aliases is not None:
+            names = [name if alias == column else f"{name} AS {pg_identifier(alias)}" for name, column, alias in zip(names, columns, aliases)]
+        sql = f"SELECT {', '.join(names)} FROM {pg_identifier(self.schema, table)}"
         return self.query(sql if where is None else f"{sql} WHERE {where}")

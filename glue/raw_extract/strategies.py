@@ -35,8 +35,13 @@ class BatchRead:
     source: JdbcSource
     target: IcebergTarget
     table: TablePlan
-    columns: list[str]
+    columns: list[str]  # the spec's names
     load_ts: datetime  # aware UTC
+
+    def select(self, where: str | None = None):
+        """The table's columns read by their source names, as the spec's names."""
+        plan = self.table
+        return self.source.select(plan.source, [plan.column(name).source for name in self.columns], where, aliases=self.columns)
 
 
 class LoadStrategy(Protocol):
@@ -50,7 +55,7 @@ class FullSnapshot:
     mode = "full_snapshot"
 
     def read(self, batch: BatchRead) -> tuple[object, str]:
-        return batch.source.select(batch.table.name, batch.columns), "full snapshot"
+        return batch.select(), "full snapshot"
 
 
 class IncrementalLoadError(Exception):
@@ -64,9 +69,9 @@ class Incremental:
         bound = self.lower_bound(batch)
         column = batch.table.watermark_column
         if bound is None:
-            return batch.source.select(batch.table.name, batch.columns), f"incremental on {column}: every row (first batch)"
-        where = f"{pg_identifier(column)} >= {bound}"
-        return batch.source.select(batch.table.name, batch.columns, where), f"incremental: {where}"
+            return batch.select(), f"incremental on {column}: every row (first batch)"
+        where = f"{pg_identifier(batch.table.column(column).source)} >= {bound}"
+        return batch.select(where), f"incremental: {where}"
 
     def lower_bound(self, batch: BatchRead) -> str | None:
         """The highest watermark of the table's earlier batches, as a PostgreSQL literal of the column's source

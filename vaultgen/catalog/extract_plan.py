@@ -51,8 +51,10 @@ def extract_plan(spec: Spec) -> dict[str, Any]:
         columns = []
         for column in table.columns:
             parsed = parse_source_type(column.type)
-            columns.append({"name": column.name, "source_type": column.type, "logical": parsed.logical, "spark_type": raw_spark_type(parsed)})
+            columns.append({"name": column.name, "source_type": column.type, "logical": parsed.logical, "spark_type": raw_spark_type(parsed),
+                            **({"source_name": column.source_name} if column.source_name else {})})  # the extract selects "AlbumId" AS album_id
         tables.append({
+            **({"source_name": table.source_name} if table.source_name else {}),
             "name": table.name,
             "source_system": system.name,
             "load": table.load,

@@ -111,8 +111,12 @@ class _Checker:
         first_table: dict[str, tuple[Any, ...]] = {}
         reserved = {self.spec.project.raw.load_timestamp_column, self.spec.project.raw.batch_id_column,
                     self.spec.project.naming.record_source_column}
+        read: dict[tuple[int, str], str] = {}  # (source system, source table) -> the spec table reading it
         for si, ti, table in all_tables:
             path = ("sources", si, "tables", ti)
+            if read.setdefault((si, table.source_table), table.name) != table.name:
+                self.add("VG048", f"tables '{read[(si, table.source_table)]}' and '{table.name}' both read source table '{table.source_table}'",
+                         (*path, "source_name" if table.source_name else "name"), "each source table maps to one spec table")
             if table.name == self.spec.project.raw.load_log_table:
                 self.add("VG030", f"table '{table.name}' has the name of the raw layer's load log table", (*path, "name"),
                          "rename the load log table (project.raw.load_log_table)")
@@ -134,10 +138,21 @@ class _Checker:
                 if len({table.cdc.insert, table.cdc.update, table.cdc.delete}) < 3:
                     self.add("VG035", f"table '{table.name}': the insert, update and delete values must differ", (*path, "cdc"), "for example I, U and D")
             self.check_watermark(table, path)
+            self.check_source_names(table, path)
             for ci, column in enumerate(table.columns):
                 if column.name in reserved:
                     self.add("VG031", f"column '{column.name}' clashes with a batch column vaultgen adds", (*path, "columns", ci, "name"),
                              "rename the batch column in project.raw / project.naming")
+
+    def check_source_names(self, table: Table, path: tuple[Any, ...]) -> None:
+        """Two spec columns may not read one source column (`source_name`, else the spec name)."""
+        first: dict[str, int] = {}
+        for ci, column in enumerate(table.columns):
+            name = column.source_name or column.name
+            if name in first:
+                self.add("VG048", f"columns '{table.columns[first[name]].name}' and '{column.name}' of table '{table.name}' both read source column '{name}'",
+                         (*path, "columns", ci, "source_name" if column.source_name else "name"), "each source column maps to one spec column")
+            first.setdefault(name, ci)
 
     def check_watermark(self, table: Table, path: tuple[Any, ...]) -> None:
         if (table.load == "incremental") != (table.watermark_column is not None):

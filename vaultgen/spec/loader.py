@@ -9,7 +9,7 @@ import difflib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
@@ -204,3 +204,10 @@ def load_spec(spec_dir: Path) -> Spec:
     if meaning_problems:
         raise SpecError(meaning_problems)
     return spec
+
+
+def spec_locator(spec_dir: Path) -> Callable[[tuple[Any, ...]], Location]:
+    """Where a path of the merged spec (("sources", 0, "tables", 2, "columns", 1, "type")) is written: for findings
+    about a spec that `load_spec` accepted, such as `vaultgen validate --against`."""
+    _, locator = _merge(spec_dir, [])
+    return locator.locate

@@ -56,6 +56,17 @@ HexChar = Annotated[str, AfterValidator(_check_hex_char)]
 Text = Annotated[str, Field(max_length=2000)]
 
 
+def _check_source_name(value: str) -> str:
+    if not value or len(value) > 63 or value != value.strip() or re.search("[\x00-\x1f\x7f\"]", value):
+        raise ValueError(f"'{value}' is not a source name: 1 to 63 characters, no surrounding spaces, double quotes or control characters")
+    return value
+
+
+# the source's own spelling of a table or column (`AlbumId`); the spec name stays snake_case, every reader of
+# the source selects "AlbumId" AS album_id
+SourceName = Annotated[str, AfterValidator(_check_source_name)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -202,6 +213,7 @@ class Project(Strict):
 
 class Column(Strict):
     name: Name
+    source_name: SourceName | None = None  # the column's name in the source, when it differs from `name`
     type: SourceType
     nullable: bool = True
     description: Text = ""
@@ -220,6 +232,7 @@ class ChangeDataCapture(Strict):
 
 class Table(Strict):
     name: Name
+    source_name: SourceName | None = None  # the table's name in the source, when it differs from `name`
     description: Text = ""
     primary_key: list[Name] = Field(min_length=1)
     # full_snapshot: every batch holds the whole table; incremental: every batch holds the rows whose watermark
@@ -233,11 +246,21 @@ class Table(Strict):
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.name == name), None)
 
+    @property
+    def source_table(self) -> str:
+        return self.source_name or self.name
+
+
+def source_column(column: Column) -> str:
+    """The column's name in the source (its `source_name`, else its spec name)."""
+    return column.source_name or column.name
+
 
 class SourceSystem(Strict):
     name: Name
     description: Text = ""
     record_source: Label | None = None
+    source_schema: SourceName | None = None  # the schema of its tables in the live source (default: public / main)
     tables: list[Table] = Field(min_length=1)
 
 

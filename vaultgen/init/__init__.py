@@ -1,0 +1,1 @@
+"""`vaultgen init`: a draft spec from a live database (see vaultgen.init.draft)."""
