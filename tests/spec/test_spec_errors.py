@@ -43,7 +43,7 @@ AGGREGATE = "  - {{kind: aggregate, name: order_totals, fact: orders, group_by: 
 MARTS = RTS_LINE + BRIDGE.format(steps=STEP) + LINK_SATELLITE
 
 CASES = [
-    Case("malformed-yaml", "vault.yml", "attributes: [name, city]", "attributes: [name, city", "VG001", "- kind: satellite\n    name: order_details", "malformed YAML"),
+    Case("malformed-yaml", "vault.yml", "attributes: [name, city]", "attributes: [name, city", "VG001", "attributes: [name, city\n", "malformed YAML"),  # where the list opens
     Case("duplicate-yaml-key", "source.yml", "name: customers\n", "name: customers\n        name: clients\n", "VG003", "name: clients", "duplicate key"),
     Case("wrong-type", "source.yml", "{name: name, type: varchar(40)}", "{name: name, type: varchar(40), nullable: maybe}", "VG012", "nullable: maybe", "'nullable'"),
     Case("unknown-key", "vault.yml", "business_keys: [order_id]", "busines_keys: [order_id]", "VG010", "busines_keys", "unknown key 'busines_keys'", "did you mean 'business_keys'?"),

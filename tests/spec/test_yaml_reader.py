@@ -56,8 +56,8 @@ ROWS = [
     Row("bad-indentation", b"a:\n  b: 1\n c: 2\n", "VG001", 3, 2, "bad indentation", "by the same amount"),
     Row("tab-indent", b"a:\n\tb: 1\n", "VG001", 2, 1, "a tab character", "spaces"),
     Row("colon-in-value", b"a: b: c\n", "VG001", 1, 5, "a ':' where no mapping can start", "quote a value"),
-    Row("unclosed-list", b"a: [1, 2\nb: 3\n", "VG001", 2, 2, "'[' list that is not closed", "']'"),
-    Row("unclosed-quote", b"a: 'abc\n", "VG001", 2, 1, "quoted string that is never closed", "close the quote"),
+    Row("unclosed-list", b"a: [1, 2\nb: 3\n", "VG001", 1, 4, "'[' list that is not closed", "']'"),
+    Row("unclosed-quote", b"a: 'abc\n", "VG001", 1, 4, "quoted string that is never closed", "close the quote"),
     Row("two-documents", b"a: 1\n---\nb: 2\n", "VG001", 2, 1, "a second document", "one document per file"),
     Row("numeric-split-by-comma", b"columns:\n  - {name: amount, type: numeric(10,2)}\n", "VG001", 2, 26,
         "the comma in 'numeric(10,2)' ends the value", "quote the value: 'numeric(10,2)'"),
@@ -89,7 +89,7 @@ def test_bad_yaml_is_a_located_problem_with_a_hint(row: Row):
 
 def test_syntax_errors_show_the_line_and_a_caret():
     problem = _only_problem(b"project:\n  name: x\n  hashing: {algorithm: md5\n")
-    assert str(problem).startswith(f"{FILE}:4:1: VG001 malformed YAML: a '{{' mapping that is not closed")
+    assert str(problem).startswith(f"{FILE}:3:12: VG001 malformed YAML: a '{{' mapping that is not closed")
     problem = _only_problem(b"project:\n  name: x\n    hashing: md5\n")
     assert "\n    |     hashing: md5\n    |            ^\n" in str(problem), str(problem)
 

@@ -149,7 +149,7 @@ class _Checker:
         first: dict[str, int] = {}
         for ci, column in enumerate(table.columns):
             name = column.source_name or column.name
-            if name in first:
+            if name in first and table.columns[first[name]].name != column.name:  # the same name twice is VG020 already
                 self.add("VG048", f"columns '{table.columns[first[name]].name}' and '{column.name}' of table '{table.name}' both read source column '{name}'",
                          (*path, "columns", ci, "source_name" if column.source_name else "name"), "each source column maps to one spec column")
             first.setdefault(name, ci)
