@@ -71,9 +71,19 @@ def _hash_settings(spec: Spec) -> dict[str, Any]:
             "business_key": hashing.business_key.model_dump(), "sentinels": spec.project.sentinels.model_dump()}
 
 
-def _entity_shape(entity) -> dict[str, Any]:
-    """The entity's definition without its name, description and rename marker: what tells two entities apart."""
-    return entity.model_dump(exclude={"name", "description", "renamed_from", "targets"})
+def _entity_shape(entity, renames: dict[str, str] | None = None) -> Any:
+    """The entity's definition without its name, description and rename marker: what tells two entities apart. With
+    `renames` (old -> new entity names), references to renamed entities read as the new names."""
+    shape = entity.model_dump(exclude={"name", "description", "renamed_from", "targets"})
+    return _renamed(shape, renames) if renames else shape
+
+
+def _renamed(value: Any, renames: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {renames.get(k, k) if isinstance(k, str) else k: _renamed(v, renames) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, renames) for v in value]
+    return renames.get(value, value) if isinstance(value, str) else value
 
 
 def match_entities(old: Spec, new: Spec) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
@@ -116,8 +126,9 @@ def compare(old: Spec, new: Spec) -> list[Change]:
         changes.append(Change(entity.name, None, f"{entity.kind}_added", "safe",
                               f"new {entity.kind} '{entity.name}': the next build creates its table and fills it from the raw layer",
                               {"new": entity}))
+    renames = {before.name: after.name for before, after in pairs}
     for before, after in pairs:
-        changes += _entity_changes(old, new, before, after)
+        changes += _entity_changes(old, new, before, after, renames)
     changes += _target_option_changes(old, new, pairs)
     order = {impact: index for index, impact in enumerate(IMPACTS)}
     return sorted(changes, key=lambda c: (-order[c.impact], c.entity or "", c.target or "", c.change))
@@ -185,7 +196,7 @@ def _source_changes(old: Spec, new: Spec) -> list[Change]:
     return changes
 
 
-def _entity_changes(old: Spec, new: Spec, before, after) -> list[Change]:
+def _entity_changes(old: Spec, new: Spec, before, after, renames: dict[str, str]) -> list[Change]:
     name = after.name
     data = {"old": before, "new": after}
     changes = []
@@ -197,7 +208,7 @@ def _entity_changes(old: Spec, new: Spec, before, after) -> list[Change]:
         return changes + [Change(name, None, "kind_changed", "breaking", f"'{name}' changed from {before.kind} to {after.kind}: "
                                  "the existing table does not fit; drop and rebuild it from the raw layer", dict(data))]
     if isinstance(after, DERIVED):
-        if _entity_shape(before) != _entity_shape(after):
+        if _entity_shape(before, renames) != _entity_shape(after):
             changes.append(Change(name, None, "definition_changed", "safe",
                                   f"{after.kind} '{name}' changed: it is derived from the raw vault, so rebuild it with --full-refresh", dict(data)))
         return changes
@@ -212,7 +223,9 @@ def _entity_changes(old: Spec, new: Spec, before, after) -> list[Change]:
         changes += _sources_added(before, after, [s.table for s in before.sources], [s.table for s in after.sources], data)
         return changes
     if isinstance(after, Link):
-        if [(r.hub, r.role_name) for r in before.references] != [(r.hub, r.role_name) for r in after.references]:
+        def role(reference) -> str:  # a role named after its hub follows the hub's rename
+            return renames.get(reference.role_name, reference.role_name) if reference.role is None else reference.role
+        if [(renames.get(r.hub, r.hub), role(r)) for r in before.references] != [(r.hub, r.role_name) for r in after.references]:
             changes.append(Change(name, None, "link_references_changed", "breaking",
                                   f"references of link '{name}' changed: its hash keys and columns change", dict(data)))
         changes += _sources_added(before, after, [s.table for s in before.sources], [s.table for s in after.sources], data)
@@ -221,14 +234,14 @@ def _entity_changes(old: Spec, new: Spec, before, after) -> list[Change]:
                                   f"payload of non-historized link '{name}' changed from ({', '.join(before.payload)}) to ({', '.join(after.payload)})",
                                   {**data, "added": [p for p in after.payload if p not in before.payload]}))
         return changes
-    if before.parent != after.parent if hasattr(after, "parent") else False:
+    if hasattr(after, "parent") and renames.get(before.parent, before.parent) != after.parent:
         return changes + [Change(name, None, "parent_changed", "breaking", f"'{name}' now describes '{after.parent}' instead of '{before.parent}': "
                                  "its keys belong to another hub or link", dict(data))]
     if getattr(before, "source", None) != getattr(after, "source", None):
         return changes + [Change(name, None, "source_changed", "breaking", f"'{name}' now reads '{after.source}' instead of '{before.source}'",
                                  dict(data))]
     if isinstance(after, (RecordTrackingSatellite, EffectivitySatellite)):
-        if _entity_shape(before) != _entity_shape(after):
+        if _entity_shape(before, renames) != _entity_shape(after):
             changes.append(Change(name, None, "definition_changed", "breaking", f"'{name}' changed: its stored statuses no longer fit", dict(data)))
         return changes
     if isinstance(after, ReferenceTable) and before.code != after.code:

@@ -85,7 +85,7 @@ def rename_column(spec: Spec, entity, old: str, new: ModelColumn, dialect: Diale
 
 
 def drop(spec: Spec, entity, dialect: Dialect, name: str | None = None, kind: str = "TABLE") -> exp.Drop:
-    return exp.Drop(this=table_of(spec, entity, dialect, name), kind=kind, exists=True)
+    return exp.Drop(tables=[table_of(spec, entity, dialect, name)], kind=kind, exists=True)
 
 
 def hashdiff_update(spec: Spec, entity, dialect: Dialect) -> exp.Update:
@@ -93,7 +93,8 @@ def hashdiff_update(spec: Spec, entity, dialect: Dialect) -> exp.Update:
     table = spec.table(entity.source)
     typed = [(exp.column(dialect.identifier(name), quoted=True), parse_source_type(table.column(name).type).logical) for name in entity.attributes]
     value = hashdiff_sql(typed, spec.project.hashing, dialect)
-    return exp.update(table_of(spec, entity, dialect), {dialect.identifier(Naming(spec).hashdiff): value}, dialect=dialect.sqlglot_dialect)
+    target = exp.column(dialect.identifier(Naming(spec).hashdiff), quoted=True)
+    return exp.Update(this=table_of(spec, entity, dialect), expressions=[exp.EQ(this=target, expression=value)])
 
 
 def _sql(statement: exp.Expression, dialect: Dialect) -> str:
