@@ -187,6 +187,10 @@ def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: di
                                    kind=exp.DataType.build(dialect.column_type(parse_source_type(data["type"])), dialect="duckdb"))
             raw = exp.table_(exp.to_identifier(table.name, quoted=True), db=exp.to_identifier(new.project.raw.schema_name, quoted=True))
             add("ddl", _sql(exp.Alter(this=raw, kind="TABLE", actions=[column]), dialect))
+            add("ddl", _sql(refingerprint(old, new, data["table"]), dialect))
+        else:  # the build log's fingerprints of that table's batches now cover one more (NULL) column
+            add("dbt", f"dbt build --full-refresh --select {Naming(new).staging_model(data['table'])}+ (the batch guard sees the new raw column "
+                       "as changed content; or re-fingerprint the build log as the DuckDB migration does)")
         if target in RAW_GLUE_TARGETS:
             add("glue", GLUE_SYNC)
     elif kind == "source_table_added" and in_new and target in RAW_GLUE_TARGETS:
@@ -201,6 +205,29 @@ def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: di
                         add("ddl", _sql(rename_column(new, new_entity, old_name, new_column, dialect), dialect))
     if target in GLUE_TARGETS and in_new and out.get("ddl") and kind != "source_column_added":
         add("glue", GLUE_SYNC)
+
+
+def refingerprint(old: Spec, new: Spec, table_name: str) -> exp.Update:
+    """DuckDB: the build log's fingerprint of every built batch of a raw table that gained a column, recomputed over
+    the new columns, where the batch's rows are unchanged since the build (its fingerprint over the old columns still
+    matches); a batch corrected in the meantime keeps its old fingerprint, so the batch guard still catches it."""
+    from vaultgen.run.batches import _fingerprint, build_log_table
+
+    raw = new.project.raw
+    before, after = [c.name for c in old.table(table_name).columns], [c.name for c in new.table(table_name).columns]
+    batch = exp.column(raw.batch_id_column, quoted=True)
+    fingerprints = (exp.select(batch.as_("batch_id"), _fingerprint(before).as_("old_fingerprint"), _fingerprint(after).as_("new_fingerprint"))
+                    .from_(exp.table_(exp.to_identifier(table_name, quoted=True), db=exp.to_identifier(raw.schema_name, quoted=True)))
+                    .group_by(batch.copy()))
+    log = build_log_table()
+    condition = exp.and_(
+        exp.EQ(this=exp.column("table_name", log.name, quoted=True), expression=exp.Literal.string(table_name)),
+        exp.EQ(this=exp.column("batch_id", log.name, quoted=True), expression=exp.column("batch_id", "raw_batch", quoted=True)),
+        exp.EQ(this=exp.column("fingerprint", log.name, quoted=True), expression=exp.column("old_fingerprint", "raw_batch", quoted=True)),
+    )
+    return exp.Update(this=log, expressions=[exp.EQ(this=exp.column("fingerprint", quoted=True),
+                                                    expression=exp.column("new_fingerprint", "raw_batch", quoted=True))],
+                      from_=exp.From(this=fingerprints.subquery("raw_batch")), where=exp.Where(this=condition))
 
 
 def _rehash(spec: Spec, change: Change, target: str, add) -> None:
