@@ -59,6 +59,9 @@ def _duckdb_type(spec: Spec, column) -> str:
 def create_vault_tables(connection: duckdb.DuckDBPyConnection, spec: Spec) -> None:
     """Every persisted vault table of `spec` on DuckDB, empty, with the columns and types its model has."""
     dialect = dialect_of(spec, "duckdb")
+    # the build log as the generated project's on-run-start creates it (macros/vaultgen_batches.sql)
+    connection.execute("create schema if not exists vaultgen_meta")
+    connection.execute("create table if not exists vaultgen_meta.build_log (table_name varchar, batch_id varchar, load_ts timestamp, fingerprint varchar)")
     for entity_ in enabled_entities(spec, "duckdb"):
         if type(entity_) not in RENDERERS or not is_persisted(entity_):
             continue
