@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vaultgen.graph import model_columns
 from vaultgen.spec.model import (
     Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
     RecordTrackingSatellite, ReferenceTable, Satellite, Spec,
@@ -207,8 +208,8 @@ def _entity_changes(old: Spec, new: Spec, before, after, renames: dict[str, str]
     if type(before) is not type(after):
         return changes + [Change(name, None, "kind_changed", "breaking", f"'{name}' changed from {before.kind} to {after.kind}: "
                                  "the existing table does not fit; drop and rebuild it from the raw layer", dict(data))]
-    if isinstance(after, DERIVED):
-        if _entity_shape(before, renames) != _entity_shape(after):
+    if isinstance(after, DERIVED):  # also when only its columns change (a PIT's columns are named after its satellites)
+        if _entity_shape(before, renames) != _entity_shape(after) or model_columns(old, before) != model_columns(new, after):
             changes.append(Change(name, None, "definition_changed", "safe",
                                   f"{after.kind} '{name}' changed: it is derived from the raw vault, so rebuild it with --full-refresh", dict(data)))
         return changes

@@ -233,7 +233,8 @@ def refingerprint(old: Spec, new: Spec, table_name: str) -> exp.Update:
 def _rehash(spec: Spec, change: Change, target: str, add) -> None:
     """Hash keys are stored in hubs, links and every satellite, and the raw layer keeps every batch, so the exact
     rehash is a rebuild of the vault from the raw layer with the new hashing; hashdiffs alone can be rewritten in place."""
-    add("dbt", "dbt build --full-refresh --select path:models/raw_vault+")
+    scope = _selector(spec, change.data["new"]) if change.data.get("new") is not None else "path:models/raw_vault+"
+    add("dbt", f"dbt build --full-refresh --select {scope}")
     if change.change in ("hashing_algorithm_changed", "hashing_delimiter_changed", "hashing_null_marker_changed"):
         dialect = dialect_of(spec, target)
         for entity in enabled_entities(spec, target):
