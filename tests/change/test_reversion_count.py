@@ -94,3 +94,29 @@ def test_missing_database_is_a_located_error(tmp_path: Path, capsys) -> None:
     new = changed_copy(HISTORY_SPEC, tmp_path / "new", reorder)
     assert main(["plan", "--spec", str(new), "--base", str(HISTORY_SPEC), "--database", str(tmp_path / "none.duckdb")]) == 2
     assert "none.duckdb: VG174 database not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change", [reorder, remove_city, normalise])
+def test_rewriting_the_hashdiffs_in_place_leaves_nothing_to_re_version(database: Path, tmp_path: Path, capsys, change) -> None:
+    """The plan's in-place alternative: its DuckDB `rehash` statements rewrite the stored hashdiffs, after which no key re-versions."""
+    import shutil
+
+    copy = tmp_path / "vault.duckdb"
+    shutil.copy(database, copy)
+    new = changed_copy(HISTORY_SPEC, tmp_path / "new", change)
+    arguments = ["plan", "--spec", str(new), "--base", str(HISTORY_SPEC), "--database", str(copy), "--format", "json"]
+    main(arguments)
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    statements = [s for c in changes for s in c["migration"].get("duckdb", {}).get("rehash", [])]
+    assert len(statements) == (2 if change is normalise else 1)  # a normalisation concerns every satellite
+    ghosts = "select hashdiff from raw_vault.sat_customer_details where load_ts = '1900-01-01' order by 1"
+    with duckdb.connect(str(copy)) as connection:
+        before = connection.execute("select count(*), sum(hash(customer_hk, load_ts, name, city)) from raw_vault.sat_customer_details").fetchone()
+        ghost_hashdiffs = connection.execute(ghosts).fetchall()
+        for statement in statements:
+            connection.execute(statement)
+        assert connection.execute("select count(*), sum(hash(customer_hk, load_ts, name, city)) from raw_vault.sat_customer_details").fetchone() == before
+        assert connection.execute(ghosts).fetchall() == ghost_hashdiffs  # ghost rows keep theirs
+    main(arguments)
+    counts = [c["affected_keys"] for c in json.loads(capsys.readouterr().out)["changes"] if c["impact"] == "re-version"]
+    assert counts and set(counts) == {0}

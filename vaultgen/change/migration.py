@@ -14,7 +14,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_project import LAYER_SCHEMAS, RENDERERS
 from vaultgen.graph import ModelColumn, vault_model_columns
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Hub, Link, Spec
+from vaultgen.spec.model import Hub, Link, ReferenceTable, Spec
 from vaultgen.sql.common import sentinel_keys
 from vaultgen.sql.hashing import hashdiff_sql
 from vaultgen.targets import enabled_entities
@@ -94,7 +94,11 @@ def hashdiff_update(spec: Spec, entity, dialect: Dialect) -> exp.Update:
     typed = [(exp.column(dialect.identifier(name), quoted=True), parse_source_type(table.column(name).type).logical) for name in entity.attributes]
     value = hashdiff_sql(typed, spec.project.hashing, dialect)
     target = exp.column(dialect.identifier(Naming(spec).hashdiff), quoted=True)
-    return exp.Update(this=table_of(spec, entity, dialect), expressions=[exp.EQ(this=target, expression=value)])
+    update = exp.Update(this=table_of(spec, entity, dialect), expressions=[exp.EQ(this=target, expression=value)])
+    if isinstance(entity, ReferenceTable):
+        return update
+    key = exp.column(dialect.identifier(Naming(spec).parent_key(entity)), quoted=True)  # ghost rows keep their hashdiff
+    return update.where(exp.not_(exp.In(this=key, expressions=[dialect.key_literal(k) for k in sentinel_keys(spec)])))
 
 
 def _sql(statement: exp.Expression, dialect: Dialect) -> str:
@@ -173,9 +177,12 @@ def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: di
     elif kind in ("definition_changed", "business_key_changed", "link_references_changed", "kind_changed", "parent_changed", "source_changed",
                   "multi_active_key_changed", "layout_changed") and in_new and _built_on(new, after, target):
         add("dbt", f"dbt build --full-refresh --select {_selector(new, after)}")
-    elif kind == "hashdiff_normalisation_changed" and in_new and _built_on(new, after, target) and isinstance(after, WITH_HASHDIFF):
+    if (change.impact == "re-version" and in_new and after is not None and before is not None and _built_on(new, after, target)
+            and rewritable(before, after)):
         dialect = dialect_of(new, target)  # instead of new versions: rewrite the stored hashdiffs in place
         add("rehash", _sql(hashdiff_update(new, after, dialect), dialect))
+    elif change.impact == "re-version":
+        pass
     elif change.impact == "rehash" and in_new:
         _rehash(new, change, target, add)
     elif kind == "target_added":
@@ -228,6 +235,14 @@ def refingerprint(old: Spec, new: Spec, table_name: str) -> exp.Update:
     return exp.Update(this=log, expressions=[exp.EQ(this=exp.column("fingerprint", quoted=True),
                                                     expression=exp.column("new_fingerprint", "raw_batch", quoted=True))],
                       from_=exp.From(this=fingerprints.subquery("raw_batch")), where=exp.Where(this=condition))
+
+
+def rewritable(before, after) -> bool:
+    """Whether the stored rows hold every value the entity's new hashdiff reads (so it can be rewritten in place)."""
+    from vaultgen.spec.model import MultiActiveSatellite
+
+    return (isinstance(after, WITH_HASHDIFF) and isinstance(before, WITH_HASHDIFF) and not isinstance(after, MultiActiveSatellite)
+            and all(name in before.attributes for name in after.attributes))
 
 
 def _rehash(spec: Spec, change: Change, target: str, add) -> None:

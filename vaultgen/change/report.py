@@ -8,7 +8,7 @@ from vaultgen.change.compare import IMPACTS, Change
 
 MIGRATION_KINDS = {  # kind -> how a reader should treat it, in the order to apply them
     "ddl": "DDL, run before the next build",
-    "rehash": "rehash in place",
+    "rehash": "rewrite stored hashes in place (instead of new versions for a re-version)",
     "dbt": "dbt",
     "glue": "Glue catalog",
     "cleanup": "clean-up once nothing reads it",
