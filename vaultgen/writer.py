@@ -84,8 +84,8 @@ def _diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteR
     files = _with_manifest(files)
     report = WriteReport()
     patches: list[str] = []
-    for name in sorted(files):
-        text, path = files[name], out_dir / name
+    for name, text in files.items():
+        path = out_dir / name
         current = path.read_bytes() if path.is_file() else None
         same = current == text.encode("utf-8")
         (report.unchanged if same else report.written).append(name)
