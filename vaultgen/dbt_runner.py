@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from vaultgen import dbt_fork
 from vaultgen.errors import RunError
 
 
@@ -70,7 +71,9 @@ def run_dbt(
         **os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DUCKDB_PATH": str(duckdb_path.resolve()),
         "DBT_PARTIAL_PARSE": "true" if partial_parse else "false", **({"DBT_USE_COLORS": "false"} if on_line else {}), **(env or {}),
     }
-    if on_line is None:
+    if dbt_fork.available():
+        output, returncode = dbt_fork.run(command[1:], work_dir, environment, on_line)
+    elif on_line is None:
         completed = subprocess.run(command, cwd=work_dir, env=environment, capture_output=True, text=True)
         output, returncode = completed.stdout + completed.stderr, completed.returncode
     else:

@@ -4,9 +4,10 @@ its snapshots.
 
 A hypothesis state machine over a small spec (tests/fixtures/history_spec: hubs customer and order with
 satellites and record tracking, a link with record tracking, ghost rows) draws new full-snapshot batches (so
-inserts, updates, deletes, restores and A -> B -> A across batches; the cities come from two values), corrected
-batches and late batches written straight into the raw layer (as a loader other than `vaultgen load` could), and
-reruns by hand. CI runs a fixed-seed handful; `VAULTGEN_HISTORIES=100 .venv/bin/python -m pytest
+inserts, updates, deletes, restores and A -> B -> A across batches; the cities come from two values, an order's
+customer from three, which the effectivity satellite follows), several new batches in one step (so one run builds
+several changes of the same key), corrected batches and late batches written straight into the raw layer (as a
+loader other than `vaultgen load` could), and reruns by hand. CI runs a fixed-seed handful; `VAULTGEN_HISTORIES=100 .venv/bin/python -m pytest
 tests/dbt/test_histories.py` runs 100 histories.
 """
 
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import time
+from collections import Counter
 import tempfile
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,7 +27,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from tests.support.raw_layer import differences_from_fresh_build, vault_tables, write_raw
 from tests.support.vault import LocalVault
@@ -47,6 +51,9 @@ order_rows = st.dictionaries(st.integers(1, 3), st.tuples(st.sampled_from(CUSTOM
 snapshots = st.fixed_dictionaries({}, optional={"customers": customer_rows, "orders": order_rows}).filter(bool)
 
 
+STEPS_TAKEN: Counter = Counter()  # rule -> how often it ran, over every history (printed at the end with -s)
+
+
 @lru_cache(maxsize=1)
 def _rendered() -> LocalVault:
     """One rendered project for every history (each history has its own database)."""
@@ -62,9 +69,17 @@ class BatchHistory(RuleBasedStateMachine):
         with duckdb.connect(str(self.database)) as connection:
             create_raw_tables(connection, self.vault.spec)
         self.batches: dict[str, tuple[datetime, dict[str, list[tuple]]]] = {}  # batch id -> (load_ts, snapshots)
+        self.started, self.steps = time.monotonic(), Counter()
 
     def teardown(self):
         shutil.rmtree(self.work, ignore_errors=True)
+        if os.environ.get("VAULTGEN_HISTORY_LOG"):  # one line per finished history, for the long run's figures
+            with open(os.environ["VAULTGEN_HISTORY_LOG"], "a", encoding="utf-8") as log:
+                log.write(f"{time.monotonic() - self.started:.1f} s, {len(self.batches)} batches, steps {dict(sorted(self.steps.items()))}\n")
+
+    def _took(self, step: str) -> None:
+        STEPS_TAKEN[step] += 1
+        self.steps[step] += 1
 
     def _write(self, batch_id: str, load_ts: datetime, rows: dict[str, list[tuple]]) -> None:
         for table, table_rows in rows.items():
@@ -72,20 +87,36 @@ class BatchHistory(RuleBasedStateMachine):
         known = self.batches.get(batch_id, (load_ts, {}))[1]
         self.batches[batch_id] = (load_ts, {**known, **rows})
 
-    @rule(rows=snapshots)
-    def new_batch(self, rows):
-        """The next batch, through vaultgen's loader."""
+    def _next(self, rows) -> None:
         load_ts = max((ts for ts, _ in self.batches.values()), default=START - timedelta(days=1)) + timedelta(days=1)
         batch_id = f"b{len(self.batches) + 1}"
         with duckdb.connect(str(self.database)) as connection:
             load_batch(connection, self.vault.spec, Batch(batch_id, load_ts, rows))
         self.batches[batch_id] = (load_ts, dict(rows))
 
+    @initialize(rows=snapshots)
+    def first_batch(self, rows):
+        """Every history starts with a batch, so none is empty."""
+        self._took("histories")
+        self._next(rows)
+
+    @rule(rows=snapshots)
+    def new_batch(self, rows):
+        """The next batch, through vaultgen's loader."""
+        self._took("new_batch")
+        self._next(rows)
+
+    @rule(batches=st.lists(snapshots, min_size=2, max_size=3))
+    def several_new_batches(self, batches):
+        """Two or three batches before the next run: one `vaultgen run` builds several changes of the same key."""
+        self._took("several_new_batches")
+        for rows in batches:
+            self._next(rows)
+
     @rule(data=st.data(), rows=snapshots)
     def late_batch(self, data, rows):
         """A batch older than the newest one, written straight into the raw layer."""
-        if not self.batches:
-            return
+        self._took("late_batch")
         before = data.draw(st.sampled_from(sorted(ts for ts, _ in self.batches.values())))
         load_ts = before - timedelta(minutes=data.draw(st.integers(1, 600)))
         if any(ts == load_ts for ts, _ in self.batches.values()):
@@ -95,8 +126,7 @@ class BatchHistory(RuleBasedStateMachine):
     @rule(data=st.data())
     def corrected_batch(self, data):
         """A batch loaded again with other rows for one of its tables (same batch id and load timestamp)."""
-        if not self.batches:
-            return
+        self._took("corrected_batch")
         batch_id = data.draw(st.sampled_from(sorted(self.batches)))
         load_ts, tables = self.batches[batch_id]
         table = data.draw(st.sampled_from(sorted(tables)))
@@ -105,10 +135,9 @@ class BatchHistory(RuleBasedStateMachine):
     @rule()
     def rerun_by_hand(self):
         """A hand rerun of the whole history without window vars changes nothing."""
-        if not self.batches:
-            return
+        self._took("rerun_by_hand")
         before = vault_tables(self.database)
-        result = run_dbt(["build"], self.vault.project, self.work / "hand", self.database, check=False)
+        result = run_dbt(["build"], self.vault.project, self.vault.work_dir / "hand", self.database, check=False, partial_parse=True)
         assert result.ok, result.output[-3000:]
         assert vault_tables(self.database) == before
 
@@ -116,9 +145,9 @@ class BatchHistory(RuleBasedStateMachine):
     def vault_equals_a_fresh_build_and_every_snapshot(self):
         if not self.batches:
             return
-        code = main(["run", "--spec", str(SPEC), "--out", str(self.vault.out_dir), "--database", str(self.database), "--work-dir", str(self.work / "run")])
+        code = main(["run", "--spec", str(SPEC), "--out", str(self.vault.out_dir), "--database", str(self.database), "--work-dir", str(self.vault.work_dir / "run")])
         assert code == 0
-        assert differences_from_fresh_build(self.database, self.vault.spec, self.vault.project, self.work / "fresh") == {}
+        assert differences_from_fresh_build(self.database, self.vault.spec, self.vault.project, self.vault.work_dir / "fresh") == {}
         with duckdb.connect(str(self.database), read_only=True) as connection:
             for batch_id, (load_ts, tables) in sorted(self.batches.items()):
                 for comparison in compare_batch(connection, self.vault.spec, load_ts):
@@ -131,3 +160,9 @@ BatchHistory.TestCase.settings = settings(
     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False,
 )
 test_batch_histories = BatchHistory.TestCase
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_steps_taken():
+    yield
+    print(f"\nhistories: {dict(sorted(STEPS_TAKEN.items()))}", file=sys.stderr)

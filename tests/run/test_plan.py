@@ -19,13 +19,18 @@ def test_nothing_pending_when_everything_is_built_unchanged():
     assert plan_run(current, dict(current)).empty
 
 
-def test_pending_batches_are_built_in_load_order_one_window_each_from_the_newest_built():
+def test_pending_batches_are_built_in_one_window_from_the_newest_built_to_the_newest_loaded():
     built = state(orders__b1=(T1, "1:5"))
     current = {**built, **state(orders__b3=(T3, "1:9"), customers__b2=(T2, "1:1"), orders__b2=(T2, "1:2"))}
     plan = plan_run(current, built)
     assert not plan.stale and plan.repair_until is None
     assert [(w.after, w.until, w.batches) for w in plan.windows] == [
-        (T1, T2, (BatchKey("customers", "b2"), BatchKey("orders", "b2"))), (T2, T3, (BatchKey("orders", "b3"),))]
+        (T1, T3, (BatchKey("customers", "b2"), BatchKey("orders", "b2"), BatchKey("orders", "b3")))]
+
+
+def test_the_first_run_builds_every_batch_in_one_window_from_the_beginning():
+    current = state(orders__b1=(T1, "1:5"), orders__b2=(T2, "1:6"))
+    assert [(w.after, w.until) for w in plan_run(current, {}).windows] == [(None, T2)]
 
 
 def test_a_corrected_a_late_and_a_removed_batch_make_their_tables_stale_up_to_the_newest_built():

@@ -4,7 +4,6 @@ same raw layer."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
@@ -56,10 +55,12 @@ def vault_tables(database: Path) -> dict[str, list[tuple]]:
 
 
 def fresh_build(database: Path, spec: Spec, project: Path, work_dir: Path) -> Path:
-    """A new DuckDB file holding a copy of `database`'s raw layer, built from scratch by one `dbt build`."""
+    """A new DuckDB file holding a copy of `database`'s raw layer, built from scratch by one `dbt build`. dbt's
+    target/ in `work_dir` is kept, so that builds of one project reuse its parsed manifest."""
     fresh = work_dir / "fresh.duckdb"
-    shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir(parents=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    fresh.unlink(missing_ok=True)
+    Path(f"{fresh}.wal").unlink(missing_ok=True)
     raw = spec.project.raw
     with duckdb.connect(str(fresh)) as connection:
         create_raw_tables(connection, spec)
@@ -68,7 +69,7 @@ def fresh_build(database: Path, spec: Spec, project: Path, work_dir: Path) -> Pa
             source = exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(raw.schema_name, quoted=True), catalog=exp.to_identifier("vault"))
             connection.execute(exp.insert(exp.select("*").from_(source), _table(spec, name)).sql("duckdb"))
         connection.execute("detach vault")
-    run_dbt(["build"], project, work_dir, fresh)
+    run_dbt(["build"], project, work_dir, fresh, partial_parse=True)
     return fresh
 
 

@@ -4,7 +4,9 @@
   gone from the raw layer, or an unbuilt batch no newer than the newest built one (late: only another loader
   than `vaultgen load` can write one) makes its table stale: the models downstream of its staging model are
   rebuilt from the raw layer (`dbt build --full-refresh --select stg_<table>+`) up to the newest built batch.
-- Then every newer batch is built in load-timestamp order, one dbt window per load timestamp.
+- Then every newer batch is built in one dbt window (after the newest built batch, up to the newest loaded one):
+  the models take any number of batches per window in load-timestamp order (a fresh build is one window over
+  every batch), so several changes of one key between two runs are all recorded, in order, by one build.
 """
 
 from __future__ import annotations
@@ -57,13 +59,7 @@ def plan_run(current: dict[BatchKey, BatchState], built: dict[BatchKey, BatchSta
     for key, state in sorted(unbuilt.items()):
         if newest_built is not None and state.load_ts <= newest_built:
             stale.append(Stale(key, state.load_ts, "older than batches the vault already holds (a late batch)"))
-    pending: dict[datetime, list[BatchKey]] = {}
-    for key, state in unbuilt.items():
-        if newest_built is None or state.load_ts > newest_built:
-            pending.setdefault(state.load_ts, []).append(key)
-    windows, after = [], newest_built
-    for until in sorted(pending):
-        windows.append(Window(after, until, tuple(sorted(pending[until]))))
-        after = until
+    pending = {key: state.load_ts for key, state in unbuilt.items() if newest_built is None or state.load_ts > newest_built}
+    windows = (Window(newest_built, max(pending.values()), tuple(sorted(pending))),) if pending else ()
     stale.sort(key=lambda s: (s.load_ts, s.key))
-    return RunPlan(tuple(stale), newest_built if stale else None, tuple(windows))
+    return RunPlan(tuple(stale), newest_built if stale else None, windows)
