@@ -152,10 +152,11 @@ def _project_changes(old: Spec, new: Spec) -> list[Change]:
                                   "what staging computes now", {"setting": name}))
     if old.project.hashing.hashdiff != new.project.hashing.hashdiff:
         for entity in new.entities:
-            if isinstance(entity, WITH_HASHDIFF):
+            before = old.entity(entity.name) or (old.entity(entity.renamed_from) if entity.renamed_from else None)
+            if isinstance(entity, WITH_HASHDIFF) and before is not None:  # a new satellite has no stored hashdiffs
                 changes.append(Change(entity.name, None, "hashdiff_normalisation_changed", "re-version",
                                       "hashing.hashdiff normalisation changed: keys whose normalised attributes differ get a new version",
-                                      {"new": entity, "old": old.entity(entity.renamed_from or entity.name) or entity}))
+                                      {"new": entity, "old": before}))
     for target in sorted(set(old.project.targets) & set(new.project.targets)):
         def hash_type(spec: Spec) -> str:
             settings = spec.project.target_settings.get(target)
