@@ -99,3 +99,18 @@ def test_render_check_diff_is_a_unified_diff(tmp_path: Path, capsys) -> None:
     assert main(["render", "--spec", str(new), "--out", str(out), "--check"]) == 0
     capsys.readouterr()
     assert main(["render", "--spec", str(HISTORY_SPEC), "--out", str(out), "--check", "--diff"]) == 1
+
+
+def test_pre_commit_hooks_run_their_commands(tmp_path: Path) -> None:
+    """Each hook of .pre-commit-hooks.yaml runs its entry in a repository: here, this one (the spec and generated/ agree)."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"vaultgen-validate", "vaultgen-render-check"}
+    for hook in hooks.values():
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        command, *arguments = hook["entry"].split()
+        assert command == "vaultgen"
+        result = subprocess.run([str(root / ".venv" / "bin" / "vaultgen"), *arguments], cwd=root, capture_output=True, text=True)
+        assert result.returncode == 0, (hook["id"], result.stdout[-1000:], result.stderr[-1000:])
