@@ -102,15 +102,29 @@ def test_render_check_diff_is_a_unified_diff(tmp_path: Path, capsys) -> None:
 
 
 def test_pre_commit_hooks_run_their_commands(tmp_path: Path) -> None:
-    """Each hook of .pre-commit-hooks.yaml runs its entry in a repository: here, this one (the spec and generated/ agree)."""
+    """Each hook of .pre-commit-hooks.yaml runs its entry at the root of a repository holding a spec (vault_spec/) and its
+    rendered generated/: both pass, and the render check fails with a diff once the spec changes."""
     import yaml
 
     root = Path(__file__).resolve().parents[2]
     hooks = {hook["id"]: hook for hook in yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"vaultgen-validate", "vaultgen-render-check"}
-    for hook in hooks.values():
+    repo = tmp_path / "repo"
+    changed_copy(HISTORY_SPEC, repo / "vault_spec", None)
+    assert main(["render", "--spec", str(repo / "vault_spec"), "--out", str(repo / "generated")]) == 0
+
+    def run(hook: dict) -> subprocess.CompletedProcess:
         assert hook["language"] == "python" and hook["pass_filenames"] is False
         command, *arguments = hook["entry"].split()
         assert command == "vaultgen"
-        result = subprocess.run([str(root / ".venv" / "bin" / "vaultgen"), *arguments], cwd=root, capture_output=True, text=True)
+        return subprocess.run([str(root / ".venv" / "bin" / "vaultgen"), *arguments], cwd=repo, capture_output=True, text=True)
+
+    for hook in hooks.values():
+        result = run(hook)
         assert result.returncode == 0, (hook["id"], result.stdout[-1000:], result.stderr[-1000:])
+    docs = read_spec(repo / "vault_spec")
+    reorder(docs)
+    write_spec(repo / "vault_spec", docs)
+    assert run(hooks["vaultgen-validate"]).returncode == 0
+    drift = run(hooks["vaultgen-render-check"])
+    assert drift.returncode == 1 and "+++ b/duckdb/models/raw_vault/satellites/sat_customer_details.sql" in drift.stdout
