@@ -37,9 +37,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from vaultgen.pipeline import render
 
-    report = render(args.spec, args.out, check=args.check)
+    report = render(args.spec, args.out, check=args.check, unified=args.diff)
     if args.check:
         if report.changed:
+            sys.stdout.write(report.patch)
             for name in report.written:
                 print(f"differs: {args.out / name}")
             for name in report.removed:
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = with_spec(commands.add_parser("render", help="render the dbt projects into generated/"))
     render.add_argument("--out", type=Path, default=Path("generated"))
     render.add_argument("--check", action="store_true", help="write nothing; exit 1 when generated/ differs from the spec")
+    render.add_argument("--diff", action="store_true", help="with --check: print a unified diff of what differs")
     render.set_defaults(handler=_cmd_render)
 
     demo = with_spec(commands.add_parser("demo", help="the main job: generate Northwind batches, load and build the vault on DuckDB"))
@@ -186,7 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--work-dir", type=Path, default=Path("work"), help="dbt's target/ and logs/ go here")
     run.set_defaults(handler=_cmd_run)
 
-    __import__("vaultgen.init.command", fromlist=["add_command"]).add_command(commands)
+    from vaultgen.change.command import add_command as add_plan_command
+    from vaultgen.init.command import add_command as add_init_command
+
+    add_init_command(commands)
+    add_plan_command(commands)
 
     glue = commands.add_parser("glue", help="the Glue Data Catalog of the raw layer and of the vault tables Athena reads").add_subparsers(dest="glue_command", required=True)
     glue_sync = with_spec(glue.add_parser("sync", help="create or update the raw and vault Iceberg tables in Glue; never drops a table or column"))
