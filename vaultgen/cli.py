@@ -51,9 +51,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from vaultgen.pipeline import render
 
-    report = render(args.spec, args.out, check=args.check)
+    report = render(args.spec, args.out, check=args.check, unified=args.diff)
     if args.check:
         if report.changed:
+            sys.stdout.write(report.patch)
             for name in report.written:
                 print(f"differs: {args.out / name}")
             for name in report.removed:
@@ -203,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = spec_option(commands.add_parser("render", help="render the dbt projects and Glue definitions into generated/"))
     render.add_argument("--out", type=Path, default=Path("generated"), metavar="DIR", help="the output folder (default: generated)")
     render.add_argument("--check", action="store_true", help="write nothing; exit 1 when the output folder differs from what the spec renders")
+    render.add_argument("--diff", action="store_true", help="with --check: print a unified diff of what differs")
     render.set_defaults(handler=_cmd_render)
 
     demo = spec_option(commands.add_parser("demo", help="the main job: generate Northwind batches, load and build the vault on DuckDB, verify it"))
@@ -240,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # one line per command package
     __import__("vaultgen.init.command", fromlist=["add_command"]).add_command(commands)
+    __import__("vaultgen.change.command", fromlist=["add_command"]).add_command(commands)
     verify_command.add_command(commands)
     return parser
 

@@ -108,9 +108,20 @@ class _Replies:
         return json.loads(line)
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this process when its parent ends (a killed caller takes its server and dbt child along)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the child ends with its dbt call
+        pass
+
+
 def _child(request: dict) -> None:
     """In the forked child: dbt's argv, directory and environment; stdout and stderr into the request's log."""
     os.setsid()
+    _die_with_parent()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     descriptor = os.open(request["log"], os.O_WRONLY | os.O_TRUNC)
@@ -141,6 +152,7 @@ def _child(request: dict) -> None:
 
 
 def _serve() -> None:
+    _die_with_parent()
     import vaultgen._dbt_preload  # noqa: F401  (the slow imports, once)
 
     for line in sys.stdin:

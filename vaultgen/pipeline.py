@@ -29,7 +29,8 @@ def render_files(spec: Spec) -> dict[str, str]:
     return files
 
 
-def render(spec_dir: Path, out_dir: Path, check: bool = False) -> writer.WriteReport:
+def render(spec_dir: Path, out_dir: Path, check: bool = False, unified: bool = False) -> writer.WriteReport:
+    """Write generated/ from the spec; with `check`, only compare (and, with `unified`, put a unified diff in the report)."""
     spec = load_spec(spec_dir)
     files = render_files(spec)
-    return writer.diff(out_dir, files) if check else writer.write(out_dir, files)
+    return writer.diff(out_dir, files, unified) if check else writer.write(out_dir, files)

@@ -12,6 +12,7 @@ which the next render removes and `render --check` reports.
 from __future__ import annotations
 
 import ctypes
+import difflib
 import errno
 import os
 import shutil
@@ -31,6 +32,7 @@ class WriteReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)  # temporary files or folders of an interrupted render
+    patch: str = ""  # with diff(..., unified=True): a unified diff from what is on disk to what the spec renders
 
     @property
     def changed(self) -> bool:
@@ -70,24 +72,39 @@ def _output_error(error: OSError, out_dir: Path) -> OutputError:
     return OutputError(Problem("VG090", f"cannot write the output: {error.strerror or error}", Location(str(where)), hint))
 
 
-def diff(out_dir: Path, files: dict[str, str]) -> WriteReport:
-    """What writing `files` would change, without writing."""
+def diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteReport:
+    """What writing `files` would change, without writing; with `unified`, also as a unified diff (`report.patch`)."""
     try:
-        return _diff(out_dir, files)
+        return _diff(out_dir, files, unified)
     except OSError as error:
         raise _output_error(error, out_dir) from None
 
 
-def _diff(out_dir: Path, files: dict[str, str]) -> WriteReport:
+def _diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteReport:
     files = _with_manifest(files)
     report = WriteReport()
+    patches: list[str] = []
     for name, text in files.items():
         path = out_dir / name
         current = path.read_bytes() if path.is_file() else None
-        (report.unchanged if current == text.encode("utf-8") else report.written).append(name)
+        same = current == text.encode("utf-8")
+        (report.unchanged if same else report.written).append(name)
+        if unified and not same and name != MANIFEST:
+            patches.append(_patch(name, current, text))
     report.removed = sorted(set(_owned_files(out_dir)) - set(files))
+    if unified:
+        patches += [_patch(name, (out_dir / name).read_bytes() if (out_dir / name).is_file() else b"", None) for name in report.removed]
     report.leftovers = [str(path) for path in leftovers(out_dir)]
+    report.patch = "".join(patches)
     return report
+
+
+def _patch(name: str, current: bytes | None, text: str | None) -> str:
+    """A unified diff of one file (git's a/ b/ labels, /dev/null for a created or removed file), 3 lines of context."""
+    before = current.decode("utf-8", errors="replace").splitlines(keepends=True) if current is not None else []
+    after = text.splitlines(keepends=True) if text is not None else []
+    lines = difflib.unified_diff(before, after, "/dev/null" if current is None else f"a/{name}", "/dev/null" if text is None else f"b/{name}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def write(out_dir: Path, files: dict[str, str]) -> WriteReport:

@@ -74,6 +74,7 @@ class _Checker:
         self.check_sources()
         entity_names = [entity.name for entity in self.spec.entities]
         self.duplicates(entity_names, lambda i: ("entities", i, "name"), "entity")
+        self.check_renames()
         for index, entity in enumerate(self.spec.entities):
             path = ("entities", index)
             if isinstance(entity, Hub):
@@ -104,6 +105,21 @@ class _Checker:
             self.check_target_options()
             self.check_hashing_targets()
         return self.problems
+
+    def check_renames(self) -> None:
+        """`renamed_from` names an entity that no longer exists, and only one entity was renamed from it (VG070)."""
+        names, claimed = {entity.name for entity in self.spec.entities}, set()
+        for index, entity in enumerate(self.spec.entities):
+            old = entity.renamed_from
+            if old is None:
+                continue
+            path = ("entities", index, "renamed_from")
+            if old == entity.name or old in names:
+                self.add("VG070", f"'{entity.name}' is renamed from '{old}', but the spec still has an entity '{old}'", path,
+                         "renamed_from names the entity's old name, which no entity may use any more")
+            elif old in claimed:
+                self.add("VG070", f"two entities are renamed from '{old}'", path, "only one entity can take over the old table")
+            claimed.add(old)
 
     def check_sources(self) -> None:
         self.duplicates([s.name for s in self.spec.sources], lambda i: ("sources", i, "name"), "source system")

@@ -273,6 +273,9 @@ class VaultEntity(Strict):
     name: Name
     description: Text = ""
     targets: dict[Target, TargetOptions] = Field(default_factory=dict)
+    # the entity's name before a rename: `vaultgen plan` then renames its tables (keeping their history) instead of
+    # dropping one entity and creating an empty other
+    renamed_from: Name | None = None
 
 
 class HubSource(Strict):
