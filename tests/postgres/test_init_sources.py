@@ -48,6 +48,7 @@ def _load_and_run(spec: Path, url: str, batch: str, load_ts: str, work: Path) ->
     database = work / "vault.duckdb"
     assert main(["load", "--spec", str(spec), "--from", url, "--batch-id", batch, "--load-ts", load_ts, "--database", str(database)]) == 0
     assert main(["run", "--spec", str(spec), "--out", str(work / "generated"), "--database", str(database), "--work-dir", str(work)]) == 0
+    assert main(["verify", "--spec", str(spec), "--database", str(database), "--all"]) == 0  # the round trip as users run it
 
 
 @pytest.fixture(scope="module")
