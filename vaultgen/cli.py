@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from vaultgen.docs import command as docs_command
 from vaultgen.errors import VaultgenError
 
 
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     glue_sync.add_argument("--warehouse", default=None, help="s3://bucket/prefix: new tables get Iceberg metadata at <warehouse>/<database>.db/<table>")
     glue_sync.add_argument("--allow-drop", action="store_true", help="report tables and columns missing from the spec instead of failing (they are still kept)")
     glue_sync.set_defaults(handler=_cmd_glue_sync)
+    docs_command.add_command(commands)
     return parser
 
 

@@ -179,27 +179,27 @@ def render_derived(spec: Spec, entity, dialect: Dialect) -> list[tuple[str, str]
 
 
 def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
-    naming = Naming(spec)
+    from vaultgen.docs.overview import overview_docs
+    from vaultgen.emit.plan import plan_models
+    from vaultgen.emit.selectors import selectors_yml
+
     entities = enabled_entities(spec, dialect.name)
+    models = plan_models(spec, dialect)
     files: dict[str, str] = {
         "dbt_project.yml": _dbt_project(spec, dialect),
         "profiles.yml": _profile(spec, dialect),
+        "selectors.yml": selectors_yml(spec),
         "models/sources.yml": sources_yml(spec, dialect),
         "models/raw_vault/schema.yml": schema_yml(spec, dialect, entities),
+        "models/overview.md": overview_docs(spec, models),
         **_macros(),
     }
     if any(isinstance(e, (PointInTime, Bridge)) for e in entities):
         files["models/business_vault/schema.yml"] = business_vault_schema_yml(spec, entities, dialect)
     if any(isinstance(e, (Dimension, Fact, Aggregate)) for e in entities):
         files["models/marts/schema.yml"] = marts_schema_yml(spec, entities, dialect)
-    for _, table in spec.tables():
-        name = naming.staging_model(table.name)
-        files[f"models/staging/{name}.sql"] = render_model(
-            {}, staging_sql(spec, table, dialect), None, dialect, f"staging of raw table {table.name}"
-        )
-    for entity in entities:
-        path, text = render_entity(spec, entity, dialect)
-        files[path] = text
-        for path, text in render_derived(spec, entity, dialect):
-            files[path] = text
+    for model in models:
+        # tags (layer, source systems) and meta (kind, source tables, spec file) drive selectors, dbt docs and lineage
+        config = {**model.config, "tags": model.tags, "meta": model.meta}
+        files[model.path] = render_model(config, model.full, model.incremental, dialect, model.description)
     return dict(sorted(files.items()))
