@@ -101,14 +101,16 @@ def definition_json(steps: list[RunStep], wiring: Wiring) -> str:
 def buildspec(packages: tuple[str, ...]) -> str:
     """The dbt runner's CodeBuild buildspec: install the pinned dbt, then `dbt <command> --selector <s>` for each
     selector of VAULTGEN_SELECTORS in order, stopping at the first failure (optionally `dbt source freshness`
-    first). The project and its profile are the build's source (the zip the stack uploads)."""
+    first). The project and its profile are the build's source (the zip the stack uploads). No `${` in it:
+    Terraform would read that as its own interpolation."""
     commands = [
-        'if [ "${VAULTGEN_CHECK_FRESHNESS:-false}" = true ]; then dbt source freshness --project-dir . --profiles-dir .; fi',
+        'if [ "$VAULTGEN_CHECK_FRESHNESS" = true ]; then dbt source freshness --project-dir . --profiles-dir .; fi',
         'for selector in $VAULTGEN_SELECTORS; do dbt "$VAULTGEN_DBT_COMMAND" --project-dir . --profiles-dir . --selector "$selector" || exit 1; done',
     ]
     document = {
         "version": 0.2,
-        "env": {"shell": "bash", "variables": {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DBT_COMMAND": "build"}},
+        "env": {"shell": "bash", "variables": {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "VAULTGEN_DBT_COMMAND": "build",
+                                                "VAULTGEN_CHECK_FRESHNESS": "false"}},
         "phases": {
             "install": {"runtime-versions": {"python": "3.11"}, "commands": [f"pip install --no-cache-dir {' '.join(packages)}"]},
             "build": {"commands": commands},

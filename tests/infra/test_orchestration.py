@@ -51,7 +51,7 @@ def policy(synth, role_part: str) -> list[dict]:
 def test_states_run_in_the_order_of_the_spec_waves(synthesized, spec, env):
     _, asl = machine(synthesized[env])
     waves = [wave.selector for wave in load_waves(spec)]
-    assert waves == ["source_northwind_vault", "business_vault", "marts"]
+    assert waves == ["load_staging", "source_northwind_raw_vault", "business_vault", "marts"]
     assert chain(asl) == ["ExtractRaw", *[f"Build_{w}" for w in waves], "RefreshSnowflake", SUCCEEDED]
     assert chain(asl)[:-1] == [step.name for step in run_sequence(spec)]
     assert set(asl["States"]) == {*chain(asl), NOTIFY, FAILED}

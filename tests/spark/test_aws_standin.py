@@ -32,4 +32,4 @@ def test_scripts_aws_standin_runs_both_batches_wave_by_wave(northwind_dump):
     for batch in (builds[:len(waves)], builds[len(waves):]):  # every model and test of the project ran in some wave
         assert sum(int(passed) for _, passed, _ in batch) > 100, batch
     # the extract hands a batch to the first wave; the marts come last, after the business vault they read
-    assert output.index("14 tables loaded") < output.index("--selector source_northwind_vault") < output.index("--selector marts")
+    assert output.index("14 tables loaded") < output.index("--selector load_staging") < output.index("--selector marts")

@@ -19,6 +19,7 @@ from vaultgen.targets import enabled_entities
 # the layers, in build order; a model's layer is the first folder under models/
 LAYERS = ("staging", "raw_vault", "business_vault", "marts")
 RAW_TAG = "raw"  # the raw layer's source tables
+MULTI_SOURCE_TAG = "multi_source"  # a model fed by several source systems (a hub two systems carry)
 
 
 def source_tag(system: str) -> str:
@@ -49,7 +50,7 @@ class PlannedModel:
 
     @property
     def tags(self) -> list[str]:
-        return [self.layer, *(source_tag(system) for system in self.systems)]
+        return [self.layer, *(source_tag(system) for system in self.systems), *([MULTI_SOURCE_TAG] if len(self.systems) > 1 else [])]
 
     @property
     def meta(self) -> dict[str, object]:

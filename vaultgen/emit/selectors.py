@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaultgen.emit.plan import LAYERS, RAW_TAG, source_tag
+from vaultgen.emit.plan import LAYERS, MULTI_SOURCE_TAG, RAW_TAG, plan_models, source_tag
 from vaultgen.spec.model import Spec
 
 LAYER_DESCRIPTIONS = {
@@ -36,26 +36,60 @@ def source_selector(system: str) -> str:
     return f"source_{system}_vault"
 
 
+def source_raw_vault_selector(system: str) -> str:
+    return f"source_{system}_raw_vault"
+
+
+STAGING_WAVE, SHARED_SELECTOR = "load_staging", "shared_raw_vault"
+
+
+def _shared_models(spec: Spec) -> bool:
+    """Whether some raw vault model is fed by several source systems."""
+    from vaultgen.dialects import get_dialect
+
+    return len(spec.sources) > 1 and any(MULTI_SOURCE_TAG in model.tags for model in plan_models(spec, get_dialect("duckdb")))
+
+
+def _exclusive(system: str, *layers: str) -> dict[str, object]:
+    """The nodes of `layers` fed by `system` alone (a model several systems feed waits for the shared wave)."""
+    return {"union": [{"intersection": [_tag(source_tag(system)), {"union": [_tag(layer) for layer in layers]}]},
+                      {"exclude": [_tag(MULTI_SOURCE_TAG)]}]}
+
+
 def _selectors(spec: Spec) -> list[dict[str, object]]:
     selectors: list[dict[str, object]] = [
         {"name": layer, "description": LAYER_DESCRIPTIONS[layer], "definition": _tag(layer)} for layer in LAYERS
     ]
+    selectors.append({"name": STAGING_WAVE, "description": "The raw layer's tests and every staging model (a run's first wave).",
+                      "definition": {"union": [_tag(RAW_TAG), _tag("staging")]}})
     for system in spec.sources:
         selectors.append({
             "name": source_selector(system.name),
-            "description": f"The vault of source system {system.name}: its raw tables (source tests), staging and raw vault.",
-            "definition": {"intersection": [_tag(source_tag(system.name)), {"union": [_tag(RAW_TAG), _tag("staging"), _tag("raw_vault")]}]},
+            "description": f"The vault of source system {system.name} alone, for a batch of its own: its raw tables (source tests), "
+                           "staging, and the raw vault models only it feeds.",
+            "definition": _exclusive(system.name, RAW_TAG, "staging", "raw_vault"),
         })
+        selectors.append({
+            "name": source_raw_vault_selector(system.name),
+            "description": f"The raw vault models only source system {system.name} feeds (a run's wave, after {STAGING_WAVE}).",
+            "definition": _exclusive(system.name, "raw_vault"),
+        })
+    selectors.append({
+        "name": SHARED_SELECTOR,
+        "description": "The raw vault models fed by several source systems (after every system's wave).",
+        "definition": {"intersection": [_tag("raw_vault"), _tag(MULTI_SOURCE_TAG)]},
+    })
     return selectors
 
 
 def load_waves(spec: Spec) -> list[Wave]:
-    """A run's dbt builds in order: each source system's vault (raw-layer tests, staging, raw vault), then the
-    business vault, then the marts. A hub fed by two systems is in both systems' waves (an idempotent insert of
-    new keys), and the business vault waits for every system's raw vault."""
+    """A run's dbt builds in order: the raw-layer tests and all staging (one batch carries every system's tables,
+    and the build log records a batch per staging model, so staging goes first and together), each source system's
+    raw vault, the raw vault models fed by several systems, the business vault, the marts."""
     selectors = {str(s["name"]): str(s["description"]) for s in _selectors(spec)}
-    names = [source_selector(system.name) for system in spec.sources] + ["business_vault", "marts"]
-    return [Wave(name, selectors[name]) for name in names]
+    names = [STAGING_WAVE, *[source_raw_vault_selector(system.name) for system in spec.sources]]
+    names += [SHARED_SELECTOR] if _shared_models(spec) else []
+    return [Wave(name, selectors[name]) for name in names + ["business_vault", "marts"]]
 
 
 def selectors_yml(spec: Spec) -> str:
