@@ -12,8 +12,8 @@ def _counts(models: list[PlannedModel]) -> str:
     return ", ".join(f"{sum(1 for m in models if m.layer == layer)} {layer.replace('_', ' ')}" for layer in LAYERS)
 
 
-def _waves(spec: Spec) -> list[str]:
-    return [f"{index}. `dbt build --selector {wave.selector}`: {wave.description}" for index, wave in enumerate(load_waves(spec), 1)]
+def _waves(spec: Spec, models: list[PlannedModel]) -> list[str]:
+    return [f"{index}. `dbt build --selector {wave.selector}`: {wave.description}" for index, wave in enumerate(load_waves(spec, models), 1)]
 
 
 def _fenced(diagram: str) -> str:
@@ -44,7 +44,7 @@ def overview_docs(spec: Spec, models: list[PlannedModel]) -> str:
         "",
         "## Load waves (selectors.yml)",
         "",
-        *_waves(spec),
+        *_waves(spec, models),
         "",
         "{% raw %}",
         "## Entity-relationship diagram",

@@ -27,7 +27,6 @@ from vaultgen.sql.link import link_sql
 from vaultgen.sql.multi_active import multi_active_sql
 from vaultgen.sql.record_tracking import record_tracking_sql
 from vaultgen.sql.satellite import reference_table_sql, satellite_sql
-from vaultgen.sql.staging import staging_sql
 from vaultgen.targets import enabled_entities, model_options
 
 def dump_yaml(data: object) -> str:
@@ -146,16 +145,6 @@ def model_config(spec: Spec, entity, dialect: Dialect, incremental: bool) -> dic
     return config
 
 
-def render_entity(spec: Spec, entity, dialect: Dialect) -> tuple[str, str]:
-    """(path, text) of the dbt model of one entity."""
-    renderer = RENDERERS[type(entity)]
-    name = Naming(spec).model_name(entity)
-    full = renderer.build(spec, entity, dialect, False)
-    incremental = renderer.build(spec, entity, dialect, True) if renderer.incremental else None
-    config = model_config(spec, entity, dialect, renderer.incremental) if renderer.incremental else {"materialized": renderer.materialized}
-    return f"models/{renderer.folder}/{name}.sql", render_model(config, full, incremental, dialect, renderer.describe(entity))
-
-
 # views derived from an entity's model: kind -> (folder, [(model name of, builder, description)])
 DERIVED_VIEWS: dict[type, tuple[str, list[tuple[Callable[[Naming, object], str], Callable, Callable[[object], str]]]]] = {
     Satellite: ("raw_vault/end_dated", [
@@ -163,19 +152,6 @@ DERIVED_VIEWS: dict[type, tuple[str, list[tuple[Callable[[Naming, object], str],
         (Naming.current_view, current_view_sql, lambda e: f"current rows of satellite {e.name} (virtual end-dating)"),
     ]),
 }
-
-
-def render_derived(spec: Spec, entity, dialect: Dialect) -> list[tuple[str, str]]:
-    """(path, text) of the views generated beside an entity's model, when the spec asks for them."""
-    naming = Naming(spec)
-    if not naming.derived_models(entity):
-        return []
-    folder, views = DERIVED_VIEWS[type(entity)]
-    return [
-        (f"models/{folder}/{name_of(naming, entity)}.sql",
-         render_model({"materialized": "view"}, build(spec, entity, dialect, False), None, dialect, describe(entity)))
-        for name_of, build, describe in views
-    ]
 
 
 def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
@@ -188,7 +164,7 @@ def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
     files: dict[str, str] = {
         "dbt_project.yml": _dbt_project(spec, dialect),
         "profiles.yml": _profile(spec, dialect),
-        "selectors.yml": selectors_yml(spec),
+        "selectors.yml": selectors_yml(spec, models),
         "models/sources.yml": sources_yml(spec, dialect),
         "models/raw_vault/schema.yml": schema_yml(spec, dialect, entities),
         "models/overview.md": overview_docs(spec, models),
