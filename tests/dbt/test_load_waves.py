@@ -44,6 +44,11 @@ def test_dbt_ls_selects_each_layer_and_the_source_vault(northwind_build):
     assert selected(vault, "load_staging") == by_layer["staging"]
     sources = selected(vault, "load_staging", "source")
     assert sources == {f"raw.{table.name}" for _, table in vault.spec.tables()} | {"raw.load_log"}  # the raw-layer tests run first
+    # every test runs in exactly one wave, and never before a model it reads (a PIT's tests wait for the PIT)
+    per_wave = [selected(vault, wave.selector, "test") for wave in load_waves(vault.spec)]
+    every = selected(vault, "staging", "test") | selected(vault, "raw_vault", "test") | per_wave[0] | per_wave[2] | per_wave[3]
+    assert sum(len(tests) for tests in per_wave) == len(set().union(*per_wave)) == len(every) > 400
+    assert not any("points_to_pit" in t or "points_to_bridge" in t for t in per_wave[1])
 
 
 def test_the_marts_rebuild_alone_on_a_built_vault(northwind_build):

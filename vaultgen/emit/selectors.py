@@ -20,8 +20,10 @@ LAYER_DESCRIPTIONS = {
 }
 
 
-def _tag(value: str) -> dict[str, str]:
-    return {"method": "tag", "value": value}
+def _tag(value: str, indirect: str = "buildable") -> dict[str, str]:
+    """A tag criterion. Tests go with a wave when every model they read is in it or upstream of it ("buildable"):
+    a PIT's test against its satellites runs with the PIT, never in the satellites' earlier wave."""
+    return {"method": "tag", "value": value, "indirect_selection": indirect}
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def _shared_models(spec: Spec, models: list | None) -> bool:
 def _exclusive(system: str, *layers: str) -> dict[str, object]:
     """The nodes of `layers` fed by `system` alone (a model several systems feed waits for the shared wave)."""
     return {"union": [{"intersection": [_tag(source_tag(system)), {"union": [_tag(layer) for layer in layers]}]},
-                      {"exclude": [_tag(MULTI_SOURCE_TAG)]}]}
+                      {"exclude": [_tag(MULTI_SOURCE_TAG, "eager")]}]}
 
 
 def _selectors(spec: Spec) -> list[dict[str, object]]:
@@ -79,7 +81,8 @@ def _selectors(spec: Spec) -> list[dict[str, object]]:
     selectors.append({
         "name": SHARED_SELECTOR,
         "description": "The raw vault models fed by several source systems (after every system's wave).",
-        "definition": {"intersection": [_tag("raw_vault"), _tag(MULTI_SOURCE_TAG)]},
+        # eager: every raw vault model exists by now, so tests between a shared hub and one system's models run here
+        "definition": {"intersection": [_tag("raw_vault", "eager"), _tag(MULTI_SOURCE_TAG, "eager")]},
     })
     return selectors
 
