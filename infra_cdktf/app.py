@@ -38,6 +38,25 @@ def job_files(config, repo: Path, spec, out: Path):
     return files, missing
 
 
+def runner_projects(spec, out: Path):
+    """The generated Athena and Snowflake dbt projects (with their profiles), rendered from the spec under `out`:
+    the CodeBuild runners build them (uploaded as zips), so a synth ships exactly what the spec renders."""
+    from infra_cdktf.constructs.orchestration import RunnerProjects
+    from vaultgen.pipeline import render_files
+
+    files = render_files(spec)
+    folders = {}
+    for target in ("athena", "snowflake"):
+        folder = out / "runner" / target
+        for name, text in files.items():
+            if name.startswith(f"{target}/"):
+                path = folder / name[len(target) + 1:]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        folders[target] = folder
+    return RunnerProjects(athena=folders["athena"], snowflake=folders["snowflake"])
+
+
 def synth(env: str, out: Path, *, spec_dir: Path = REPO / "vault_spec", repo: Path = REPO, config=None) -> Synthesized:
     """Load the spec and the environment's configuration, build both stacks and write them under `out`."""
     from cdktn import App
@@ -45,6 +64,7 @@ def synth(env: str, out: Path, *, spec_dir: Path = REPO / "vault_spec", repo: Pa
     from infra_cdktf.config import load_config
     from infra_cdktf.raw_tables import raw_tables
     from infra_cdktf.stacks import AwsStack, SnowflakeStack
+    from vaultgen.emit.selectors import run_sequence
     from vaultgen.spec.loader import load_spec
 
     config = config or load_config(env)
@@ -54,7 +74,8 @@ def synth(env: str, out: Path, *, spec_dir: Path = REPO / "vault_spec", repo: Pa
     files, missing = job_files(config, repo, spec, out)
     # S3 lock files (use_lockfile) need Terraform/OpenTofu 1.10; CDK Terrain checks features against this.
     app = App(outdir=str(out), context={"targetVersions": dict(TARGET_VERSIONS)})
-    aws = AwsStack(app, config, raw_layer=raw_layer, tables=tables, job_files=files)
+    aws = AwsStack(app, config, raw_layer=raw_layer, tables=tables, job_files=files, run_steps=run_sequence(spec),
+                   runner_projects=runner_projects(spec, out))
     snowflake = SnowflakeStack(app, config, raw_layer=raw_layer, tables=tables)
     app.synth()
     stacks = {stack.node.id: out / "stacks" / stack.node.id for stack in (aws, snowflake)}

@@ -55,6 +55,26 @@ class GlueJobConfig:
 
 
 @dataclass(frozen=True)
+class OrchestrationConfig:
+    """The unattended run: a Step Functions state machine (extract -> dbt waves on Athena -> Snowflake refresh)."""
+
+    schedule: str = "cron(0 5 * * ? *)"  # EventBridge, UTC: daily at 05:00
+    schedule_enabled: bool = True
+    # CodeBuild runs dbt: a managed image, no container to maintain (README: "Orchestration")
+    runner_image: str = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+    runner_compute: str = "BUILD_GENERAL1_SMALL"
+    build_timeout_minutes: int = 60  # one dbt wave
+    run_timeout_minutes: int = 360  # the whole run
+    task_retries: int = 2  # on throttling and capacity errors only; a failed build or test stops the run
+    # pip pins of each runner, as the project's own extras pin them
+    athena_packages: tuple[str, ...] = ("dbt-core==1.11.8", "dbt-athena-community==1.11.1")
+    snowflake_packages: tuple[str, ...] = ("dbt-core==1.11.8", "dbt-snowflake==1.12.4")
+    # Secrets Manager secret (created by the operator) with the Snowflake transformer's user and password
+    snowflake_secret_name: str = "vaultgen/snowflake/transformer"
+    notify_emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SnowflakeTrust:
     """What Snowflake's side of the integrations reports after the first Snowflake apply (see README)."""
 
@@ -99,6 +119,7 @@ class EnvironmentConfig:
     aurora: AuroraConfig = AuroraConfig()
     glue: GlueJobConfig = GlueJobConfig()
     snowflake: SnowflakeConfig = SnowflakeConfig()
+    orchestration: OrchestrationConfig = OrchestrationConfig()
     state: StateConfig = StateConfig()
     tags: tuple[tuple[str, str], ...] = field(default=())
 
@@ -162,6 +183,7 @@ ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         network=NetworkConfig(cidr="10.41.0.0/16", interface_endpoints=True),
         aurora=AuroraConfig(max_capacity=8.0, backup_retention_days=14, instances=2),
         glue=GlueJobConfig(worker_type="G.2X", number_of_workers=4, timeout_minutes=120, max_retries=1),
+        orchestration=OrchestrationConfig(runner_compute="BUILD_GENERAL1_MEDIUM", build_timeout_minutes=120, run_timeout_minutes=600),
         snowflake=SnowflakeConfig(
             warehouse_size="SMALL",
             auto_suspend_seconds=120,

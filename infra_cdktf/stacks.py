@@ -15,9 +15,12 @@ from infra_cdktf.constructs.encryption import EncryptionKey
 from infra_cdktf.constructs.glue_job import GlueJob, GlueNetwork, JobFiles
 from infra_cdktf.constructs.iam import GlueJobRole, SnowflakeAccessRole
 from infra_cdktf.constructs.network import Network
+from infra_cdktf.constructs.orchestration import Orchestration, RunnerProjects
 from infra_cdktf.constructs.snowflake import PiiMasking, SnowflakeDatabase, SnowflakeIceberg, SnowflakeRoles
 from infra_cdktf.constructs.storage import Storage
 from infra_cdktf.raw_tables import RawTable
+from vaultgen.emit.dbt_project import BUILD_LOG_SCHEMA, LAYER_SCHEMAS
+from vaultgen.emit.selectors import RunStep
 
 # Resources the Snowflake provider still marks as preview; it refuses them unless they are listed.
 SNOWFLAKE_PREVIEW_FEATURES = (
@@ -44,7 +47,8 @@ def remote_state(stack: TerraformStack, config: EnvironmentConfig, name: str) ->
 
 class AwsStack(TerraformStack):
     def __init__(
-        self, scope: Construct, config: EnvironmentConfig, *, raw_layer: str, tables: list[RawTable], job_files: JobFiles
+        self, scope: Construct, config: EnvironmentConfig, *, raw_layer: str, tables: list[RawTable], job_files: JobFiles,
+        run_steps: list[RunStep], runner_projects: RunnerProjects,
     ) -> None:
         name = stack_name("aws", config)
         super().__init__(scope, name)
@@ -81,12 +85,22 @@ class AwsStack(TerraformStack):
         )
         SnowflakeAccessRole(self, "snowflake-role", config, warehouse_bucket_arn=storage.warehouse.arn, raw_database=raw_database, kms_key_arn=key.arn)
         athena = AthenaWorkgroupConstruct(self, "athena", config, results_bucket=config.bucket_name("athena-results"), kms_key_arn=key.arn)
+        self.orchestration = Orchestration(
+            self, "orchestration", config, steps=run_steps, projects=runner_projects, glue_job_name=self.glue_job.job.name,
+            scripts_bucket=storage.scripts.name, scripts_bucket_arn=storage.scripts.arn,
+            warehouse_bucket=storage.warehouse.name, warehouse_bucket_arn=storage.warehouse.arn,
+            results_bucket=storage.athena_results.name, results_bucket_arn=storage.athena_results.arn,
+            workgroup=athena.workgroup.name, raw_database=raw_database,
+            vault_databases=sorted({*LAYER_SCHEMAS.values(), BUILD_LOG_SCHEMA}), kms_key_arn=key.arn,
+        )
 
         TerraformOutput(self, "aurora_endpoint", value=database.endpoint)
         TerraformOutput(self, "aurora_secret_arn", value=database.secret_arn)
         TerraformOutput(self, "glue_job_name", value=self.glue_job.job.name)
         TerraformOutput(self, "athena_workgroup", value=athena.workgroup.name)
         TerraformOutput(self, "warehouse_bucket", value=storage.warehouse.name)
+        TerraformOutput(self, "run_state_machine_arn", value=self.orchestration.machine.arn)
+        TerraformOutput(self, "run_failures_topic_arn", value=self.orchestration.topic.arn)
 
 
 class SnowflakeStack(TerraformStack):

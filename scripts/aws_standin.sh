@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The AWS pipeline's local stand-in, end to end: a PostgreSQL server (Aurora's stand-in) loaded with the
 # Northwind dump -> the Glue job's extract (glue/raw_extract) into Iceberg tables on a local Spark 3.5 ->
-# the generated Spark dbt project (dbt-spark, method session) -> vault, business vault and marts.
+# the generated Spark dbt project (dbt-spark, method session), wave by wave in the order of the AWS state machine
+# (vaultgen.emit.selectors.run_sequence: each source system's vault, the business vault, the marts).
 # Then a change batch (glue/standin_changes.sql) is applied in PostgreSQL and loaded incrementally.
 #   bash scripts/aws_standin.sh [path/to/northwind.sql]      (default: ../shared/data/northwind.sql)
 set -euo pipefail

@@ -9,6 +9,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)  # jsii (CDK Terrain) runs on node
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)  # Spark (the glue tier)
 [ -f /usr/share/java/postgresql.jar ] || need_apt+=(libpostgresql-jdbc-java)  # Spark's JDBC reads of PostgreSQL
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the mermaid CLI renders diagrams in it (tests/docs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
   apt-get update -qq
@@ -17,6 +19,9 @@ fi
 
 echo "== installing vaultgen and test dependencies"
 bash scripts/setup.sh dev
+# the mermaid CLI into a project-local folder (vaultgen/docs/svg.py finds it there); puppeteer's own browser
+# download cannot work offline, so it uses Debian's Chromium
+[ -x .mermaid/node_modules/.bin/mmdc ] || PUPPETEER_SKIP_DOWNLOAD=1 npm i --prefix .mermaid --no-audit --no-fund @mermaid-js/mermaid-cli@12.2.0 >/dev/null
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 py=.venv/bin/python
 

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from vaultgen.docs import command as docs_command
 from vaultgen.errors import InputError, Location, Problem, VaultgenError
 
 
@@ -244,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("vaultgen.init.command", fromlist=["add_command"]).add_command(commands)
     __import__("vaultgen.change.command", fromlist=["add_command"]).add_command(commands)
     verify_command.add_command(commands)
+    docs_command.add_command(commands)
     return parser
 
 

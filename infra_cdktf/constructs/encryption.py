@@ -25,6 +25,14 @@ class EncryptionKey(Construct):
                 principal={"Service": f"logs.{config.region}.amazonaws.com"},
                 condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
             ),
+            # EventBridge publishes "run timed out / aborted" to the encrypted SNS topic (constructs/orchestration.py)
+            statement(
+                "EventBridgePublishesToTopics",
+                ["kms:Decrypt", "kms:GenerateDataKey*"],
+                ["*"],
+                principal={"Service": "events.amazonaws.com"},
+                condition={"StringEquals": {"aws:SourceAccount": config.aws_account_id}},
+            ),
         )
         self.key = KmsKey(
             self,

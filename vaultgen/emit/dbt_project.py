@@ -27,7 +27,6 @@ from vaultgen.sql.link import link_sql
 from vaultgen.sql.multi_active import multi_active_sql
 from vaultgen.sql.record_tracking import record_tracking_sql
 from vaultgen.sql.satellite import reference_table_sql, satellite_sql
-from vaultgen.sql.staging import staging_sql
 from vaultgen.targets import enabled_entities, model_options
 
 def dump_yaml(data: object) -> str:
@@ -146,16 +145,6 @@ def model_config(spec: Spec, entity, dialect: Dialect, incremental: bool) -> dic
     return config
 
 
-def render_entity(spec: Spec, entity, dialect: Dialect) -> tuple[str, str]:
-    """(path, text) of the dbt model of one entity."""
-    renderer = RENDERERS[type(entity)]
-    name = Naming(spec).model_name(entity)
-    full = renderer.build(spec, entity, dialect, False)
-    incremental = renderer.build(spec, entity, dialect, True) if renderer.incremental else None
-    config = model_config(spec, entity, dialect, renderer.incremental) if renderer.incremental else {"materialized": renderer.materialized}
-    return f"models/{renderer.folder}/{name}.sql", render_model(config, full, incremental, dialect, renderer.describe(entity))
-
-
 # views derived from an entity's model: kind -> (folder, [(model name of, builder, description)])
 DERIVED_VIEWS: dict[type, tuple[str, list[tuple[Callable[[Naming, object], str], Callable, Callable[[object], str]]]]] = {
     Satellite: ("raw_vault/end_dated", [
@@ -165,41 +154,28 @@ DERIVED_VIEWS: dict[type, tuple[str, list[tuple[Callable[[Naming, object], str],
 }
 
 
-def render_derived(spec: Spec, entity, dialect: Dialect) -> list[tuple[str, str]]:
-    """(path, text) of the views generated beside an entity's model, when the spec asks for them."""
-    naming = Naming(spec)
-    if not naming.derived_models(entity):
-        return []
-    folder, views = DERIVED_VIEWS[type(entity)]
-    return [
-        (f"models/{folder}/{name_of(naming, entity)}.sql",
-         render_model({"materialized": "view"}, build(spec, entity, dialect, False), None, dialect, describe(entity)))
-        for name_of, build, describe in views
-    ]
-
-
 def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
-    naming = Naming(spec)
+    from vaultgen.docs.overview import overview_docs
+    from vaultgen.emit.plan import plan_models
+    from vaultgen.emit.selectors import selectors_yml
+
     entities = enabled_entities(spec, dialect.name)
+    models = plan_models(spec, dialect)
     files: dict[str, str] = {
         "dbt_project.yml": _dbt_project(spec, dialect),
         "profiles.yml": _profile(spec, dialect),
+        "selectors.yml": selectors_yml(spec, models),
         "models/sources.yml": sources_yml(spec, dialect),
         "models/raw_vault/schema.yml": schema_yml(spec, dialect, entities),
+        "models/overview.md": overview_docs(spec, models),
         **_macros(),
     }
     if any(isinstance(e, (PointInTime, Bridge)) for e in entities):
         files["models/business_vault/schema.yml"] = business_vault_schema_yml(spec, entities, dialect)
     if any(isinstance(e, (Dimension, Fact, Aggregate)) for e in entities):
         files["models/marts/schema.yml"] = marts_schema_yml(spec, entities, dialect)
-    for _, table in spec.tables():
-        name = naming.staging_model(table.name)
-        files[f"models/staging/{name}.sql"] = render_model(
-            {}, staging_sql(spec, table, dialect), None, dialect, f"staging of raw table {table.name}"
-        )
-    for entity in entities:
-        path, text = render_entity(spec, entity, dialect)
-        files[path] = text
-        for path, text in render_derived(spec, entity, dialect):
-            files[path] = text
+    for model in models:
+        # tags (layer, source systems) and meta (kind, source tables, spec file) drive selectors, dbt docs and lineage
+        config = {**model.config, "tags": model.tags, "meta": model.meta}
+        files[model.path] = render_model(config, model.full, model.incremental, dialect, model.description)
     return dict(sorted(files.items()))

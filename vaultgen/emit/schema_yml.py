@@ -8,6 +8,7 @@ import yaml
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
+from vaultgen.emit.plan import RAW_TAG, source_tag
 from vaultgen.graph import parent_of
 from vaultgen.naming import Naming, needs_quotes
 from vaultgen.spec.model import Hub, Spec
@@ -90,6 +91,7 @@ def sources_yml(spec: Spec, dialect: Dialect) -> str:
             {
                 "name": table.name,
                 "description": table.description or f"{system.name}.{table.name}",
+                "config": raw_table_config(spec, system),
                 "data_tests": raw_layer_tests(spec, table),
                 "columns": [
                     {"name": c.name, "description": c.description or f"{c.type}", "meta": {"source_type": c.type, "sensitivity": c.sensitivity}}
@@ -102,6 +104,7 @@ def sources_yml(spec: Spec, dialect: Dialect) -> str:
         {
             "name": raw.load_log_table,
             "description": "One row per source table and batch loaded into the raw layer, even when the snapshot is empty.",
+            "config": {"tags": [RAW_TAG, *(source_tag(system.name) for system in spec.sources)]},
             "columns": [
                 {"name": "table_name", "data_tests": ["not_null"]},
                 {"name": raw.batch_id_column, "data_tests": ["not_null"]},
@@ -111,6 +114,18 @@ def sources_yml(spec: Spec, dialect: Dialect) -> str:
         }
     )
     return _dump({"version": 2, "sources": [{"name": "raw", "schema": raw.schema_name, "description": "Raw batches, one snapshot per load.", "tables": tables}]}, dialect)
+
+
+def raw_table_config(spec: Spec, system) -> dict:
+    """A raw table's tags (the raw layer, its source system: the load waves select by them) and its freshness: the
+    newest load timestamp against the source system's thresholds, for `dbt source freshness`."""
+    freshness = system.freshness
+    return {
+        "tags": [RAW_TAG, source_tag(system.name)],
+        "loaded_at_field": spec.project.raw.load_timestamp_column,
+        "freshness": {name: {"count": window.count, "period": window.period}
+                      for name, window in (("warn_after", freshness.warn_after), ("error_after", freshness.error_after))},
+    }
 
 
 def raw_layer_tests(spec: Spec, table) -> list[dict]:

@@ -203,6 +203,7 @@ def load_spec(spec_dir: Path) -> Spec:
     meaning_problems = check_meaning(spec, locator.locate)
     if meaning_problems:
         raise SpecError(meaning_problems)
+    spec._origins = _origins(spec, locator, spec_dir)
     return spec
 
 
@@ -211,3 +212,18 @@ def spec_locator(spec_dir: Path) -> Callable[[tuple[Any, ...]], Location]:
     about a spec that `load_spec` accepted, such as `vaultgen validate --against`."""
     _, locator = _merge(spec_dir, [])
     return locator.locate
+def _origins(spec: Spec, locator: SpecLocator, spec_dir: Path) -> dict[str, tuple[str, int]]:
+    """Where each entity and table is declared: its file relative to the spec folder (stable wherever the tool
+    runs) and its line, for the generated models' dbt meta."""
+    def relative(location: Location) -> tuple[str, int]:
+        try:
+            file = Path(location.file).resolve().relative_to(spec_dir.resolve()).as_posix()
+        except ValueError:
+            file = Path(location.file).name
+        return file, location.line or 0
+
+    found = {f"entity:{entity.name}": relative(locator.locate(("entities", index))) for index, entity in enumerate(spec.entities)}
+    for index, system in enumerate(spec.sources):
+        for table_index, table in enumerate(system.tables):
+            found[f"table:{table.name}"] = relative(locator.locate(("sources", index, "tables", table_index)))
+    return found

@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from vaultgen.types import parse_source_type
 
@@ -256,11 +256,38 @@ def source_column(column: Column) -> str:
     return column.source_name or column.name
 
 
+FRESHNESS_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24}
+
+
+class FreshnessWindow(Strict):
+    count: int = Field(ge=1, le=100_000)
+    period: Literal["minute", "hour", "day"] = "hour"
+
+    @property
+    def hours(self) -> float:
+        return self.count * FRESHNESS_HOURS[self.period]
+
+
+class Freshness(Strict):
+    """How late a source's newest raw batch may be before `dbt source freshness` warns or fails (default: a daily
+    extract, with two hours of slack for the warning and a missed day for the error)."""
+
+    warn_after: FreshnessWindow = FreshnessWindow(count=26)
+    error_after: FreshnessWindow = FreshnessWindow(count=50)
+
+    @model_validator(mode="after")
+    def _error_after_warn(self) -> "Freshness":
+        if self.error_after.hours <= self.warn_after.hours:
+            raise ValueError("error_after must be longer than warn_after")
+        return self
+
+
 class SourceSystem(Strict):
     name: Name
     description: Text = ""
     record_source: Label | None = None
     source_schema: SourceName | None = None  # the schema of its tables in the live source (default: public / main)
+    freshness: Freshness = Freshness()
     tables: list[Table] = Field(min_length=1)
 
 
@@ -474,6 +501,12 @@ class Spec(Strict):
     project: Project
     sources: list[SourceSystem] = Field(min_length=1)
     entities: list[Entity] = Field(min_length=1)
+    # where each entity and table is declared, (file relative to the spec folder, line), set by the loader
+    _origins: dict[str, tuple[str, int]] = PrivateAttr(default_factory=dict)
+
+    def origin(self, key: str) -> tuple[str, int] | None:
+        """(spec file, line) of `entity:<name>` or `table:<name>`, when the spec was read from files."""
+        return self._origins.get(key)
 
     def of_kind(self, kind: type) -> list:
         return [entity for entity in self.entities if isinstance(entity, kind)]

@@ -1,0 +1,147 @@
+"""Which models a target's dbt project holds, what each reads, and where it comes from: the plan that the dbt
+files, their tags and meta, the selectors (load waves) and `vaultgen docs` all share. Pure: no I/O here.
+
+A model's inputs are read from its own SQL trees (the `vg.ref:` and `vg.source:` placeholders the builders
+put in), so the lineage is what the model really reads, never a second description of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from sqlglot import exp
+
+from vaultgen.dialects.base import Dialect
+from vaultgen.naming import Naming
+from vaultgen.spec.model import Spec
+from vaultgen.sql.staging import staging_sql
+from vaultgen.targets import enabled_entities
+
+# the layers, in build order; a model's layer is the first folder under models/
+LAYERS = ("staging", "raw_vault", "business_vault", "marts")
+RAW_TAG = "raw"  # the raw layer's source tables
+MULTI_SOURCE_TAG = "multi_source"  # a model fed by several source systems (a hub two systems carry)
+
+
+def source_tag(system: str) -> str:
+    """The tag of every node fed by one source system (its raw tables, staging, vault and everything downstream)."""
+    return f"source_{system}"
+
+
+@dataclass(frozen=True)
+class PlannedModel:
+    name: str
+    path: str  # models/<layer>/.../<name>.sql
+    kind: str  # staging, or the spec kind (hub, satellite, pit, dimension, ...), or end_dated_view
+    description: str
+    config: dict[str, object]
+    full: exp.Expression
+    incremental: exp.Expression | None
+    entity: str | None  # the spec entity it is built from (None for staging)
+    table: str | None = None  # staging: its raw table
+    refs: tuple[str, ...] = ()  # models it reads
+    sources: tuple[str, ...] = ()  # raw tables it reads itself
+    upstream_tables: tuple[str, ...] = ()  # every raw table it depends on, directly or through other models
+    systems: tuple[str, ...] = ()  # the source systems of those tables
+    origin: tuple[str, int] | None = None  # (spec file, line) of the entity or table
+
+    @property
+    def layer(self) -> str:
+        return self.path.split("/")[1]
+
+    @property
+    def tags(self) -> list[str]:
+        return [self.layer, *(source_tag(system) for system in self.systems), *([MULTI_SOURCE_TAG] if len(self.systems) > 1 else [])]
+
+    @property
+    def meta(self) -> dict[str, object]:
+        meta: dict[str, object] = {"kind": self.kind, "layer": self.layer, "source_tables": list(self.upstream_tables),
+                                   "source_systems": list(self.systems)}
+        if self.entity is not None:
+            meta["entity"] = self.entity
+        if self.origin is not None:
+            meta["spec_file"], meta["spec_line"] = self.origin
+        return {"vaultgen": meta}
+
+
+def _inputs(*trees: exp.Expression | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    refs, sources = set(), set()
+    for tree in trees:
+        if tree is None:
+            continue
+        for identifier in tree.find_all(exp.Identifier):
+            name = identifier.name
+            if name.startswith("vg.ref:"):
+                refs.add(name[len("vg.ref:"):])
+            elif name.startswith("vg.source:"):
+                sources.add(name[len("vg.source:"):])
+    return tuple(sorted(refs)), tuple(sorted(sources))
+
+
+@dataclass
+class _Draft:
+    models: list[PlannedModel] = field(default_factory=list)
+
+    def add(self, **fields) -> None:
+        refs, sources = _inputs(fields["full"], fields["incremental"])
+        self.models.append(PlannedModel(refs=refs, sources=sources, **fields))
+
+
+def plan_models(spec: Spec, dialect: Dialect) -> list[PlannedModel]:
+    """Every model of the target's project with its inputs, the raw tables and source systems upstream of it."""
+    from vaultgen.emit.dbt_project import DERIVED_VIEWS, RENDERERS, model_config  # the renderers live with the dbt files
+
+    naming = Naming(spec)
+    draft = _Draft()
+    for _, table in spec.tables():
+        draft.add(name=naming.staging_model(table.name), path=f"models/staging/{naming.staging_model(table.name)}.sql", kind="staging",
+                  description=f"staging of raw table {table.name}", config={}, full=staging_sql(spec, table, dialect), incremental=None,
+                  entity=None, table=table.name, origin=spec.origin(f"table:{table.name}"))
+    for entity in enabled_entities(spec, dialect.name):
+        renderer = RENDERERS[type(entity)]
+        name = naming.model_name(entity)
+        config = model_config(spec, entity, dialect, True) if renderer.incremental else {"materialized": renderer.materialized}
+        draft.add(name=name, path=f"models/{renderer.folder}/{name}.sql", kind=entity.kind, description=renderer.describe(entity),
+                  config=config, full=renderer.build(spec, entity, dialect, False),
+                  incremental=renderer.build(spec, entity, dialect, True) if renderer.incremental else None,
+                  entity=entity.name, origin=spec.origin(f"entity:{entity.name}"))
+        if naming.derived_models(entity):
+            folder, views = DERIVED_VIEWS[type(entity)]
+            for name_of, build, describe in views:
+                view = name_of(naming, entity)
+                draft.add(name=view, path=f"models/{folder}/{view}.sql", kind="end_dated_view", description=describe(entity),
+                          config={"materialized": "view"}, full=build(spec, entity, dialect, False), incremental=None,
+                          entity=entity.name, origin=spec.origin(f"entity:{entity.name}"))
+    return _with_upstream(spec, draft.models)
+
+
+def _with_upstream(spec: Spec, models: list[PlannedModel]) -> list[PlannedModel]:
+    by_name = {model.name: model for model in models}
+    tables: dict[str, tuple[str, ...]] = {}
+
+    def upstream(name: str, seen: tuple[str, ...] = ()) -> tuple[str, ...]:
+        if name not in tables:
+            model = by_name[name]
+            found = set(model.sources)
+            for ref in model.refs:
+                if ref in by_name and ref not in seen:
+                    found.update(upstream(ref, (*seen, name)))
+            tables[name] = tuple(sorted(found))
+        return tables[name]
+
+    result = []
+    for model in models:
+        upstream_tables = upstream(model.name)
+        systems = tuple(sorted({spec.system_of(table).name for table in upstream_tables if spec.table(table) is not None}))
+        result.append(_replace(model, upstream_tables=upstream_tables, systems=systems))
+    return result
+
+
+def _replace(model: PlannedModel, **changes) -> PlannedModel:
+    from dataclasses import replace
+
+    return replace(model, **changes)
+
+
+def models_by_layer(models: list[PlannedModel]) -> dict[str, list[PlannedModel]]:
+    return {layer: [model for model in models if model.layer == layer] for layer in LAYERS}
+

@@ -1,0 +1,122 @@
+"""Load waves from the spec: dbt selectors per layer and per source system, and the order a run builds them in.
+
+`load_waves` is the one definition of a run's order: the Step Functions state machine (infra_cdktf/) and the
+local stand-in (scripts/aws_standin.sh) both read it, and `vaultgen render` writes the same selectors into
+every generated project's selectors.yml. Pure: no I/O here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaultgen.emit.plan import LAYERS, MULTI_SOURCE_TAG, RAW_TAG, plan_models, source_tag
+from vaultgen.spec.model import Spec
+
+LAYER_DESCRIPTIONS = {
+    "staging": "Staging: every raw table's batch window, hashed (keys and hashdiffs).",
+    "raw_vault": "Raw vault: hubs, links, satellites and the other raw vault entities.",
+    "business_vault": "Business vault: PIT and bridge tables.",
+    "marts": "Marts: the star-schema dimensions, facts and aggregates.",
+}
+
+
+def _tag(value: str, indirect: str = "buildable") -> dict[str, str]:
+    """A tag criterion. Tests go with a wave when every model they read is in it or upstream of it ("buildable"):
+    a PIT's test against its satellites runs with the PIT, never in the satellites' earlier wave."""
+    return {"method": "tag", "value": value, "indirect_selection": indirect}
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One `dbt build --selector <selector>` of a run."""
+
+    selector: str
+    description: str
+
+
+def source_selector(system: str) -> str:
+    return f"source_{system}_vault"
+
+
+def source_raw_vault_selector(system: str) -> str:
+    return f"source_{system}_raw_vault"
+
+
+STAGING_WAVE, SHARED_SELECTOR = "load_staging", "shared_raw_vault"
+
+
+def _shared_models(spec: Spec, models: list | None) -> bool:
+    """Whether some raw vault model is fed by several source systems (of `models`, default the DuckDB project's)."""
+    from vaultgen.dialects import get_dialect
+
+    if len(spec.sources) < 2:
+        return False
+    return any(MULTI_SOURCE_TAG in model.tags for model in (models if models is not None else plan_models(spec, get_dialect("duckdb"))))
+
+
+def _exclusive(system: str, *layers: str) -> dict[str, object]:
+    """The nodes of `layers` fed by `system` alone (a model several systems feed waits for the shared wave)."""
+    return {"union": [{"intersection": [_tag(source_tag(system)), {"union": [_tag(layer) for layer in layers]}]},
+                      {"exclude": [_tag(MULTI_SOURCE_TAG, "eager")]}]}
+
+
+def _selectors(spec: Spec) -> list[dict[str, object]]:
+    selectors: list[dict[str, object]] = [
+        {"name": layer, "description": LAYER_DESCRIPTIONS[layer], "definition": _tag(layer)} for layer in LAYERS
+    ]
+    selectors.append({"name": STAGING_WAVE, "description": "The raw layer's tests and every staging model (a run's first wave).",
+                      "definition": {"union": [_tag(RAW_TAG), _tag("staging")]}})
+    for system in spec.sources:
+        selectors.append({
+            "name": source_selector(system.name),
+            "description": f"The vault of source system {system.name} alone, for a batch of its own: its raw tables (source tests), "
+                           "staging, and the raw vault models only it feeds.",
+            "definition": _exclusive(system.name, RAW_TAG, "staging", "raw_vault"),
+        })
+        selectors.append({
+            "name": source_raw_vault_selector(system.name),
+            "description": f"The raw vault models only source system {system.name} feeds (a run's wave, after {STAGING_WAVE}).",
+            "definition": _exclusive(system.name, "raw_vault"),
+        })
+    selectors.append({
+        "name": SHARED_SELECTOR,
+        "description": "The raw vault models fed by several source systems (after every system's wave).",
+        # eager: every raw vault model exists by now, so tests between a shared hub and one system's models run here
+        "definition": {"intersection": [_tag("raw_vault", "eager"), _tag(MULTI_SOURCE_TAG, "eager")]},
+    })
+    return selectors
+
+
+def load_waves(spec: Spec, models: list | None = None) -> list[Wave]:
+    """A run's dbt builds in order: the raw-layer tests and all staging (one batch carries every system's tables,
+    and the build log records a batch per staging model, so staging goes first and together), each source system's
+    raw vault, the raw vault models fed by several systems, the business vault, the marts."""
+    selectors = {str(s["name"]): str(s["description"]) for s in _selectors(spec)}
+    names = [STAGING_WAVE, *[source_raw_vault_selector(system.name) for system in spec.sources]]
+    names += [SHARED_SELECTOR] if _shared_models(spec, models) else []
+    return [Wave(name, selectors[name]) for name in names + ["business_vault", "marts"]]
+
+
+def selectors_yml(spec: Spec, models: list | None = None) -> str:
+    from vaultgen.emit.dbt_project import dump_yaml
+
+    waves = [wave.selector for wave in load_waves(spec, models)]
+    header = ("# Load waves, generated by vaultgen from vault_spec/: `dbt build --selector <name>`.\n"
+              f"# A full run builds, in order: {', '.join(waves)}.\n")
+    return header + dump_yaml({"selectors": _selectors(spec)})
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """One step of an unattended run, in order: the extract, one dbt build per wave, the Snowflake refresh."""
+
+    name: str  # the state's name in the Step Functions state machine
+    action: str  # "extract" (the Glue job), "dbt_build" (one wave on the lake), "snowflake_refresh"
+    selector: str | None = None  # dbt_build: the wave's selector
+
+
+def run_sequence(spec: Spec) -> list[RunStep]:
+    """What a run does, in order. infra_cdktf/ turns it into the state machine; the local stand-in
+    (glue/local_pipeline.py) runs the same list on PostgreSQL, Spark and Iceberg."""
+    waves = [RunStep(f"Build_{wave.selector}", "dbt_build", wave.selector) for wave in load_waves(spec)]
+    return [RunStep("ExtractRaw", "extract"), *waves, RunStep("RefreshSnowflake", "snowflake_refresh")]
