@@ -166,3 +166,18 @@ test_batch_histories = BatchHistory.TestCase
 def _print_steps_taken():
     yield
     print(f"\nhistories: {dict(sorted(STEPS_TAKEN.items()))}", file=sys.stderr)
+
+
+def test_a_late_batch_of_one_table_keeps_the_keys_known_only_from_another():
+    """Found by the 100-history run: a late customers batch repaired the customer hub from the orders staging
+    table while it held only the last window's orders, losing the customers known only from earlier orders."""
+    history = BatchHistory()
+    try:
+        history.first_batch({"customers": [("BONAP", "Ann", "Berlin")], "orders": [(1, "BONAP", 10), (2, "ALFKI", 12), (3, "CACTU", 12)]})
+        history.vault_equals_a_fresh_build_and_every_snapshot()
+        history.new_batch({"orders": [(1, "BONAP", 12), (3, "BONAP", 12)], "customers": []})
+        history.vault_equals_a_fresh_build_and_every_snapshot()
+        history._write("late3", START - timedelta(minutes=305), {"customers": [("BONAP", "Ann", "Bonn")]})
+        history.vault_equals_a_fresh_build_and_every_snapshot()
+    finally:
+        history.teardown()

@@ -3,7 +3,7 @@
 - A batch whose content (fingerprint) or load timestamp changed since it was built (corrected), a built batch
   gone from the raw layer, or an unbuilt batch no newer than the newest built one (late: only another loader
   than `vaultgen load` can write one) makes its table stale: the models downstream of its staging model are
-  rebuilt from the raw layer (`dbt build --full-refresh --select stg_<table>+`) up to the newest built batch.
+  rebuilt from the raw layer (`dbt build --full-refresh --select @stg_<table>`: its descendants and what they read) up to the newest built batch.
 - Then every newer batch is built in one dbt window (after the newest built batch, up to the newest loaded one):
   the models take any number of batches per window in load-timestamp order (a fresh build is one window over
   every batch), so several changes of one key between two runs are all recorded, in order, by one build.

@@ -85,7 +85,10 @@ def run_vault(spec_dir: Path, out_dir: Path, database: Path, work_dir: Path, pro
         if plan.stale:
             for stale in plan.stale:
                 progress.line(f"stale: table {stale.key.table}, batch {stale.key.batch_id} (load_ts {stale.load_ts}): {stale.reason}")
-            selection = [f"{naming.staging_model(table)}+" for table in plan.repair_tables]
+            # `@stg_x`: the models downstream of the table's staging model and every model they read, so that the
+            # staging tables of the other sources they join are rebuilt over the same (whole) window, not left
+            # holding only the last window's rows
+            selection = [f"@{naming.staging_model(table)}" for table in plan.repair_tables]
             dbt_build(f"repair: rebuilding {', '.join(selection)} from the raw layer up to {plan.repair_until}",
                       ["--full-refresh", "--select", *selection], _window(None, plan.repair_until))
             repaired.update(plan.repair_tables)
