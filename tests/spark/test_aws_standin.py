@@ -18,7 +18,7 @@ pytestmark = pytest.mark.spark
 
 
 def test_scripts_aws_standin_runs_both_batches_wave_by_wave(northwind_dump):
-    completed = subprocess.run(["bash", "scripts/aws_standin.sh", str(northwind_dump)], cwd=REPO, capture_output=True, text=True, timeout=2700)  # about 10 min on an idle 2-core machine; far longer when it is shared
+    completed = subprocess.run(["bash", "scripts/aws_standin.sh", str(northwind_dump)], cwd=REPO, capture_output=True, text=True, timeout=2700)  # four dbt builds per batch on Spark: over 20 min on a shared 2-core machine
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-4000:]
     assert len(re.findall(r"batch batch_000[12] at .*: 14 tables loaded, 0 failed", output)) == 2
