@@ -8,7 +8,8 @@ inserts, updates, deletes, restores and A -> B -> A across batches; the cities c
 customer from three, which the effectivity satellite follows), several new batches in one step (so one run builds
 several changes of the same key), corrected batches and late batches written straight into the raw layer (as a
 loader other than `vaultgen load` could), and reruns by hand. CI runs a fixed-seed handful; `VAULTGEN_HISTORIES=100 .venv/bin/python -m pytest
-tests/dbt/test_histories.py` runs 100 histories.
+tests/dbt/test_histories.py` runs 100 histories; `VAULTGEN_HISTORY_SEED=N` draws another fixed series (so two series
+can run side by side).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -159,6 +160,8 @@ BatchHistory.TestCase.settings = settings(
     max_examples=HISTORIES, stateful_step_count=STEPS, deadline=None, derandomize=True, database=None,
     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False,
 )
+if os.environ.get("VAULTGEN_HISTORY_SEED"):  # another fixed series (by default the series is derived from the test's name)
+    seed(int(os.environ["VAULTGEN_HISTORY_SEED"]))(BatchHistory)
 test_batch_histories = BatchHistory.TestCase
 
 
