@@ -44,6 +44,7 @@ class _Checker:
         self.locate = locate
         self.problems: list[Problem] = []
         self.reported: set = set()  # generated column names already reported (reserved, clashing with each other, too long)
+        self.hubs_by_name = {hub.name: hub for hub in spec.hubs}  # the last of a duplicated name (VG020 reports it)
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str = "") -> None:
         self.problems.append(Problem(code, message, self.locate(path), hint))
@@ -209,7 +210,7 @@ class _Checker:
         if len(link.references) < 2:
             self.add("VG025", f"link '{link.name}' joins {len(link.references)} hub reference(s)", (*path, "references"),
                      "a link joins two or more hub references; use a satellite for attributes of one hub")
-        hubs = {hub.name: hub for hub in self.spec.hubs}
+        hubs = self.hubs_by_name
         for index, reference in enumerate(link.references):
             if reference.hub not in hubs:
                 self.add("VG026", f"link '{link.name}' references unknown hub '{reference.hub}'", (*path, "references", index, "hub"),
@@ -249,13 +250,13 @@ class _Checker:
 
     def check_satellite(self, satellite: Satellite | RecordTrackingSatellite, path: tuple[Any, ...]) -> None:
         parent = self.spec.entity(satellite.parent)
-        parents = [e.name for e in self.spec.entities if isinstance(e, (Hub, Link))]
         if not isinstance(parent, (Hub, Link)):
+            parents = [e.name for e in self.spec.entities if isinstance(e, (Hub, Link))]
             self.add("VG026", f"satellite parent '{satellite.parent}' is not a hub or link", (*path, "parent"), _hint(satellite.parent, parents))
         table = self.table(satellite.source, (*path, "source"))
         if table is None:
             return
-        if isinstance(parent, (Hub, Link)) and satellite.source not in [s.table for s in parent.sources]:
+        if isinstance(parent, (Hub, Link)) and all(s.table != satellite.source for s in parent.sources):
             self.add("VG029", f"'{parent.name}' is not loaded from table '{satellite.source}', so its key cannot be computed there",
                      (*path, "source"), f"add '{satellite.source}' to the sources of '{parent.name}'")
         if table.load == "incremental" and isinstance(satellite, (RecordTrackingSatellite, MultiActiveSatellite)):
@@ -478,7 +479,7 @@ class _Checker:
         from vaultgen.naming import Naming
         from vaultgen.sql.marts import aggregate_columns, dimension_columns, fact_columns
 
-        naming = Naming(self.spec)
+        naming = Naming.of(self.spec)
         columns = fact_columns(self.spec, fact)
         for index, group in enumerate(aggregate.group_by):
             group_path = (*path, "group_by", index)
@@ -552,7 +553,7 @@ class _Checker:
         from vaultgen.naming import Naming  # late import: naming needs a checked spec
         from vaultgen.targets import enabled_entities
 
-        naming = Naming(self.spec)
+        naming = Naming.of(self.spec)
         clashes: dict[tuple[str, tuple[Any, ...], tuple[Any, ...]], tuple[str, str, list[str]]] = {}
         too_long: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
         reserved: dict[tuple[str, tuple[Any, ...]], None] = {}
@@ -596,7 +597,7 @@ class _Checker:
         from vaultgen.naming import Naming
         from vaultgen.sql.marts import dimension_columns, fact_columns
 
-        naming = Naming(self.spec)
+        naming = Naming.of(self.spec)
         # the vault models first: a clash of generated names only is reported once, best where the entity makes it
         for index, entity in enumerate(self.spec.entities):
             path = ("entities", index)
