@@ -69,15 +69,14 @@ def synthetic_spec(n: int, seed: int = 12) -> dict[str, dict]:
     for i in range(n):
         other = rng.randrange(n - 1) if n > 1 else 0
         other += other >= i  # another hub than the table's own
-        columns = [{"name": f"e{i}_id", "type": "integer", "nullable": False},
-                   {"name": f"e{other}_ref", "type": "integer", "nullable": False}]
-        columns += [{"name": f"attr_{a}", "type": rng.choice(TYPES), "description": f"attribute {a} of e{i}"} for a in range(ATTRIBUTES)]
+        columns = [Flow(name=f"e{i}_id", type="integer", nullable=False), Flow(name=f"e{other}_ref", type="integer", nullable=False)]
+        columns += [Flow(name=f"attr_{a}", type=rng.choice(TYPES)) for a in range(ATTRIBUTES)]
         tables.append({"name": f"t{i}", "description": f"table {i}", "primary_key": [f"e{i}_id"], "columns": columns})
         entities.append([
             {"kind": "hub", "name": f"e{i}", "description": f"entity {i}", "business_keys": [f"e{i}_id"],
-             "sources": [{"table": f"t{i}", "columns": [f"e{i}_id"]}]},
+             "sources": [Flow(table=f"t{i}", columns=[f"e{i}_id"])]},
             {"kind": "link", "name": f"e{i}_e{other}", "description": f"entity {i} to entity {other}",
-             "references": [{"hub": f"e{i}"}, {"hub": f"e{other}"}],
+             "references": [Flow(hub=f"e{i}"), Flow(hub=f"e{other}")],
              "sources": [{"table": f"t{i}", "columns": {f"e{i}": [f"e{i}_id"], f"e{other}": [f"e{other}_ref"]}}]},
             {"kind": "satellite", "name": f"e{i}_details", "parent": f"e{i}", "source": f"t{i}",
              "attributes": [f"attr_{a}" for a in range(3)]},
@@ -91,12 +90,29 @@ def synthetic_spec(n: int, seed: int = 12) -> dict[str, dict]:
     return files
 
 
-def write_spec(folder: Path, n: int, seed: int = 12) -> Path:
-    for name, document in synthetic_spec(n, seed).items():
+class Flow(dict):
+    """A mapping written on one line, `{name: x, type: integer}`, as vault_spec/ writes columns and sources."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True))
+_Dumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(  # a list of names on one line: [a, b]
+    "tag:yaml.org,2002:seq", data, flow_style=all(isinstance(item, str) for item in data)))
+
+
+def write_files(folder: Path, files: dict[str, dict]) -> Path:
+    for name, document in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(document, sort_keys=False, width=140), encoding="utf-8")
+        path.write_text(yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=140), encoding="utf-8")
     return folder
+
+
+def write_spec(folder: Path, n: int, seed: int = 12) -> Path:
+    return write_files(folder, synthetic_spec(n, seed))
 
 
 # --- measuring --------------------------------------------------------------------------------------------

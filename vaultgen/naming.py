@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
+from functools import cache, cached_property
 
 from vaultgen.spec.model import (
     Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
@@ -53,7 +53,11 @@ class Naming:
 
     # model names
     def model_name(self, entity: Hub | Link | Satellite | RecordTrackingSatellite) -> str:
-        prefix = {
+        return f"{self._prefixes[type(entity)]}_{entity.name}"
+
+    @cached_property
+    def _prefixes(self) -> dict[type, str]:
+        return {
             Hub: self.rules.hub_prefix,
             Link: self.rules.link_prefix,
             Satellite: self.rules.satellite_prefix,
@@ -67,8 +71,7 @@ class Naming:
             Dimension: self.rules.dimension_prefix,
             Fact: self.rules.fact_prefix,
             Aggregate: self.rules.aggregate_prefix,
-        }[type(entity)]
-        return f"{prefix}_{entity.name}"
+        }
 
     def history_view(self, satellite: Satellite) -> str:
         return f"{self.model_name(satellite)}_history"
