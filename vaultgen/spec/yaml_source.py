@@ -174,11 +174,15 @@ class _Composer:
         pending: list[yaml.Node | None] = []  # per open mapping: the key waiting for its value
         documents = 0
 
+        scalar_event, sequence_start, mapping_start, sequence_end, mapping_end = (
+            yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent)
+        scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+
         def attach(node: yaml.Node) -> None:
             nonlocal root
             if not stack:
                 root = node
-            elif isinstance(stack[-1], yaml.SequenceNode):
+            elif type(stack[-1]) is sequence_node:
                 stack[-1].value.append(node)
             elif pending[-1] is None:
                 pending[-1] = node
@@ -190,7 +194,7 @@ class _Composer:
         resolved: dict[tuple[str, Any], str] = {}  # (plain value, implicit) -> its tag: the resolver's regexes once per value
         for event in events:
             kind = type(event)  # PyYAML's event classes, exact (dispatch on the type, not a chain of isinstance)
-            if kind is yaml.ScalarEvent:
+            if kind is scalar_event:
                 nodes += 1
                 if nodes > MAX_VALUES:
                     self._too_many(event)
@@ -198,19 +202,19 @@ class _Composer:
                     key = (event.value, event.implicit)
                     tag = resolved.get(key)
                     if tag is None:
-                        tag = resolved[key] = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+                        tag = resolved[key] = self.resolver.resolve(scalar_node, event.value, event.implicit)
                 else:
                     tag = event.tag
-                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style or None)  # libyaml says "" for plain
+                node = scalar_node(tag, event.value, event.start_mark, event.end_mark, style=event.style or None)  # libyaml says "" for plain
                 node.explicit = event.tag not in (None, "!")
                 if event.anchor is not None:
                     self.anchor(event, node)
                 attach(node)
-            elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+            elif kind is sequence_start or kind is mapping_start:
                 nodes += 1
                 if nodes > MAX_VALUES:
                     self._too_many(event)
-                node_kind = yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode
+                node_kind = sequence_node if kind is sequence_start else yaml.MappingNode
                 tag = event.tag if event.tag not in (None, "!") else self.resolver.resolve(node_kind, None, event.implicit)
                 node = node_kind(tag, [], event.start_mark, event.end_mark, flow_style=event.flow_style)
                 if event.anchor is not None:
@@ -222,7 +226,7 @@ class _Composer:
                 if len(stack) > MAX_DEPTH:
                     self.stop("VG007", f"nested more than {MAX_DEPTH} levels deep", event.start_mark,
                               "a spec needs a few levels; flatten the structure (the limits are in the README)")
-            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+            elif kind is sequence_end or kind is mapping_end:
                 node = stack.pop()
                 pending.pop()
                 node.end_mark = event.end_mark
