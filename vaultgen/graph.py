@@ -29,26 +29,23 @@ class StagedKey:
 
 
 def hub_feeds(spec: Spec, hub: Hub) -> list[HubFeed]:
-    naming = Naming(spec)
+    naming = Naming.of(spec)
     feeds = {(s.table, tuple(s.columns)): HubFeed(s.table, naming.hash_key(hub.name), tuple(s.columns)) for s in hub.sources}
-    for link in spec.links:
-        for reference in link.references:
-            if reference.hub != hub.name:
-                continue
-            for source in link.sources:
-                columns = tuple(source.columns[reference.role_name])
-                feeds.setdefault((source.table, columns), HubFeed(source.table, naming.hash_key(reference.role_name), columns))
+    for link, reference in spec.index.references.get(hub.name, ()):
+        for source in link.sources:
+            columns = tuple(source.columns[reference.role_name])
+            feeds.setdefault((source.table, columns), HubFeed(source.table, naming.hash_key(reference.role_name), columns))
     return [feeds[key] for key in sorted(feeds)]
 
 
 def staged_keys(spec: Spec, table: Table) -> list[StagedKey]:
-    definitions = Naming(spec).staging_key_definitions(table.name)
+    definitions = Naming.of(spec).staging_key_definitions(table.name)
     return [StagedKey(name, next(iter(columns))) for name, columns in sorted(definitions.items())]
 
 
 def staged_hashdiffs(spec: Spec, table: Table) -> list[Satellite]:
     """Satellites and reference tables whose hashdiff the staging of `table` computes."""
-    return sorted((s for s in spec.satellites + spec.reference_tables if s.source == table.name), key=lambda s: s.name)
+    return sorted(spec.index.hashdiffs.get(table.name, ()), key=lambda s: s.name)
 
 
 def parent_of(spec: Spec, satellite) -> Hub | Link:
@@ -96,7 +93,7 @@ def vault_model_columns(spec: Spec, entity) -> list[ModelColumn] | None:
 
     The names follow vaultgen.naming exactly as the builders use it; the dbt tier compares these lists with the
     tables dbt builds (tests/dbt/test_dv_constructs.py, the vault catalog test)."""
-    naming = Naming(spec)
+    naming = Naming.of(spec)
     status = spec.project.naming.status_column
 
     def hash_key(name: str, what: str) -> ModelColumn:

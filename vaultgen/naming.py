@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
+from functools import cache, cached_property
 
 from vaultgen.spec.model import (
     Aggregate, Bridge, Dimension, EffectivitySatellite, Fact, Hub, Link, MultiActiveSatellite, NonHistorizedLink, PointInTime,
@@ -41,10 +41,23 @@ class Naming:
     def __init__(self, spec: Spec):
         self.spec = spec
         self.rules = spec.project.naming
+        self._staging_keys: dict[str, dict[str, set[tuple[str, ...]]]] = {}
+
+    @classmethod
+    def of(cls, spec: Spec) -> "Naming":
+        """The spec's one Naming (kept in its index), so what it computes per table is computed once."""
+        index = spec.index
+        if index.naming is None:
+            index.naming = cls(spec)
+        return index.naming
 
     # model names
     def model_name(self, entity: Hub | Link | Satellite | RecordTrackingSatellite) -> str:
-        prefix = {
+        return f"{self._prefixes[type(entity)]}_{entity.name}"
+
+    @cached_property
+    def _prefixes(self) -> dict[type, str]:
+        return {
             Hub: self.rules.hub_prefix,
             Link: self.rules.link_prefix,
             Satellite: self.rules.satellite_prefix,
@@ -58,8 +71,7 @@ class Naming:
             Dimension: self.rules.dimension_prefix,
             Fact: self.rules.fact_prefix,
             Aggregate: self.rules.aggregate_prefix,
-        }[type(entity)]
-        return f"{prefix}_{entity.name}"
+        }
 
     def history_view(self, satellite: Satellite) -> str:
         return f"{self.model_name(satellite)}_history"
@@ -111,21 +123,26 @@ class Naming:
 
     # staging columns a table gets, name -> the key columns (or hashdiff attributes) they hash
     def staging_key_definitions(self, table_name: str) -> dict[str, set[tuple[str, ...]]]:
+        """Computed once per table (a copy is returned, so callers may change it)."""
+        definitions = self._staging_keys.get(table_name)
+        if definitions is None:
+            definitions = self._staging_keys[table_name] = self._key_definitions(table_name)
+        copied: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        copied.update((name, set(columns)) for name, columns in definitions.items())
+        return copied
+
+    def _key_definitions(self, table_name: str) -> dict[str, set[tuple[str, ...]]]:
+        index = self.spec.index
         definitions: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-        for hub in self.spec.hubs:
-            for source in hub.sources:
-                if source.table == table_name:
-                    definitions[self.hash_key(hub.name)].add(tuple(source.columns))
-        for link in self.spec.links:
-            for source in link.sources:
-                if source.table != table_name:
-                    continue
-                all_columns: list[str] = []
-                for reference in link.references:
-                    columns = tuple(source.columns.get(reference.role_name, ()))
-                    definitions[self.hash_key(reference.role_name)].add(columns)
-                    all_columns.extend(columns)
-                definitions[self.hash_key(link.name)].add(tuple(all_columns))
+        for hub, source in index.hub_sources.get(table_name, ()):
+            definitions[self.hash_key(hub.name)].add(tuple(source.columns))
+        for link, source in index.link_sources.get(table_name, ()):
+            all_columns: list[str] = []
+            for reference in link.references:
+                columns = tuple(source.columns.get(reference.role_name, ()))
+                definitions[self.hash_key(reference.role_name)].add(columns)
+                all_columns.extend(columns)
+            definitions[self.hash_key(link.name)].add(tuple(all_columns))
         return definitions
 
     def staging_key_conflicts(self, table_name: str) -> dict[str, set[str]]:
@@ -137,5 +154,5 @@ class Naming:
 
     def staging_columns(self, table_name: str) -> set[str]:
         names = set(self.staging_key_definitions(table_name))
-        names.update(self.staged_hashdiff(s) for s in self.spec.satellites + self.spec.reference_tables if s.source == table_name)
+        names.update(self.staged_hashdiff(s) for s in self.spec.index.hashdiffs.get(table_name, ()))
         return names

@@ -14,10 +14,13 @@ class ModelOptions:
     cluster_by: tuple[str, ...] = ()
 
 
+_UNSET = TargetOptions()
+
+
 def model_options(spec: Spec, entity, target: str) -> ModelOptions:
     settings = spec.project.target_settings.get(target)
-    default = settings.defaults.get(entity.kind, TargetOptions()) if settings else TargetOptions()
-    own = entity.targets.get(target, TargetOptions())
+    default = settings.defaults.get(entity.kind, _UNSET) if settings else _UNSET
+    own = entity.targets.get(target, _UNSET)
 
     def pick(field: str):
         value = getattr(own, field)

@@ -6,6 +6,7 @@ Runs after the shape check; returns every problem with its location and a hint.
 from __future__ import annotations
 
 import difflib
+from functools import cache, cached_property
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
@@ -44,6 +45,34 @@ class _Checker:
         self.locate = locate
         self.problems: list[Problem] = []
         self.reported: set = set()  # generated column names already reported (reserved, clashing with each other, too long)
+        self.hubs_by_name = {hub.name: hub for hub in spec.hubs}  # the last of a duplicated name (VG020 reports it)
+        self._options: dict[tuple[int, str], Any] = {}
+        self._columns: dict[int, Any] = {}
+
+    def options(self, entity, target: str):
+        """vaultgen.targets.model_options, once per entity and target."""
+        from vaultgen.targets import model_options
+
+        key = (id(entity), target)
+        found = self._options.get(key)
+        if found is None:
+            found = self._options[key] = model_options(self.spec, entity, target)
+        return found
+
+    def vault_columns(self, entity):
+        """vaultgen.graph.vault_model_columns, once per entity."""
+        from vaultgen.graph import vault_model_columns
+
+        key = id(entity)
+        if key not in self._columns:
+            self._columns[key] = vault_model_columns(self.spec, entity)
+        return self._columns[key]
+
+    @cached_property
+    def identifier_limits(self) -> dict[str, int]:
+        from vaultgen.dialects import get_dialect
+
+        return {target: get_dialect(target).max_identifier_length for target in sorted(set(self.spec.project.targets))}
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str = "") -> None:
         self.problems.append(Problem(code, message, self.locate(path), hint))
@@ -209,7 +238,7 @@ class _Checker:
         if len(link.references) < 2:
             self.add("VG025", f"link '{link.name}' joins {len(link.references)} hub reference(s)", (*path, "references"),
                      "a link joins two or more hub references; use a satellite for attributes of one hub")
-        hubs = {hub.name: hub for hub in self.spec.hubs}
+        hubs = self.hubs_by_name
         for index, reference in enumerate(link.references):
             if reference.hub not in hubs:
                 self.add("VG026", f"link '{link.name}' references unknown hub '{reference.hub}'", (*path, "references", index, "hub"),
@@ -249,13 +278,13 @@ class _Checker:
 
     def check_satellite(self, satellite: Satellite | RecordTrackingSatellite, path: tuple[Any, ...]) -> None:
         parent = self.spec.entity(satellite.parent)
-        parents = [e.name for e in self.spec.entities if isinstance(e, (Hub, Link))]
         if not isinstance(parent, (Hub, Link)):
+            parents = [e.name for e in self.spec.entities if isinstance(e, (Hub, Link))]
             self.add("VG026", f"satellite parent '{satellite.parent}' is not a hub or link", (*path, "parent"), _hint(satellite.parent, parents))
         table = self.table(satellite.source, (*path, "source"))
         if table is None:
             return
-        if isinstance(parent, (Hub, Link)) and satellite.source not in [s.table for s in parent.sources]:
+        if isinstance(parent, (Hub, Link)) and all(s.table != satellite.source for s in parent.sources):
             self.add("VG029", f"'{parent.name}' is not loaded from table '{satellite.source}', so its key cannot be computed there",
                      (*path, "source"), f"add '{satellite.source}' to the sources of '{parent.name}'")
         if table.load == "incremental" and isinstance(satellite, (RecordTrackingSatellite, MultiActiveSatellite)):
@@ -287,9 +316,6 @@ class _Checker:
                              f"set unicode: preserve, or render only for targets that can normalise ({', '.join(able)})")
 
     def check_target_options(self) -> None:
-        from vaultgen.graph import model_columns
-        from vaultgen.targets import model_options
-
         from vaultgen.dialects import get_dialect
 
         targets = set(self.spec.project.targets)
@@ -306,18 +332,19 @@ class _Checker:
                 if target not in targets:
                     self.add("VG041", f"options for target '{target}', which the project does not render", (*path, "targets", target),
                              f"add '{target}' to project.targets or remove these options")
-            columns = model_columns(self.spec, entity)
+            model_columns = self.vault_columns(entity)
+            columns = None if model_columns is None else [column.name for column in model_columns]  # graph.model_columns
             for target in sorted(targets):
-                options = model_options(self.spec, entity, target)
+                options = self.options(entity, target)
                 if columns is not None:
                     wanted = [f.column for f in options.partition_by] + list(options.cluster_by)
                     for column in wanted:
                         if column not in columns:
                             self.add("VG040", f"'{entity.name}' on {target}: partition/cluster column '{column}' is not a column of the model",
                                      (*path, "targets", target) if target in entity.targets else (*path, "name"), _hint(column, columns))
-                parent_name = getattr(entity, "parent", None)
+                parent_name = entity.parent if "parent" in type(entity).model_fields else None
                 parent = self.spec.entity(parent_name) if parent_name else None
-                if options.enabled and parent is not None and not model_options(self.spec, parent, target).enabled:
+                if options.enabled and parent is not None and not self.options(parent, target).enabled:
                     self.add("VG042", f"'{entity.name}' is built on {target} but its parent '{parent.name}' is excluded there", (*path, "targets"),
                              f"exclude '{entity.name}' from {target} too, or include '{parent.name}'")
             for field_name in ("partition_by",):
@@ -478,7 +505,7 @@ class _Checker:
         from vaultgen.naming import Naming
         from vaultgen.sql.marts import aggregate_columns, dimension_columns, fact_columns
 
-        naming = Naming(self.spec)
+        naming = Naming.of(self.spec)
         columns = fact_columns(self.spec, fact)
         for index, group in enumerate(aggregate.group_by):
             group_path = (*path, "group_by", index)
@@ -550,25 +577,23 @@ class _Checker:
         target's identifier limit; a clash is reported at the second origin and names the first."""
         from vaultgen.dialects import get_dialect
         from vaultgen.naming import Naming  # late import: naming needs a checked spec
-        from vaultgen.targets import enabled_entities
 
-        naming = Naming(self.spec)
+        naming = Naming.of(self.spec)
         clashes: dict[tuple[str, tuple[Any, ...], tuple[Any, ...]], tuple[str, str, list[str]]] = {}
         too_long: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
         reserved: dict[tuple[str, tuple[Any, ...]], None] = {}
+        staging: list[tuple[str, str, tuple[Any, ...]]] = [
+            (naming.staging_model(table.name), f"the staging model of table '{table.name}'", ("sources", si, "tables", ti, "name"))
+            for si, system in enumerate(self.spec.sources) for ti, table in enumerate(system.tables)
+        ]
+        own: list[tuple[Any, list[tuple[str, str, tuple[Any, ...]]]]] = []  # per entity: its model and views
+        for index, entity in enumerate(self.spec.entities):
+            path = ("entities", index, "name")
+            own.append((entity, [(naming.model_name(entity), f"{entity.kind} '{entity.name}'", path),
+                                 *[(view, f"a view of {entity.kind} '{entity.name}'", path) for view in naming.derived_models(entity)]]))
         for target in sorted(set(self.spec.project.targets)):
             limit = get_dialect(target).max_identifier_length
-            models: list[tuple[str, str, tuple[Any, ...]]] = [
-                (naming.staging_model(table.name), f"the staging model of table '{table.name}'", ("sources", si, "tables", ti, "name"))
-                for si, system in enumerate(self.spec.sources) for ti, table in enumerate(system.tables)
-            ]
-            enabled = {id(entity) for entity in enabled_entities(self.spec, target)}
-            for index, entity in enumerate(self.spec.entities):
-                if id(entity) not in enabled:
-                    continue
-                path = ("entities", index, "name")
-                models.append((naming.model_name(entity), f"{entity.kind} '{entity.name}'", path))
-                models += [(view, f"a view of {entity.kind} '{entity.name}'", path) for view in naming.derived_models(entity)]
+            models = staging + [model for entity, entity_models in own if self.options(entity, target).enabled for model in entity_models]
             first: dict[str, tuple[str, tuple[Any, ...]]] = {}
             for name, what, path in models:
                 if name in first:
@@ -592,11 +617,10 @@ class _Checker:
     def check_generated_columns(self) -> None:
         """Every model's columns are unique: a source column named like a generated column (hashdiff, load_ts,
         valid_from, a hash key) used as an attribute or key would be selected twice, and engines silently keep one."""
-        from vaultgen.graph import vault_model_columns
         from vaultgen.naming import Naming
         from vaultgen.sql.marts import dimension_columns, fact_columns
 
-        naming = Naming(self.spec)
+        naming = Naming.of(self.spec)
         # the vault models first: a clash of generated names only is reported once, best where the entity makes it
         for index, entity in enumerate(self.spec.entities):
             path = ("entities", index)
@@ -605,7 +629,7 @@ class _Checker:
             elif isinstance(entity, Fact):
                 named = [(c, f"{USER_NAMED} '{c}' of the fact", path) for c in fact_columns(self.spec, entity)]
             else:
-                model_columns = vault_model_columns(self.spec, entity)
+                model_columns = self.vault_columns(entity)
                 if model_columns is None:
                     continue
                 named = [(c.name, c.description if c.source is None else f"{USER_NAMED} '{c.name}' ({c.description})",
@@ -632,8 +656,9 @@ class _Checker:
 
     def field_path(self, entity, path: tuple[Any, ...], name: str) -> tuple[Any, ...]:
         """Where the entity lists the source column `name` (its business keys, attributes, payload or code)."""
+        fields = type(entity).model_fields
         for field in ("business_keys", "code", "attributes", "payload"):
-            names = getattr(entity, field, None) or []
+            names = (getattr(entity, field) if field in fields else None) or []
             if name in names:
                 return (*path, field, names.index(name))
         return (*path, "name")
@@ -642,17 +667,16 @@ class _Checker:
         """Each column once; a generated column (not a source column) never a reserved word, which its tests would
         have to quote (a source column is quoted: the spec cannot avoid the names it finds); every column within
         the identifier limit of each target."""
-        from vaultgen.dialects import get_dialect
-
-        limits = {target: get_dialect(target).max_identifier_length for target in sorted(set(self.spec.project.targets))}
+        limits = self.identifier_limits
+        shortest = min(limits.values(), default=0)
         for name, holders in _by_name(columns).items():
-            over = [f"{target} ({limit})" for target, limit in limits.items() if len(name) > limit]
+            over = [f"{target} ({limit})" for target, limit in limits.items() if len(name) > limit] if len(name) > shortest else []
             if over and ("long", name) not in self.reported:
                 self.reported.add(("long", name))
                 self.add("VG031", f"column '{name}' of model '{model}' is longer than the identifier limit of {', '.join(over)}", holders[0][1],
                          "use shorter names")
-            generated = [(w, p) for w, p in holders if not w.startswith(USER_NAMED)]
-            if generated and needs_quotes(name) and name not in self.reported:
+            generated = [(w, p) for w, p in holders if not w.startswith(USER_NAMED)] if needs_quotes(name) else []
+            if generated and name not in self.reported:
                 self.reported.add(name)
                 self.add("VG031", f"generated column '{name}' ({generated[0][0]}) is a reserved SQL word", generated[0][1],
                          "rename the entity or role, or change the setting in project.naming that makes the name")
@@ -672,13 +696,18 @@ class _Checker:
 def _internal_columns(entity) -> tuple[str, ...]:
     """Columns an entity's SQL adds in its CTEs next to the model's own (a satellite's previous hashdiff): a source
     column of that name would be selected twice there, and DuckDB silently compares the wrong one."""
+    return _internal_column_names().get(type(entity), ())
+
+
+@cache
+def _internal_column_names() -> dict[type, tuple[str, ...]]:
     from vaultgen.sql import effectivity, marts, multi_active, pit, record_tracking, satellite
 
     return {
         Satellite: (satellite.PREVIOUS,), MultiActiveSatellite: (multi_active.PREVIOUS, multi_active.ROW_HASHDIFF),
         RecordTrackingSatellite: (record_tracking.PREVIOUS,), EffectivitySatellite: (effectivity.PREVIOUS,),
         PointInTime: (pit.NEXT, pit.HORIZON), Dimension: (marts.LATEST,), ReferenceTable: (satellite.PREVIOUS,),
-    }.get(type(entity), ())
+    }
 
 
 def _by_name(items: list[tuple[str, str, tuple[Any, ...]]]) -> dict[str, list[tuple[str, tuple[Any, ...]]]]:

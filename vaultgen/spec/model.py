@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cached_property
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
@@ -69,6 +70,18 @@ SourceName = Annotated[str, AfterValidator(_check_source_name)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Indexed(Strict):
+    """A frozen model with lookups cached on first use (functools.cached_property, kept in the instance's __dict__
+    beside the fields; pydantic compares and hashes the fields only). A copy with changed fields drops them."""
+
+    def model_copy(self, *, update=None, deep: bool = False):
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            for name in [name for name in copied.__dict__ if name not in type(self).model_fields]:
+                del copied.__dict__[name]
+        return copied
 
 
 # --- project settings -------------------------------------------------------------------------------------
@@ -230,7 +243,7 @@ class ChangeDataCapture(Strict):
     sequence_column: Name | None = None  # orders several changes of one key within a batch
 
 
-class Table(Strict):
+class Table(Indexed):
     name: Name
     source_name: SourceName | None = None  # the table's name in the source, when it differs from `name`
     description: Text = ""
@@ -244,7 +257,14 @@ class Table(Strict):
     columns: list[Column] = Field(min_length=1)
 
     def column(self, name: str) -> Column | None:
-        return next((column for column in self.columns if column.name == name), None)
+        return self.columns_by_name.get(name)
+
+    @cached_property
+    def columns_by_name(self) -> dict[str, Column]:
+        found: dict[str, Column] = {}
+        for column in self.columns:
+            found.setdefault(column.name, column)  # the first of a duplicated name, as a linear search finds it
+        return found
 
     @property
     def source_table(self) -> str:
@@ -497,7 +517,51 @@ Entity = Annotated[
 ]
 
 
-class Spec(Strict):
+class SpecIndex:
+    """The spec's lookups as dictionaries, built once per spec (`Spec.index`). Pure grouping of what the spec says,
+    valid before the meaning checks too: where a name is duplicated, the first holder wins, as a linear search
+    would find it. The lists are shared: read them, never change them."""
+
+    def __init__(self, spec: "Spec"):
+        self.entities: dict[str, Entity] = {}
+        for entity in spec.entities:
+            self.entities.setdefault(entity.name, entity)
+        self.kinds: dict[type, list] = {}  # of_kind(kind), computed per kind asked for
+        self._entities = spec.entities
+        self.tables = [(system, table) for system in spec.sources for table in system.tables]
+        self.table: dict[str, Table] = {}
+        self.system: dict[str, SourceSystem] = {}
+        for system, table in self.tables:
+            self.table.setdefault(table.name, table)
+            self.system.setdefault(table.name, system)
+        # per source table: the hub and link sources that read it, in spec order
+        self.hub_sources: dict[str, list[tuple[Hub, HubSource]]] = {}
+        self.link_sources: dict[str, list[tuple[Link, LinkSource]]] = {}
+        # per hub name: the link references to it, in spec order
+        self.references: dict[str, list[tuple[Link, LinkReference]]] = {}
+        # per source table: the satellites and reference tables whose hashdiff its staging computes
+        self.hashdiffs: dict[str, list] = {}
+        for entity in spec.entities:
+            if isinstance(entity, Hub):
+                for hub_source in entity.sources:
+                    self.hub_sources.setdefault(hub_source.table, []).append((entity, hub_source))
+            elif isinstance(entity, Link):
+                for link_source in entity.sources:
+                    self.link_sources.setdefault(link_source.table, []).append((entity, link_source))
+                for reference in entity.references:
+                    self.references.setdefault(reference.hub, []).append((entity, reference))
+        for entity in [*self.of_kind(Satellite), *self.of_kind(ReferenceTable)]:  # as spec.satellites + spec.reference_tables
+            self.hashdiffs.setdefault(entity.source, []).append(entity)
+        self.naming = None  # vaultgen.naming.Naming.of(spec) keeps the spec's Naming here
+
+    def of_kind(self, kind: type) -> list:
+        found = self.kinds.get(kind)
+        if found is None:
+            found = self.kinds[kind] = [entity for entity in self._entities if isinstance(entity, kind)]
+        return found
+
+
+class Spec(Indexed):
     project: Project
     sources: list[SourceSystem] = Field(min_length=1)
     entities: list[Entity] = Field(min_length=1)
@@ -508,8 +572,13 @@ class Spec(Strict):
         """(spec file, line) of `entity:<name>` or `table:<name>`, when the spec was read from files."""
         return self._origins.get(key)
 
+    @cached_property
+    def index(self) -> SpecIndex:
+        return SpecIndex(self)
+
     def of_kind(self, kind: type) -> list:
-        return [entity for entity in self.entities if isinstance(entity, kind)]
+        """The entities that are a `kind` (subclasses included), in spec order; a shared list: do not change it."""
+        return self.index.of_kind(kind)
 
     @property
     def hubs(self) -> list[Hub]:
@@ -536,13 +605,16 @@ class Spec(Strict):
         return self.of_kind(EffectivitySatellite)
 
     def entity(self, name: str):
-        return next((entity for entity in self.entities if entity.name == name), None)
+        return self.index.entities.get(name)
 
     def tables(self) -> list[tuple[SourceSystem, Table]]:
-        return [(system, table) for system in self.sources for table in system.tables]
+        return list(self.index.tables)
 
     def table(self, name: str) -> Table | None:
-        return next((table for _, table in self.tables() if table.name == name), None)
+        return self.index.table.get(name)
 
     def system_of(self, table_name: str) -> SourceSystem:
-        return next(system for system, table in self.tables() if table.name == table_name)
+        system = self.index.system.get(table_name)
+        if system is None:
+            raise KeyError(f"no source table {table_name!r}")
+        return system

@@ -38,6 +38,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")}
 _MERGE = f"{_TAG}merge"
+_STR = f"{_TAG}str"
 # characters YAML allows in a stream (YAML 1.1 "printable"); anything else is refused before parsing
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -173,11 +174,15 @@ class _Composer:
         pending: list[yaml.Node | None] = []  # per open mapping: the key waiting for its value
         documents = 0
 
+        scalar_event, sequence_start, mapping_start, sequence_end, mapping_end = (
+            yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent)
+        scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+
         def attach(node: yaml.Node) -> None:
             nonlocal root
             if not stack:
                 root = node
-            elif isinstance(stack[-1], yaml.SequenceNode):
+            elif type(stack[-1]) is sequence_node:
                 stack[-1].value.append(node)
             elif pending[-1] is None:
                 pending[-1] = node
@@ -186,18 +191,52 @@ class _Composer:
                 pending[-1] = None
 
         nodes = 0
+        resolved: dict[tuple[str, Any], str] = {}  # (plain value, implicit) -> its tag: the resolver's regexes once per value
         for event in events:
-            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            kind = type(event)  # PyYAML's event classes, exact (dispatch on the type, not a chain of isinstance)
+            if kind is scalar_event:
                 nodes += 1
                 if nodes > MAX_VALUES:
-                    self.stop("VG007", f"more than {MAX_VALUES} values in one file", event.start_mark,
-                              "split the spec into several files (the limits are in the README)")
-            if isinstance(event, yaml.DocumentStartEvent):
+                    self._too_many(event)
+                if event.tag in (None, "!"):
+                    key = (event.value, event.implicit)
+                    tag = resolved.get(key)
+                    if tag is None:
+                        tag = resolved[key] = self.resolver.resolve(scalar_node, event.value, event.implicit)
+                else:
+                    tag = event.tag
+                node = scalar_node(tag, event.value, event.start_mark, event.end_mark, style=event.style or None)  # libyaml says "" for plain
+                node.explicit = event.tag not in (None, "!")
+                if event.anchor is not None:
+                    self.anchor(event, node)
+                attach(node)
+            elif kind is sequence_start or kind is mapping_start:
+                nodes += 1
+                if nodes > MAX_VALUES:
+                    self._too_many(event)
+                node_kind = sequence_node if kind is sequence_start else yaml.MappingNode
+                tag = event.tag if event.tag not in (None, "!") else self.resolver.resolve(node_kind, None, event.implicit)
+                node = node_kind(tag, [], event.start_mark, event.end_mark, flow_style=event.flow_style)
+                if event.anchor is not None:
+                    self.anchor(event, node)
+                attach(node)
+                stack.append(node)
+                pending.append(None)
+                self.open.add(id(node))
+                if len(stack) > MAX_DEPTH:
+                    self.stop("VG007", f"nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                              "a spec needs a few levels; flatten the structure (the limits are in the README)")
+            elif kind is sequence_end or kind is mapping_end:
+                node = stack.pop()
+                pending.pop()
+                node.end_mark = event.end_mark
+                self.open.discard(id(node))
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     self.stop("VG001", "malformed YAML: a second document ('---') in one file", event.start_mark,
                               "keep one document per file; split the rest into another .yml file")
-            elif isinstance(event, yaml.AliasEvent):
+            elif kind is yaml.AliasEvent:
                 self.aliases += 1
                 if self.aliases > MAX_ALIASES:
                     self.stop("VG007", f"more than {MAX_ALIASES} aliases ('*name') in one file", event.start_mark,
@@ -210,30 +249,11 @@ class _Composer:
                     self.stop("VG007", f"alias '*{shorten(event.anchor)}' refers to a value that contains it (a recursive alias)", event.start_mark,
                               "an alias may only repeat a value that is complete before it")
                 attach(node)
-            elif isinstance(event, yaml.ScalarEvent):
-                tag = event.tag if event.tag not in (None, "!") else self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style or None)  # libyaml says "" for plain
-                node.explicit = event.tag not in (None, "!")
-                self.anchor(event, node)
-                attach(node)
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
-                tag = event.tag if event.tag not in (None, "!") else self.resolver.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, event.end_mark, flow_style=event.flow_style)
-                self.anchor(event, node)
-                attach(node)
-                stack.append(node)
-                pending.append(None)
-                self.open.add(id(node))
-                if len(stack) > MAX_DEPTH:
-                    self.stop("VG007", f"nested more than {MAX_DEPTH} levels deep", event.start_mark,
-                              "a spec needs a few levels; flatten the structure (the limits are in the README)")
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                node = stack.pop()
-                pending.pop()
-                node.end_mark = event.end_mark
-                self.open.discard(id(node))
         return root
+
+    def _too_many(self, event: Any) -> None:
+        self.stop("VG007", f"more than {MAX_VALUES} values in one file", event.start_mark,
+                  "split the spec into several files (the limits are in the README)")
 
     def anchor(self, event: Any, node: yaml.Node) -> None:
         if event.anchor is None:
@@ -269,7 +289,10 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _Stop(Problem("VG007", f"nested more than {MAX_DEPTH} levels deep once aliases are expanded",
                                 Location(self.file, *_position(node.start_mark)), "flatten the structure, or use fewer nested aliases"))
-        self.source_map.positions[path] = _position(node.start_mark)
+        mark = node.start_mark
+        self.source_map.positions[path] = (mark.line + 1, mark.column + 1)
+        if node.tag == _STR and type(node) is yaml.ScalarNode:  # most values: the text itself, as SafeConstructor makes it
+            return node.value
         if isinstance(node, yaml.MappingNode):
             if node.tag != f"{_TAG}map":
                 self.problem("VG008", f"the tag '{_tag_name(node.tag)}' is not supported on a mapping", node, "remove the tag")
