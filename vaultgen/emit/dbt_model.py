@@ -37,7 +37,7 @@ def _upper_identifiers(query: exp.Expression) -> exp.Expression:
             return exp.Identifier(this=node.name.upper(), quoted=node.quoted)
         return node
 
-    return query.transform(upper)
+    return query.transform(upper, copy=False)
 
 
 def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Expression:
@@ -46,15 +46,16 @@ def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Express
             return dialect.key_literal(node.this)
         return node
 
-    return query.transform(convert)
+    return query.transform(convert, copy=False)
 
 
 def sql_text(query: exp.Expression, dialect: Dialect) -> str:
+    """The text of a built query on the target. Consumes the tree (rewritten in place, not copied): build one per call."""
     if dialect.identifier_case == "upper":
         query = _upper_identifiers(query)
     if dialect.binary_key_literals:
         query = _binary_key_literals(query, dialect)
-    text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True)
+    text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True, copy=False)
     return _PLACEHOLDER.sub(lambda match: _jinja(match.group(1), dialect), text)
 
 

@@ -110,9 +110,9 @@ def _without_trailing_nulls(encoding: exp.Expression, columns: Sequence[TypedCol
 
 def hash_key_sql(columns: Sequence[TypedColumn], hashing: Hashing, sentinels: SentinelKeys, dialect: Dialect) -> exp.Expression:
     parts = [_normalise(column, hashing.business_key, dialect) for column in columns]
-    all_null = exp.and_(*[exp.Is(this=part.copy(), expression=exp.Null()) for part in parts])
+    all_null = exp.and_(*[exp.Is(this=part.copy(), expression=exp.Null()) for part in parts], copy=False)
     all_empty = exp.and_(
-        *[exp.EQ(this=exp.Coalesce(this=part.copy(), expressions=[exp.Literal.string("")]), expression=exp.Literal.string("")) for part in parts]
+        *[exp.EQ(this=exp.Coalesce(this=part.copy(), expressions=[exp.Literal.string("")]), expression=exp.Literal.string("")) for part in parts], copy=False
     )
     digest = dialect.hash_hex(hashing.algorithm, _encoding([p.copy() for p in parts], hashing))
     return exp.Case(

@@ -11,7 +11,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.graph import record_source, staged_hashdiffs, staged_keys
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Spec, Table
-from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, col, load_window, source, with_ctes
+from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, col, cte, load_window, select, source, with_ctes
 from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
 from vaultgen.types import parse_source_type
 
@@ -21,13 +21,13 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
     project = spec.project
     raw = project.raw
     batch = (
-        exp.select(
+        select(
             *[col(c.name) for c in table.columns],
             alias(col(raw.load_timestamp_column), naming.load_ts),
             alias(exp.Literal.string(record_source(spec, table.name)), naming.record_source),
         )
-        .from_(source(table.name))
-        .where(load_window(raw.load_timestamp_column))
+        .from_(source(table.name), copy=False)
+        .where(load_window(raw.load_timestamp_column), copy=False)
     )
     def typed(names) -> list[tuple[exp.Expression, str]]:
         return [(col(name), parse_source_type(table.column(name).type).logical) for name in names]
@@ -47,5 +47,5 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
 
     columns = [stored(column, logical) for column, logical in typed([c.name for c in table.columns])]
     columns += [stored(col(naming.load_ts), RAW_LOAD_TS_TYPE), col(naming.record_source)]
-    final = exp.select(*columns, *hashed).from_("batch")
+    final = select(*columns, *hashed).from_(cte("batch"), copy=False)
     return with_ctes([("batch", batch)], final)

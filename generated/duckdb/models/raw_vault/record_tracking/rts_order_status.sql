@@ -49,23 +49,23 @@ WITH batches AS (
     ON "seen"."order_hk" = "tracked"."order_hk" AND "seen"."load_ts" = "batch"."load_ts"
 ), changes AS (
   SELECT
-    "grid"."order_hk",
-    "grid"."load_ts",
-    "grid"."is_present",
+    "batch"."order_hk",
+    "batch"."load_ts",
+    "batch"."is_present",
 {% if is_incremental() %}
     COALESCE(
-      LAG("grid"."is_present") OVER (PARTITION BY "grid"."order_hk" ORDER BY "grid"."load_ts" ASC),
+      LAG("batch"."is_present") OVER (PARTITION BY "batch"."order_hk" ORDER BY "batch"."load_ts" ASC),
       "latest"."is_present"
     ) AS "previous_is_present"
 {% else %}
-    LAG("grid"."is_present") OVER (PARTITION BY "grid"."order_hk" ORDER BY "grid"."load_ts" ASC) AS "previous_is_present"
+    LAG("batch"."is_present") OVER (PARTITION BY "batch"."order_hk" ORDER BY "batch"."load_ts" ASC) AS "previous_is_present"
 {% endif %}
-  FROM grid AS "grid"
+  FROM grid AS "batch"
 {% if is_incremental() %}
   LEFT JOIN latest AS "latest"
-    ON "grid"."order_hk" = "latest"."order_hk"
+    ON "batch"."order_hk" = "latest"."order_hk"
   WHERE
-    "latest"."load_ts" IS NULL OR "grid"."load_ts" > "latest"."load_ts"
+    "latest"."load_ts" IS NULL OR "batch"."load_ts" > "latest"."load_ts"
 {% endif %}
 )
 SELECT

@@ -50,23 +50,23 @@ WITH batches AS (
     AND `seen`.`load_ts` = `batch`.`load_ts`
 ), changes AS (
   SELECT
-    `grid`.`category_hk`,
-    `grid`.`load_ts`,
-    `grid`.`is_present`,
+    `batch`.`category_hk`,
+    `batch`.`load_ts`,
+    `batch`.`is_present`,
 {% if is_incremental() %}
     COALESCE(
-      LAG(`grid`.`is_present`) OVER (PARTITION BY `grid`.`category_hk` ORDER BY `grid`.`load_ts` ASC NULLS LAST),
+      LAG(`batch`.`is_present`) OVER (PARTITION BY `batch`.`category_hk` ORDER BY `batch`.`load_ts` ASC NULLS LAST),
       `latest`.`is_present`
     ) AS `previous_is_present`
 {% else %}
-    LAG(`grid`.`is_present`) OVER (PARTITION BY `grid`.`category_hk` ORDER BY `grid`.`load_ts` ASC NULLS LAST) AS `previous_is_present`
+    LAG(`batch`.`is_present`) OVER (PARTITION BY `batch`.`category_hk` ORDER BY `batch`.`load_ts` ASC NULLS LAST) AS `previous_is_present`
 {% endif %}
-  FROM grid AS `grid`
+  FROM grid AS `batch`
 {% if is_incremental() %}
   LEFT JOIN latest AS `latest`
-    ON `grid`.`category_hk` = `latest`.`category_hk`
+    ON `batch`.`category_hk` = `latest`.`category_hk`
   WHERE
-    `latest`.`load_ts` IS NULL OR `grid`.`load_ts` > `latest`.`load_ts`
+    `latest`.`load_ts` IS NULL OR `batch`.`load_ts` > `latest`.`load_ts`
 {% endif %}
 )
 SELECT

@@ -50,28 +50,28 @@ WITH batches AS (
     AND `seen`.`load_ts` = `batch`.`load_ts`
 ), changes AS (
   SELECT
-    `grid`.`employee_manager_hk`,
-    `grid`.`load_ts`,
-    `grid`.`is_present`,
+    `batch`.`employee_manager_hk`,
+    `batch`.`load_ts`,
+    `batch`.`is_present`,
 {% if is_incremental() %}
     COALESCE(
-      LAG(`grid`.`is_present`) OVER (
-        PARTITION BY `grid`.`employee_manager_hk`
-        ORDER BY `grid`.`load_ts` ASC NULLS LAST
+      LAG(`batch`.`is_present`) OVER (
+        PARTITION BY `batch`.`employee_manager_hk`
+        ORDER BY `batch`.`load_ts` ASC NULLS LAST
       ),
       `latest`.`is_present`
 {% else %}
-    LAG(`grid`.`is_present`) OVER (
-      PARTITION BY `grid`.`employee_manager_hk`
-      ORDER BY `grid`.`load_ts` ASC NULLS LAST
+    LAG(`batch`.`is_present`) OVER (
+      PARTITION BY `batch`.`employee_manager_hk`
+      ORDER BY `batch`.`load_ts` ASC NULLS LAST
 {% endif %}
     ) AS `previous_is_present`
-  FROM grid AS `grid`
+  FROM grid AS `batch`
 {% if is_incremental() %}
   LEFT JOIN latest AS `latest`
-    ON `grid`.`employee_manager_hk` = `latest`.`employee_manager_hk`
+    ON `batch`.`employee_manager_hk` = `latest`.`employee_manager_hk`
   WHERE
-    `latest`.`load_ts` IS NULL OR `grid`.`load_ts` > `latest`.`load_ts`
+    `latest`.`load_ts` IS NULL OR `batch`.`load_ts` > `latest`.`load_ts`
 {% endif %}
 )
 SELECT
