@@ -23,7 +23,7 @@ def col(name: str, table: str | None = None) -> exp.Column:
 
 
 def alias(expression: exp.Expression, name: str) -> exp.Alias:
-    return exp.alias_(expression, name, quoted=True, copy=False)
+    return exp.Alias(this=expression, alias=exp.to_identifier(name, quoted=True))
 
 
 def ref(model: str, table_alias: str | None = None) -> exp.Table:
