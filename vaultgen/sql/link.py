@@ -18,9 +18,9 @@ def link_sql(spec: Spec, link: Link, dialect: Dialect, incremental: bool) -> exp
     naming = Naming(spec)
     key = naming.hash_key(link.name)
     role_keys = [naming.hash_key(reference.role_name) for reference in link.references]
-    payload = [col(name) for name in getattr(link, "payload", [])]  # a non-historized link carries its event's payload
+    payload = getattr(link, "payload", [])  # a non-historized link carries its event's payload
     branches = [
-        select(col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source), *payload).from_(
+        select(col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source), *[col(p) for p in payload]).from_(
             ref(naming.staging_model(source.table)), copy=False
         )
         for source in sorted(link.sources, key=lambda s: s.table)
@@ -28,7 +28,7 @@ def link_sql(spec: Spec, link: Link, dialect: Dialect, incremental: bool) -> exp
     incoming = union_all(branches)
     earliest = first_seen(key, naming.load_ts, naming.record_source, spec)
     final = select(
-        col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source), *[p.copy() for p in payload]
+        col(key), *[col(k) for k in role_keys], col(naming.load_ts), col(naming.record_source), *[col(p) for p in payload]
     ).from_(cte("first_seen"), copy=False)
     if incremental:
         final = only_new_keys(final, key)
