@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from vaultgen.dialects.base import Dialect, call, literal, six_decimals
+from vaultgen.dialects.base import Dialect, call, data_type, literal, six_decimals
 from vaultgen.types import ATHENA_TYPES
 
 
@@ -20,7 +20,7 @@ def _format_datetime(pattern: str):
 
 
 def _cast(value: exp.Expression, type_name: str) -> exp.Expression:
-    return exp.Cast(this=value, to=exp.DataType.build(type_name, dialect="athena"))
+    return exp.Cast(this=value, to=data_type(type_name, "athena"))
 
 
 # Trino prints a timestamp(6) as 'yyyy-MM-dd HH:mm:ss.ffffff' (and one with a time zone adds ' UTC' after

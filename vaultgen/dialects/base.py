@@ -5,6 +5,7 @@ string, which function hashes it, the column types, identifier case, and the dbt
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Callable
 
 from sqlglot import exp
@@ -12,6 +13,16 @@ from sqlglot import exp
 from vaultgen.types import SourceType, decimal_precision
 
 ExpressionBuilder = Callable[[exp.Expression], exp.Expression]
+
+
+@lru_cache(maxsize=None)
+def _parsed_type(name: str, dialect: str | None) -> exp.DataType:
+    return exp.DataType.build(name, dialect=dialect)
+
+
+def data_type(name: str, dialect: str | None = None) -> exp.DataType:
+    """The type node of a type name, parsed once per name and dialect (a fresh copy of a small node each call)."""
+    return _parsed_type(name, dialect).copy()
 
 
 def call(name: str, *arguments: exp.Expression) -> exp.Expression:
@@ -24,7 +35,7 @@ def literal(text: str) -> exp.Literal:
 
 
 def cast_to(type_name: str, dialect: str) -> ExpressionBuilder:
-    return lambda value: exp.Cast(this=value, to=exp.DataType.build(type_name, dialect=dialect))
+    return lambda value: exp.Cast(this=value, to=data_type(type_name, dialect))
 
 
 def six_decimals(string_type: str, dialect: str) -> ExpressionBuilder:
@@ -35,16 +46,16 @@ def six_decimals(string_type: str, dialect: str) -> ExpressionBuilder:
     5e-07 differently. Exact for |x| < 9e9 (n below 2**53)."""
 
     def double(value: exp.Expression) -> exp.Expression:
-        return exp.Cast(this=value, to=exp.DataType.build("DOUBLE", dialect=dialect))
+        return exp.Cast(this=value, to=data_type("DOUBLE", dialect))
 
     def render(value: exp.Expression) -> exp.Expression:
         scaled = exp.Add(this=exp.Mul(this=double(value), expression=double(exp.Literal.number(1000000))), expression=double(exp.Literal.number("0.5")))
-        micro_units = exp.Cast(this=exp.Floor(this=scaled), to=exp.DataType.build("BIGINT", dialect=dialect))
+        micro_units = exp.Cast(this=exp.Floor(this=scaled), to=data_type("BIGINT", dialect))
         as_decimal = exp.Mul(
-            this=exp.Cast(this=micro_units, to=exp.DataType.build("DECIMAL(18, 0)", dialect=dialect)),
-            expression=exp.Cast(this=exp.Literal.number("0.000001"), to=exp.DataType.build("DECIMAL(7, 6)", dialect=dialect)),
+            this=exp.Cast(this=micro_units, to=data_type("DECIMAL(18, 0)", dialect)),
+            expression=exp.Cast(this=exp.Literal.number("0.000001"), to=data_type("DECIMAL(7, 6)", dialect)),
         )
-        return exp.Cast(this=as_decimal, to=exp.DataType.build(string_type, dialect=dialect))
+        return exp.Cast(this=as_decimal, to=data_type(string_type, dialect))
 
     return render
 
@@ -127,7 +138,7 @@ class Dialect:
         return self.hash_functions[algorithm](value)
 
     def cast(self, value: exp.Expression, type_name: str) -> exp.Expression:
-        return exp.Cast(this=value, to=exp.DataType.build(type_name, dialect=self.sqlglot_dialect))
+        return exp.Cast(this=value, to=data_type(type_name, self.sqlglot_dialect))
 
     def render_string(self, value: exp.Expression, logical: str) -> exp.Expression:
         renderer = self.string_renderers.get(logical)

@@ -1,10 +1,14 @@
 """The thin dbt wrapper around generated SQL: a config() header and the is_incremental() switch.
 
-Generator-time work is done before this point; the only Jinja left is what dbt itself must evaluate.
+Generator-time work is done before this point; the only Jinja left is what dbt itself must evaluate. An
+incremental model is one query: the full and the incremental texts are merged line by line, and only the lines
+that differ sit inside `{% if is_incremental() %} ... {% else %} ... {% endif %}`. Either branch of every switch
+taken throughout gives back exactly one of the two texts, so the merge cannot change what runs.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 
@@ -33,7 +37,7 @@ def _upper_identifiers(query: exp.Expression) -> exp.Expression:
             return exp.Identifier(this=node.name.upper(), quoted=node.quoted)
         return node
 
-    return query.transform(upper)
+    return query.transform(upper, copy=False)
 
 
 def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Expression:
@@ -42,21 +46,58 @@ def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Express
             return dialect.key_literal(node.this)
         return node
 
-    return query.transform(convert)
+    return query.transform(convert, copy=False)
 
 
 def sql_text(query: exp.Expression, dialect: Dialect) -> str:
+    """The text of a built query on the target. Consumes the tree (rewritten in place, not copied): build one per call."""
     if dialect.identifier_case == "upper":
         query = _upper_identifiers(query)
     if dialect.binary_key_literals:
         query = _binary_key_literals(query, dialect)
-    text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True)
+    text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True, copy=False)
     return _PLACEHOLDER.sub(lambda match: _jinja(match.group(1), dialect), text)
 
 
 def config_call(config: dict[str, object]) -> str:
     arguments = ", ".join(f"{key}={json.dumps(value, sort_keys=True)}" for key, value in config.items())
     return "{{ config(%s) }}" % arguments
+
+
+IF_INCREMENTAL, ELSE, END_IF = "{% if is_incremental() %}", "{% else %}", "{% endif %}"
+
+
+def merge_incremental(full: str, incremental: str) -> str:
+    """One text holding both: the common lines once, each run of differing lines as an is_incremental() switch."""
+    full_lines, incremental_lines = full.split("\n"), incremental.split("\n")
+    merged: list[str] = []
+    matcher = difflib.SequenceMatcher(None, full_lines, incremental_lines, autojunk=False)
+    for operation, full_start, full_end, incremental_start, incremental_end in matcher.get_opcodes():
+        if operation == "equal":
+            merged += full_lines[full_start:full_end]
+            continue
+        merged += [IF_INCREMENTAL, *incremental_lines[incremental_start:incremental_end]]
+        if full_end > full_start:
+            merged += [ELSE, *full_lines[full_start:full_end]]
+        merged.append(END_IF)
+    return "\n".join(merged)
+
+
+def one_branch(text: str, incremental: bool) -> str:
+    """The text dbt runs when is_incremental() is `incremental`: the inverse of `merge_incremental` (a model without a
+    switch comes back unchanged)."""
+    kept: list[str] = []
+    side = None  # None outside a switch, else whether the lines are the incremental side
+    for line in text.split("\n"):
+        if line == IF_INCREMENTAL:
+            side = True
+        elif line == ELSE and side is not None:
+            side = False
+        elif line == END_IF and side is not None:
+            side = None
+        elif side is None or side == incremental:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def render_model(config: dict[str, object], full: exp.Expression, incremental: exp.Expression | None, dialect: Dialect, header: str) -> str:
@@ -66,5 +107,5 @@ def render_model(config: dict[str, object], full: exp.Expression, incremental: e
     if incremental is None:
         lines.append(sql_text(full, dialect))
     else:
-        lines += ["{% if is_incremental() %}", sql_text(incremental, dialect), "{% else %}", sql_text(full, dialect), "{% endif %}"]
+        lines.append(merge_incremental(sql_text(full, dialect), sql_text(incremental, dialect)))
     return "\n".join(lines) + "\n"

@@ -17,13 +17,8 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Bridge, Spec
-from vaultgen.sql.common import alias, ascending, col, ref, this, with_ctes
+from vaultgen.sql.common import alias, aliased, ascending, col, cte, ref, select, this, with_ctes
 from vaultgen.sql.pit import NEXT, snapshot_ctes, valid_at_snapshot
-
-
-def _named(table: exp.Table, table_alias: str) -> exp.Table:
-    table.set("alias", exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
-    return table
 
 
 def bridge_columns(spec: Spec, bridge: Bridge) -> list[str]:
@@ -44,20 +39,21 @@ def combinations_sql(spec: Spec, bridge: Bridge) -> exp.Select:
     load_ts = naming.load_ts
     first = bridge.path[0]
     columns = [alias(col(naming.hash_key(first.from_role), step_alias(0)), naming.hash_key(first.from_role))]
-    query = exp.select().from_(_named(ref(naming.model_name(spec.entity(first.link))), step_alias(0)))
+    query = select().from_(aliased(ref(naming.model_name(spec.entity(first.link))), step_alias(0)), copy=False)
     for index, step in enumerate(bridge.path):
         here = step_alias(index)
         if index:
             previous = bridge.path[index - 1]
             query = query.join(
-                _named(ref(naming.model_name(spec.entity(step.link))), here),
+                aliased(ref(naming.model_name(spec.entity(step.link))), here),
                 on=exp.EQ(this=col(naming.hash_key(step.from_role), here), expression=col(naming.hash_key(previous.to_role), step_alias(index - 1))),
+                copy=False,
             )
         columns += [alias(col(naming.hash_key(step.link), here), naming.hash_key(step.link)),
                     alias(col(naming.hash_key(step.to_role), here), naming.hash_key(step.to_role))]
     loads = [col(load_ts, step_alias(i)) for i in range(len(bridge.path))]
     latest = loads[0] if len(loads) == 1 else exp.Greatest(this=loads[0], expressions=loads[1:])
-    return query.select(*columns, alias(latest, load_ts))
+    return query.select(*columns, alias(latest, load_ts), copy=False)
 
 
 def _interval_rows(model: str, key: str, status: str, partition: list[str], load_ts: str, order_status: bool) -> exp.Select:
@@ -65,7 +61,7 @@ def _interval_rows(model: str, key: str, status: str, partition: list[str], load
     order = [ascending(col(load_ts))] + ([ascending(col(status))] if order_status else [])
     next_load = exp.Window(this=exp.Anonymous(this="LEAD", expressions=[col(load_ts)]), partition_by=[col(p) for p in partition],
                            order=exp.Order(expressions=order))
-    return exp.select(col(key), col(load_ts), col(status), alias(next_load, NEXT)).from_(ref(model))
+    return select(col(key), col(load_ts), col(status), alias(next_load, NEXT)).from_(ref(model), copy=False)
 
 
 def snapshot_bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) -> exp.Select:
@@ -75,10 +71,10 @@ def snapshot_bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incrementa
     load_ts, snapshot = naming.load_ts, naming.snapshot
     ctes = [*snapshot_ctes(spec, bridge.calendar, dialect, incremental), ("combinations", combinations_sql(spec, bridge))]
     query = (
-        exp.select(*[col(c, "combinations") for c in [*bridge_columns(spec, bridge), load_ts]], col(snapshot, "snapshots"))
-        .from_(_named(exp.Table(this=exp.to_identifier("combinations")), "combinations"))
-        .join(_named(exp.Table(this=exp.to_identifier("snapshots")), "snapshots"),
-              on=exp.LTE(this=col(load_ts, "combinations"), expression=col(snapshot, "snapshots")))
+        select(*[col(c, "combinations") for c in [*bridge_columns(spec, bridge), load_ts]], col(snapshot, "snapshots"))
+        .from_(cte("combinations", "combinations"), copy=False)
+        .join(cte("snapshots", "snapshots"),
+              on=exp.LTE(this=col(load_ts, "combinations"), expression=col(snapshot, "snapshots")), copy=False)
     )
     for index, step in enumerate(bridge.path):
         link_key = naming.hash_key(step.link)
@@ -99,16 +95,17 @@ def snapshot_bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incrementa
             # per snapshot, the keys whose row valid then says yes; joined to the combinations on (key, snapshot), so
             # that the range condition never joins two vault tables (a nested-loop join) but only a model and the calendar
             at_snapshot = (
-                exp.select(col(key, name), col(snapshot, "snapshots"))
-                .from_(_named(exp.Table(this=exp.to_identifier(name)), name))
-                .join(_named(exp.Table(this=exp.to_identifier("snapshots")), "snapshots"),
-                      on=exp.and_(col(status, name), valid_at_snapshot(name, load_ts, snapshot)))
+                select(col(key, name), col(snapshot, "snapshots"))
+                .from_(cte(name, name), copy=False)
+                .join(cte("snapshots", "snapshots"),
+                      on=exp.and_(col(status, name), valid_at_snapshot(name, load_ts, snapshot), copy=False), copy=False)
             )
             ctes += [(name, rows), (f"{name}_at", at_snapshot)]
-            query = query.join(_named(exp.Table(this=exp.to_identifier(f"{name}_at")), f"{name}_at"), on=exp.and_(
+            query = query.join(cte(f"{name}_at", f"{name}_at"), on=exp.and_(
                 exp.EQ(this=col(key, f"{name}_at"), expression=col(link_key, "combinations")),
                 exp.EQ(this=col(snapshot, f"{name}_at"), expression=col(snapshot, "snapshots")),
-            ))
+                copy=False,
+            ), copy=False)
     return with_ctes(ctes, query)
 
 
@@ -118,9 +115,9 @@ def bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) 
     naming = Naming(spec)
     query = combinations_sql(spec, bridge)
     if incremental:
-        stored = exp.select(exp.Literal.number(1)).from_(this("stored")).where(exp.and_(*[
+        stored = select(exp.Literal.number(1)).from_(this("stored"), copy=False).where(exp.and_(*[
             exp.EQ(this=col(naming.hash_key(step.link), "stored"), expression=col(naming.hash_key(step.link), step_alias(i)))
             for i, step in enumerate(bridge.path)
-        ]))
-        query = query.where(exp.Not(this=exp.Exists(this=stored)))
+        ], copy=False), copy=False)
+        query = query.where(exp.Not(this=exp.Exists(this=stored)), copy=False)
     return query

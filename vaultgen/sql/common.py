@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Sequence
 
 from sqlglot import exp
 
+from vaultgen.dialects.base import data_type
 from vaultgen.sql.hashing import sentinel
 from vaultgen.spec.model import Spec
 
@@ -22,7 +23,7 @@ def col(name: str, table: str | None = None) -> exp.Column:
 
 
 def alias(expression: exp.Expression, name: str) -> exp.Alias:
-    return exp.alias_(expression, name, quoted=True)
+    return exp.Alias(this=expression, alias=exp.to_identifier(name, quoted=True))
 
 
 def ref(model: str, table_alias: str | None = None) -> exp.Table:
@@ -38,10 +39,23 @@ def this(table_alias: str | None = None) -> exp.Table:
 
 
 def _placeholder(name: str, table_alias: str | None) -> exp.Table:
-    table = exp.Table(this=exp.to_identifier(name, quoted=True))
+    return aliased(exp.Table(this=exp.to_identifier(name, quoted=True)), table_alias)
+
+
+def cte(name: str, table_alias: str | None = None) -> exp.Table:
+    """A reference to a CTE of the same query (optionally under a quoted alias)."""
+    return aliased(exp.Table(this=exp.to_identifier(name)), table_alias)
+
+
+def aliased(table: exp.Table, table_alias: str | None) -> exp.Table:
     if table_alias:
         table.set("alias", exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
     return table
+
+
+def select(*expressions: exp.Expression) -> exp.Select:
+    """A SELECT of ready-built nodes (nothing parsed, nothing copied); chain builders with copy=False."""
+    return exp.Select(expressions=list(expressions))
 
 
 def sentinel_keys(spec: Spec) -> list[str]:
@@ -60,11 +74,11 @@ def ghost_key(spec: Spec) -> str:
 
 
 def timestamp_literal(value: str) -> exp.Expression:
-    return exp.Cast(this=exp.Literal.string(value), to=exp.DataType.build("TIMESTAMP"))
+    return exp.Cast(this=exp.Literal.string(value), to=data_type("TIMESTAMP"))
 
 
 def typed_null(type_name: str, dialect) -> exp.Expression:
-    return exp.Cast(this=exp.Null(), to=exp.DataType.build(type_name, dialect=dialect.sqlglot_dialect))
+    return exp.Cast(this=exp.Null(), to=data_type(type_name, dialect.sqlglot_dialect))
 
 
 def is_real_key(column: exp.Expression, spec: Spec) -> exp.Expression:
@@ -86,10 +100,10 @@ def latest_per_key(table: exp.Table, keys: Sequence[str], values: Sequence[str],
     (MAX_BY on every target) instead of a window: no sort of the whole stored history on every run. `values` must
     never be NULL (hashdiffs, statuses, keys): engines skip NULLs in MAX_BY."""
     return (
-        exp.select(*[col(k) for k in keys], *[alias(exp.ArgMax(this=col(v), expression=col(load_ts)), v) for v in values],
+        select(*[col(k) for k in keys], *[alias(exp.ArgMax(this=col(v), expression=col(load_ts)), v) for v in values],
                    alias(exp.Max(this=col(load_ts)), load_ts))
-        .from_(table)
-        .group_by(*[col(k) for k in keys])
+        .from_(table, copy=False)
+        .group_by(*[col(k) for k in keys], copy=False)
     )
 
 
@@ -106,26 +120,53 @@ def load_window(column: str) -> exp.Expression:
     return exp.column(f"vg.window:{column}", quoted=True)
 
 
-def with_ctes(ctes: list[tuple[str, exp.Select]], final: exp.Select) -> exp.Select:
-    for name, query in ctes:
-        final = final.with_(exp.to_identifier(name, quoted=False), as_=query)
+def with_ctes(ctes: list[tuple[str, exp.Select]], final: exp.Expression) -> exp.Expression:
+    """`final` with the CTEs in order (one WITH node, nothing copied)."""
+    if ctes:
+        final.set("with_", exp.With(expressions=[exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name))) for name, query in ctes]))
     return final
+
+
+def previous_value(source: str, keys: Sequence[str], value: str, load_ts: str, previous: str, latest: str | None,
+                   columns: Sequence[str] | None = None) -> exp.Select:
+    """Change detection, the one idiom of every insert-only history: the rows of CTE `source` (as "batch") with, in
+    column `previous`, the `value` of the row of the same `keys` before it in load order. On an incremental run
+    `latest` names a CTE holding the stored latest `value` and `load_ts` per key: it is the previous value of the
+    key's first row in the batch, and rows not newer than it are skipped (a rerun inserts nothing). `columns` are
+    the batch columns kept (default all)."""
+    lag: exp.Expression = exp.Window(
+        this=exp.Anonymous(this="LAG", expressions=[col(value, "batch")]),
+        partition_by=[col(k, "batch") for k in keys],
+        order=exp.Order(expressions=[ascending(col(load_ts, "batch"))]),
+    )
+    if latest is not None:
+        lag = exp.Coalesce(this=lag, expressions=[col(value, latest)])
+    kept = [exp.Column(this=exp.Star(), table=exp.to_identifier("batch", quoted=True))] if columns is None else [col(c, "batch") for c in columns]
+    query = select(*kept, alias(lag, previous)).from_(cte(source, "batch"), copy=False)
+    if latest is None:
+        return query
+    return (
+        query.join(cte(latest, latest), on=exp.and_(*[exp.EQ(this=col(k, "batch"), expression=col(k, latest)) for k in keys], copy=False),
+                   join_type="left", copy=False)
+        .where(exp.or_(exp.Is(this=col(load_ts, latest), expression=exp.Null()),
+                       exp.GT(this=col(load_ts, "batch"), expression=col(load_ts, latest)), copy=False), copy=False)
+    )
 
 
 def union_all(branches: list[exp.Select]) -> exp.Expression:
     result: exp.Expression = branches[0]
     for branch in branches[1:]:
-        result = exp.union(result, branch, distinct=False)
+        result = exp.union(result, branch, distinct=False, copy=False)
     return result
 
 
 def first_seen(key: str, load_ts: str, record_source: str, spec: Spec) -> exp.Select:
     """Each real key of `incoming` once: its earliest row (ties broken by record source)."""
     return (
-        exp.select(exp.Star())
-        .from_("incoming")
-        .where(is_real_key(col(key), spec))
-        .qualify(row_number_is_first([col(key)], [ascending(col(load_ts)), ascending(col(record_source))]))
+        select(exp.Star())
+        .from_(cte("incoming"), copy=False)
+        .where(is_real_key(col(key), spec), copy=False)
+        .qualify(row_number_is_first([col(key)], [ascending(col(load_ts)), ascending(col(record_source))]), copy=False)
     )
 
 
@@ -143,20 +184,20 @@ def ghost_unless_present(ghost: exp.Select, key: str, spec: Spec, incremental: b
     switched on) gets its ghost row too, once."""
     if not incremental:
         return ghost
-    present = exp.select(exp.Literal.number(1)).from_(this("known")).where(
-        exp.EQ(this=col(key, "known"), expression=exp.Literal.string(value or ghost_key(spec))))
-    return ghost.where(exp.Not(this=exp.Exists(this=present)))
+    present = select(exp.Literal.number(1)).from_(this("known"), copy=False).where(
+        exp.EQ(this=col(key, "known"), expression=exp.Literal.string(value or ghost_key(spec))), copy=False)
+    return ghost.where(exp.Not(this=exp.Exists(this=present)), copy=False)
 
 
 def with_ghost_rows(final: exp.Expression, ghost: Callable[[str], exp.Select], key: str, spec: Spec, incremental: bool) -> exp.Expression:
     """`final` plus one ghost row per sentinel key a link can hold (the null and the empty key): every link key
     and every PIT pointer then has its hub and satellite row. `ghost(value)` builds the row of one sentinel key."""
     for value in sentinel_keys(spec):
-        final = exp.union(final, ghost_unless_present(ghost(value), key, spec, incremental, value), distinct=False)
+        final = exp.union(final, ghost_unless_present(ghost(value), key, spec, incremental, value), distinct=False, copy=False)
     return final
 
 
 def only_new_keys(final: exp.Select, key: str) -> exp.Select:
     """Keep the rows of `first_seen` whose key the model does not hold yet (insert-only)."""
-    known = exp.select(exp.Literal.number(1)).from_(this("known")).where(exp.EQ(this=col(key, "known"), expression=col(key, "first_seen")))
-    return final.where(exp.Not(this=exp.Exists(this=known)))
+    known = select(exp.Literal.number(1)).from_(this("known"), copy=False).where(exp.EQ(this=col(key, "known"), expression=col(key, "first_seen")), copy=False)
+    return final.where(exp.Not(this=exp.Exists(this=known)), copy=False)

@@ -11,7 +11,7 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Satellite, Spec
-from vaultgen.sql.common import END_OF_TIME, alias, ascending, col, ref, timestamp_literal
+from vaultgen.sql.common import END_OF_TIME, alias, ascending, col, ref, select, timestamp_literal
 
 VALID_FROM, VALID_TO, IS_CURRENT = "valid_from", "valid_to", "is_current"
 
@@ -24,7 +24,7 @@ def history_view_sql(spec: Spec, satellite: Satellite, dialect: Dialect, increme
         partition_by=[col(key)],
         order=exp.Order(expressions=[ascending(col(naming.load_ts))]),
     )
-    return exp.select(
+    return select(
         col(key),
         col(naming.hashdiff),
         col(naming.load_ts),
@@ -33,9 +33,9 @@ def history_view_sql(spec: Spec, satellite: Satellite, dialect: Dialect, increme
         alias(exp.Coalesce(this=next_load.copy(), expressions=[timestamp_literal(END_OF_TIME)]), VALID_TO),
         alias(exp.Is(this=next_load, expression=exp.Null()), IS_CURRENT),
         *[col(a) for a in satellite.attributes],
-    ).from_(ref(naming.model_name(satellite)))
+    ).from_(ref(naming.model_name(satellite)), copy=False)
 
 
 def current_view_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incremental: bool = False) -> exp.Select:
     naming = Naming(spec)
-    return exp.select(exp.Star()).from_(ref(naming.history_view(satellite))).where(col(IS_CURRENT))
+    return select(exp.Star()).from_(ref(naming.history_view(satellite)), copy=False).where(col(IS_CURRENT), copy=False)

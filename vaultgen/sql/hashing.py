@@ -109,10 +109,20 @@ def _without_trailing_nulls(encoding: exp.Expression, columns: Sequence[TypedCol
 
 
 def hash_key_sql(columns: Sequence[TypedColumn], hashing: Hashing, sentinels: SentinelKeys, dialect: Dialect) -> exp.Expression:
-    parts = [_normalise(column, hashing.business_key, dialect) for column in columns]
-    all_null = exp.and_(*[exp.Is(this=part.copy(), expression=exp.Null()) for part in parts])
+    return hash_key_of_parts([business_key_part(column, hashing, dialect) for column in columns], hashing, sentinels, dialect)
+
+
+def business_key_part(column: TypedColumn, hashing: Hashing, dialect: Dialect) -> exp.Expression:
+    """A business key column as the hash key reads it: its canonical string, normalised."""
+    return _normalise(column, hashing.business_key, dialect)
+
+
+def hash_key_of_parts(parts: Sequence[exp.Expression], hashing: Hashing, sentinels: SentinelKeys, dialect: Dialect) -> exp.Expression:
+    """The hash key of business key parts already normalised (`business_key_part`); each part is read three times,
+    so the staging passes column references to parts it computed once."""
+    all_null = exp.and_(*[exp.Is(this=part.copy(), expression=exp.Null()) for part in parts], copy=False)
     all_empty = exp.and_(
-        *[exp.EQ(this=exp.Coalesce(this=part.copy(), expressions=[exp.Literal.string("")]), expression=exp.Literal.string("")) for part in parts]
+        *[exp.EQ(this=exp.Coalesce(this=part.copy(), expressions=[exp.Literal.string("")]), expression=exp.Literal.string("")) for part in parts], copy=False
     )
     digest = dialect.hash_hex(hashing.algorithm, _encoding([p.copy() for p in parts], hashing))
     return exp.Case(

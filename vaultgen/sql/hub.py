@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from vaultgen.dialects.base import Dialect
+from vaultgen.dialects.base import Dialect, data_type
 from vaultgen.graph import hub_feeds
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Hub, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, col, first_seen, only_new_keys, ref, timestamp_literal, typed_null, union_all, with_ctes, with_ghost_rows,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, col, cte, first_seen, only_new_keys, ref, select, timestamp_literal, typed_null, union_all, with_ctes, with_ghost_rows,
 )
 from vaultgen.types import parse_source_type
 
@@ -23,24 +23,24 @@ def hub_sql(spec: Spec, hub: Hub, dialect: Dialect, incremental: bool) -> exp.Se
     branches = []
     for feed in hub_feeds(spec, hub):
         branches.append(
-            exp.select(
+            select(
                 alias(col(feed.hash_key_column), key),
                 *[
-                    alias(exp.Cast(this=col(column), to=exp.DataType.build(key_type, dialect=dialect.sqlglot_dialect)), business_key)
+                    alias(exp.Cast(this=col(column), to=data_type(key_type, dialect.sqlglot_dialect)), business_key)
                     for column, business_key, key_type in zip(feed.columns, hub.business_keys, key_types)
                 ],
                 col(naming.load_ts),
                 col(naming.record_source),
-            ).from_(ref(naming.staging_model(feed.table)))
+            ).from_(ref(naming.staging_model(feed.table)), copy=False)
         )
     incoming = union_all(branches)
     earliest = first_seen(key, naming.load_ts, naming.record_source, spec)
-    final = exp.select(col(key), *[col(k) for k in hub.business_keys], col(naming.load_ts), col(naming.record_source)).from_("first_seen")
+    final = select(col(key), *[col(k) for k in hub.business_keys], col(naming.load_ts), col(naming.record_source)).from_(cte("first_seen"), copy=False)
     if incremental:
         final = only_new_keys(final, key)
     if spec.project.ghost_records:
         def ghost(value: str) -> exp.Select:
-            return exp.select(
+            return select(
                 alias(exp.Literal.string(value), key),
                 *[alias(typed_null(key_type, dialect), business_key) for business_key, key_type in zip(hub.business_keys, key_types)],
                 alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),

@@ -19,26 +19,23 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Aggregate, Complement, Dimension, Fact, Spec
 from vaultgen.sql.bridge import bridge_columns, step_alias
-from vaultgen.sql.common import alias, col, descending, is_real_key, ref, row_number_is_first, with_ctes
+from vaultgen.sql.common import alias, aliased, col, cte, descending, is_real_key, ref, row_number_is_first, select, with_ctes
 
 LATEST = "latest_snapshot"
 
 
 def _named(table: exp.Table | str, table_alias: str) -> exp.Table:
-    if isinstance(table, str):
-        table = exp.Table(this=exp.to_identifier(table))
-    table.set("alias", exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
-    return table
+    return cte(table, table_alias) if isinstance(table, str) else aliased(table, table_alias)
 
 
 def _latest_row(spec: Spec, model: str, key: str, columns: list[str]) -> exp.Select:
     """The latest row per key of an insert-only model."""
     naming = Naming(spec)
     return (
-        exp.select(*[col(c) for c in columns])
-        .from_(ref(model))
-        .where(is_real_key(col(key), spec))
-        .qualify(row_number_is_first([col(key)], [descending(col(naming.load_ts))]))
+        select(*[col(c) for c in columns])
+        .from_(ref(model), copy=False)
+        .where(is_real_key(col(key), spec), copy=False)
+        .qualify(row_number_is_first([col(key)], [descending(col(naming.load_ts))]), copy=False)
     )
 
 
@@ -48,7 +45,7 @@ def present_keys(spec: Spec, tracking_name: str) -> exp.Select:
     tracking = spec.entity(tracking_name)
     key, status = naming.parent_key(tracking), spec.project.naming.status_column
     latest = _latest_row(spec, naming.model_name(tracking), key, [key, status])
-    return exp.select(col(key)).from_(latest.subquery("latest")).where(col(status))
+    return select(col(key)).from_(latest.subquery("latest", copy=False), copy=False).where(col(status), copy=False)
 
 
 def in_effect_keys(spec: Spec, effectivity_name: str) -> exp.Select:
@@ -58,11 +55,11 @@ def in_effect_keys(spec: Spec, effectivity_name: str) -> exp.Select:
     key, status = naming.parent_key(effectivity), spec.project.naming.effectivity_status_column
     drivers = [col(naming.hash_key(role)) for role in effectivity.driving_keys]
     latest = (
-        exp.select(col(key), col(status))
-        .from_(ref(naming.model_name(effectivity)))
-        .qualify(row_number_is_first(drivers, [descending(col(naming.load_ts)), descending(col(status))]))
+        select(col(key), col(status))
+        .from_(ref(naming.model_name(effectivity)), copy=False)
+        .qualify(row_number_is_first(drivers, [descending(col(naming.load_ts)), descending(col(status))]), copy=False)
     )
-    return exp.select(col(key)).from_(latest.subquery("latest")).where(col(status))
+    return select(col(key)).from_(latest.subquery("latest", copy=False), copy=False).where(col(status), copy=False)
 
 
 def dimension_columns(spec: Spec, dimension: Dimension) -> list[str]:
@@ -76,23 +73,24 @@ def dimension_sql(spec: Spec, dimension: Dimension, dialect: Dialect, incrementa
     pit = spec.entity(dimension.pit)
     hub = spec.entity(pit.hub)
     hub_key, snapshot = naming.hash_key(hub.name), naming.snapshot
-    latest = exp.select(alias(exp.Max(this=col(snapshot)), snapshot)).from_(ref(naming.model_name(pit)))
+    latest = select(alias(exp.Max(this=col(snapshot)), snapshot)).from_(ref(naming.model_name(pit)), copy=False)
     query = (
-        exp.select(col(hub_key, "pit"), *[col(bk, "hub") for bk in hub.business_keys])
-        .from_(_named(ref(naming.model_name(pit)), "pit"))
-        .join(_named(LATEST, LATEST), on=exp.EQ(this=col(snapshot, "pit"), expression=col(snapshot, LATEST)))
-        .join(_named(ref(naming.model_name(hub)), "hub"), on=exp.EQ(this=col(hub_key, "hub"), expression=col(hub_key, "pit")))
+        select(col(hub_key, "pit"), *[col(bk, "hub") for bk in hub.business_keys])
+        .from_(_named(ref(naming.model_name(pit)), "pit"), copy=False)
+        .join(_named(LATEST, LATEST), on=exp.EQ(this=col(snapshot, "pit"), expression=col(snapshot, LATEST)), copy=False)
+        .join(_named(ref(naming.model_name(hub)), "hub"), on=exp.EQ(this=col(hub_key, "hub"), expression=col(hub_key, "pit")), copy=False)
     )
     for group in dimension.attributes:
         satellite = spec.entity(group.satellite)
         on = exp.and_(
             exp.EQ(this=col(naming.parent_key(satellite), group.satellite), expression=col(naming.pit_key(group.satellite), "pit")),
             exp.EQ(this=col(naming.load_ts, group.satellite), expression=col(naming.pit_load_ts(group.satellite), "pit")),
+            copy=False,
         )
-        query = query.join(_named(ref(naming.model_name(satellite)), group.satellite), on=on).select(
-            *[col(c, group.satellite) for c in group.columns])
+        query = query.join(_named(ref(naming.model_name(satellite)), group.satellite), on=on, copy=False).select(
+            *[col(c, group.satellite) for c in group.columns], copy=False)
     if dimension.tracking:
-        query = query.where(col(hub_key, "pit").isin(query=present_keys(spec, dimension.tracking)))
+        query = query.where(col(hub_key, "pit").isin(query=present_keys(spec, dimension.tracking), copy=False), copy=False)
     return with_ctes([(LATEST, latest)], query)
 
 
@@ -111,29 +109,29 @@ def fact_sql(spec: Spec, fact: Fact, dialect: Dialect, incremental: bool = False
     naming = Naming(spec)
     bridge = spec.entity(fact.bridge)
     keys = bridge_columns(spec, bridge)
-    query = exp.select(*[col(k, "bridge") for k in keys]).from_(_named(ref(naming.model_name(bridge)), "bridge"))
+    query = select(*[col(k, "bridge") for k in keys]).from_(_named(ref(naming.model_name(bridge)), "bridge"), copy=False)
     seen = set(keys)
     for index, step in enumerate(bridge.path):
         link = spec.entity(step.link)
         link_key = naming.hash_key(link.name)
         if step.effectivity:
-            query = query.where(col(link_key, "bridge").isin(query=in_effect_keys(spec, step.effectivity)))
+            query = query.where(col(link_key, "bridge").isin(query=in_effect_keys(spec, step.effectivity), copy=False), copy=False)
         if step.tracking:
-            query = query.where(col(link_key, "bridge").isin(query=present_keys(spec, step.tracking)))
+            query = query.where(col(link_key, "bridge").isin(query=present_keys(spec, step.tracking), copy=False), copy=False)
         extra = [naming.hash_key(r.role_name) for r in link.references if naming.hash_key(r.role_name) not in seen]
         if extra:
             here = step_alias(index)
             query = query.join(_named(ref(naming.model_name(link)), here),
-                               on=exp.EQ(this=col(link_key, here), expression=col(link_key, "bridge"))).select(*[col(k, here) for k in extra])
+                               on=exp.EQ(this=col(link_key, here), expression=col(link_key, "bridge")), copy=False).select(*[col(k, here) for k in extra], copy=False)
             seen.update(extra)
     if bridge.calendar is not None:  # a snapshot bridge: its latest snapshot
-        latest = exp.select(exp.Max(this=col(naming.snapshot))).from_(ref(naming.model_name(bridge)))
-        query = query.where(exp.EQ(this=col(naming.snapshot, "bridge"), expression=latest.subquery()))
+        latest = select(exp.Max(this=col(naming.snapshot))).from_(ref(naming.model_name(bridge)), copy=False)
+        query = query.where(exp.EQ(this=col(naming.snapshot, "bridge"), expression=latest.subquery(copy=False)), copy=False)
     satellite = spec.entity(fact.satellite)
     key = naming.parent_key(satellite)
     payload = _latest_row(spec, naming.model_name(satellite), key, [key, *fact.measures])
-    query = query.join(_named("payload", "payload"), on=exp.EQ(this=col(key, "payload"), expression=col(key, "bridge")), join_type="left")
-    query = query.select(*[col(m, "payload") for m in fact.measures])
+    query = query.join(_named("payload", "payload"), on=exp.EQ(this=col(key, "payload"), expression=col(key, "bridge")), join_type="left", copy=False)
+    query = query.select(*[col(m, "payload") for m in fact.measures], copy=False)
     for derived in fact.derived:
         factors = [
             exp.Paren(this=exp.Sub(this=exp.Literal.number(1), expression=col(f.complement, "payload"))) if isinstance(f, Complement)
@@ -143,7 +141,7 @@ def fact_sql(spec: Spec, fact: Fact, dialect: Dialect, incremental: bool = False
         product = factors[0]
         for factor in factors[1:]:
             product = exp.Mul(this=product, expression=factor)
-        query = query.select(alias(product, derived.name))
+        query = query.select(alias(product, derived.name), copy=False)
     return with_ctes([("payload", payload)], query)
 
 
@@ -165,7 +163,7 @@ FUNCTIONS = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max, "co
 def aggregate_sql(spec: Spec, aggregate: Aggregate, dialect: Dialect, incremental: bool = False) -> exp.Select:
     naming = Naming(spec)
     fact = spec.entity(aggregate.fact)
-    query = exp.select().from_(_named(ref(naming.model_name(fact)), "fact"))
+    query = select().from_(_named(ref(naming.model_name(fact)), "fact"), copy=False)
     joined: set[str] = set()
     groups = []
     for group in aggregate.group_by:
@@ -178,7 +176,7 @@ def aggregate_sql(spec: Spec, aggregate: Aggregate, dialect: Dialect, incrementa
             if here not in joined:
                 fact_key = naming.hash_key(group.role) if group.role else hub_key
                 query = query.join(_named(ref(naming.model_name(dimension)), here),
-                                   on=exp.EQ(this=col(hub_key, here), expression=col(fact_key, "fact")), join_type="left")
+                                   on=exp.EQ(this=col(hub_key, here), expression=col(fact_key, "fact")), join_type="left", copy=False)
                 joined.add(here)
             value = col(group.column, here)
         if group.part == "year":
@@ -186,11 +184,11 @@ def aggregate_sql(spec: Spec, aggregate: Aggregate, dialect: Dialect, incrementa
         elif group.part == "month":
             value = exp.Month(this=value)
         groups.append(value)
-        query = query.select(alias(value.copy(), group_name(group)))
+        query = query.select(alias(value.copy(), group_name(group)), copy=False)
     for measure in aggregate.measures:
         if measure.function == "count_distinct":
             value = exp.Count(this=exp.Distinct(expressions=[col(measure.column, "fact")]))
         else:
             value = FUNCTIONS[measure.function](this=col(measure.column, "fact"))
-        query = query.select(alias(value, measure.name))
-    return query.group_by(*groups)
+        query = query.select(alias(value, measure.name), copy=False)
+    return query.group_by(*groups, copy=False)

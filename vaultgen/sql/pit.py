@@ -13,26 +13,22 @@ from datetime import datetime, time
 
 from sqlglot import exp
 
-from vaultgen.dialects.base import Dialect
+from vaultgen.dialects.base import Dialect, data_type
 from vaultgen.naming import Naming
 from vaultgen.spec.model import PointInTime, SnapshotCalendar, Spec
 from vaultgen.sql.common import (
-    END_OF_TIME, GHOST_LOAD_TS, alias, ascending, col, ghost_key, is_real_key, load_window, raw_load_ts, ref, source, this, timestamp_literal, with_ctes,
+    END_OF_TIME, GHOST_LOAD_TS, alias, ascending, col, cte, ghost_key, is_real_key, load_window, raw_load_ts, ref, select, source, this, timestamp_literal, with_ctes,
 )
 
 NEXT = "next_load_ts"
 HORIZON = "horizon_ts"
 
 
-def _named(name: str, table_alias: str) -> exp.Table:
-    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
-
-
 def _digits() -> exp.Select:
-    digits = exp.select(alias(exp.Literal.number(0), "d"))
+    digits = select(alias(exp.Literal.number(0), "d"))
     for value in range(1, 10):
-        digits = exp.union(digits, exp.select(alias(exp.Literal.number(value), "d")), distinct=False)
-    return exp.select(exp.Star()).from_(digits.subquery("digits"))
+        digits = exp.union(digits, select(alias(exp.Literal.number(value), "d")), distinct=False, copy=False)
+    return select(exp.Star()).from_(digits.subquery("digits", copy=False), copy=False)
 
 
 def calendar_sql(spec: Spec, calendar: SnapshotCalendar, dialect: Dialect) -> exp.Select:
@@ -41,17 +37,17 @@ def calendar_sql(spec: Spec, calendar: SnapshotCalendar, dialect: Dialect) -> ex
     snapshot = naming.snapshot
     daily = calendar.daily
     if daily is None:
-        return exp.select(alias(raw_load_ts(spec, dialect), snapshot)).distinct().from_(source(raw.load_log_table))
+        return select(alias(raw_load_ts(spec, dialect), snapshot)).distinct(copy=False).from_(source(raw.load_log_table), copy=False)
     days = (daily.end - daily.start).days + 1
     places = len(str(max(days - 1, 1)))
     number: exp.Expression = col("d", "p0")
-    query = exp.select().from_(_named("digits", "p0"))
+    query = select().from_(cte("digits", "p0"), copy=False)
     for place in range(1, places):
         number = exp.Add(this=number, expression=exp.Mul(this=col("d", f"p{place}"), expression=exp.Literal.number(10 ** place)))
-        query = query.join(_named("digits", f"p{place}"), join_type="cross")
+        query = query.join(cte("digits", f"p{place}"), join_type="cross", copy=False)
     start = timestamp_literal(datetime.combine(daily.start, time()).isoformat(sep=" "))
-    midnight = exp.Cast(this=exp.DateAdd(this=start, expression=number.copy(), unit=exp.Var(this="DAY")), to=exp.DataType.build("TIMESTAMP"))
-    query = query.select(alias(midnight, snapshot)).where(exp.LT(this=number, expression=exp.Literal.number(days)))
+    midnight = exp.Cast(this=exp.DateAdd(this=start, expression=number.copy(), unit=exp.Var(this="DAY")), to=data_type("TIMESTAMP"))
+    query = query.select(alias(midnight, snapshot), copy=False).where(exp.LT(this=number, expression=exp.Literal.number(days)), copy=False)
     return query
 
 
@@ -65,18 +61,18 @@ def snapshot_ctes(spec: Spec, calendar: SnapshotCalendar, dialect: Dialect, incr
         ctes.append(("digits", _digits()))
     ctes.append(("calendar", calendar_sql(spec, calendar, dialect)))
     # the latest batch of this run: snapshots after it would not see complete data yet
-    horizon = exp.select(alias(exp.Max(this=raw_load_ts(spec, dialect)), HORIZON)).from_(source(raw.load_log_table)).where(
-        load_window(raw.load_timestamp_column))
+    horizon = select(alias(exp.Max(this=raw_load_ts(spec, dialect)), HORIZON)).from_(source(raw.load_log_table), copy=False).where(
+        load_window(raw.load_timestamp_column), copy=False)
     ctes.append(("horizon", horizon))
     snapshots = (
-        exp.select(col(snapshot, "calendar"))
-        .from_(_named("calendar", "calendar"))
-        .join(_named("horizon", "horizon"), on=exp.LTE(this=col(snapshot, "calendar"), expression=col(HORIZON, "horizon")))
+        select(col(snapshot, "calendar"))
+        .from_(cte("calendar", "calendar"), copy=False)
+        .join(cte("horizon", "horizon"), on=exp.LTE(this=col(snapshot, "calendar"), expression=col(HORIZON, "horizon")), copy=False)
     )
     if incremental:
-        stored = exp.select(exp.Max(this=col(snapshot))).from_(this())
+        stored = select(exp.Max(this=col(snapshot))).from_(this(), copy=False)
         snapshots = snapshots.where(exp.GT(this=col(snapshot, "calendar"),
-                                           expression=exp.Coalesce(this=stored.subquery(), expressions=[timestamp_literal(GHOST_LOAD_TS)])))
+                                           expression=exp.Coalesce(this=stored.subquery(copy=False), expressions=[timestamp_literal(GHOST_LOAD_TS)])), copy=False)
     ctes.append(("snapshots", snapshots))
     return ctes
 
@@ -91,6 +87,7 @@ def valid_at_snapshot(table: str, load_ts: str, snapshot_column: str) -> exp.Exp
     return exp.and_(
         exp.LTE(this=col(load_ts, table), expression=snapshot.copy()),
         exp.GT(this=open_end, expression=snapshot.copy()),
+        copy=False,
     )
 
 
@@ -99,27 +96,29 @@ def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -
     hub = spec.entity(pit.hub)
     hub_key, load_ts, snapshot = naming.hash_key(hub.name), naming.load_ts, naming.snapshot
     ctes = snapshot_ctes(spec, pit.calendar, dialect, incremental)
-    ctes.append(("hub_keys", exp.select(col(hub_key), col(load_ts)).from_(ref(naming.model_name(hub))).where(is_real_key(col(hub_key), spec))))
+    ctes.append(("hub_keys", select(col(hub_key), col(load_ts)).from_(ref(naming.model_name(hub)), copy=False).where(is_real_key(col(hub_key), spec), copy=False)))
     final = (
-        exp.select(col(hub_key, "hub_keys"), col(snapshot, "snapshots"))
-        .from_(_named("hub_keys", "hub_keys"))
-        .join(_named("snapshots", "snapshots"), on=exp.LTE(this=col(load_ts, "hub_keys"), expression=col(snapshot, "snapshots")))
+        select(col(hub_key, "hub_keys"), col(snapshot, "snapshots"))
+        .from_(cte("hub_keys", "hub_keys"), copy=False)
+        .join(cte("snapshots", "snapshots"), on=exp.LTE(this=col(load_ts, "hub_keys"), expression=col(snapshot, "snapshots")), copy=False)
     )
     for name in pit.satellites:
         satellite = spec.entity(name)
         key = naming.parent_key(satellite)
-        loads = exp.select(col(key), col(load_ts)).distinct().from_(ref(naming.model_name(satellite))).where(is_real_key(col(key), spec))
+        loads = select(col(key), col(load_ts)).distinct(copy=False).from_(ref(naming.model_name(satellite)), copy=False).where(is_real_key(col(key), spec), copy=False)
         next_load = exp.Window(this=exp.Anonymous(this="LEAD", expressions=[col(load_ts)]), partition_by=[col(key)],
                                order=exp.Order(expressions=[ascending(col(load_ts))]))
-        rows = exp.select(col(key), col(load_ts), alias(next_load, NEXT)).from_(loads.subquery("loads"))
-        cte = f"rows_{name}"
-        ctes.append((cte, rows))
+        rows = select(col(key), col(load_ts), alias(next_load, NEXT)).from_(loads.subquery("loads", copy=False), copy=False)
+        rows_cte = f"rows_{name}"
+        ctes.append((rows_cte, rows))
         valid = exp.and_(
-            exp.EQ(this=col(key, cte), expression=col(hub_key, "hub_keys")),
-            valid_at_snapshot(cte, load_ts, snapshot),
+            exp.EQ(this=col(key, rows_cte), expression=col(hub_key, "hub_keys")),
+            valid_at_snapshot(rows_cte, load_ts, snapshot),
+            copy=False,
         )
-        final = final.join(_named(cte, cte), on=valid, join_type="left").select(
-            alias(exp.Coalesce(this=col(key, cte), expressions=[exp.Literal.string(ghost_key(spec))]), naming.pit_key(name)),
-            alias(exp.Coalesce(this=col(load_ts, cte), expressions=[timestamp_literal(GHOST_LOAD_TS)]), naming.pit_load_ts(name)),
+        final = final.join(cte(rows_cte, rows_cte), on=valid, join_type="left", copy=False).select(
+            alias(exp.Coalesce(this=col(key, rows_cte), expressions=[exp.Literal.string(ghost_key(spec))]), naming.pit_key(name)),
+            alias(exp.Coalesce(this=col(load_ts, rows_cte), expressions=[timestamp_literal(GHOST_LOAD_TS)]), naming.pit_load_ts(name)),
+            copy=False,
         )
     return with_ctes(ctes, final)

@@ -14,14 +14,11 @@ from vaultgen.graph import record_source
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
 from vaultgen.sql.common import (
-    alias, ascending, col, descending, is_real_key, latest_per_key, load_window, raw_load_ts, ref, row_number_is_first, source, this, with_ctes,
+    alias, col, cte, descending, is_real_key, latest_per_key, load_window, previous_value, raw_load_ts, ref, row_number_is_first, select, source, this,
+    with_ctes,
 )
 
 PREVIOUS = "previous_is_present"
-
-
-def _table(name: str, table_alias: str) -> exp.Table:
-    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(table_alias, quoted=True)))
 
 
 def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect: Dialect, incremental: bool) -> exp.Select:
@@ -31,62 +28,54 @@ def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect:
     raw = spec.project.raw
     key, load_ts, status = naming.parent_key(satellite), naming.load_ts, spec.project.naming.status_column
     batches = (
-        exp.select(alias(raw_load_ts(spec, dialect), load_ts))
-        .distinct()
-        .from_(source(raw.load_log_table))
-        .where(exp.and_(exp.EQ(this=col("table_name"), expression=exp.Literal.string(satellite.source)), load_window(raw.load_timestamp_column)))
+        select(alias(raw_load_ts(spec, dialect), load_ts))
+        .distinct(copy=False)
+        .from_(source(raw.load_log_table), copy=False)
+        .where(exp.and_(exp.EQ(this=col("table_name"), expression=exp.Literal.string(satellite.source)), load_window(raw.load_timestamp_column), copy=False), copy=False)
     )
     seen = (
-        exp.select(col(key), col(load_ts))
-        .distinct()
-        .from_(ref(naming.staging_model(satellite.source)))
-        .where(is_real_key(col(key), spec))
+        select(col(key), col(load_ts))
+        .distinct(copy=False)
+        .from_(ref(naming.staging_model(satellite.source)), copy=False)
+        .where(is_real_key(col(key), spec), copy=False)
     )
-    keys = exp.select(col(key)).from_("seen")
+    keys = select(col(key)).from_(cte("seen"), copy=False)
     ctes: list[tuple[str, exp.Select]] = [("batches", batches), ("seen", seen)]
     if incremental:
         latest = latest_per_key(this(), [key], [status], load_ts)
         ctes.append(("latest", latest))
-        keys = exp.union(keys, exp.select(col(key)).from_("latest"), distinct=True)
+        keys = exp.union(keys, select(col(key)).from_(cte("latest"), copy=False), distinct=True, copy=False)
     else:
-        keys = keys.distinct()
+        keys = keys.distinct(copy=False)
     ctes.append(("tracked_keys", keys))
     present = exp.Not(this=exp.Is(this=col(key, "seen"), expression=exp.Null()))
     grid = (
-        exp.select(col(key, "tracked"), col(load_ts, "batch"), alias(present, status))
-        .from_(_table("tracked_keys", "tracked"))
-        .join(_table("batches", "batch"), join_type="cross")
+        select(col(key, "tracked"), col(load_ts, "batch"), alias(present, status))
+        .from_(cte("tracked_keys", "tracked"), copy=False)
+        .join(cte("batches", "batch"), join_type="cross", copy=False)
         .join(
-            _table("seen", "seen"),
-            on=exp.and_(exp.EQ(this=col(key, "seen"), expression=col(key, "tracked")), exp.EQ(this=col(load_ts, "seen"), expression=col(load_ts, "batch"))),
+            cte("seen", "seen"),
+            on=exp.and_(exp.EQ(this=col(key, "seen"), expression=col(key, "tracked")), exp.EQ(this=col(load_ts, "seen"), expression=col(load_ts, "batch")), copy=False),
             join_type="left",
+            copy=False,
         )
     )
     ctes.append(("grid", grid))
-    previous = exp.Window(
-        this=exp.Anonymous(this="LAG", expressions=[col(status, "grid")]),
-        partition_by=[col(key, "grid")],
-        order=exp.Order(expressions=[ascending(col(load_ts, "grid"))]),
-    )
-    if incremental:
-        changes = (
-            exp.select(col(key, "grid"), col(load_ts, "grid"), col(status, "grid"),
-                       alias(exp.Coalesce(this=previous, expressions=[col(status, "latest")]), PREVIOUS))
-            .from_(_table("grid", "grid"))
-            .join(_table("latest", "latest"), on=exp.EQ(this=col(key, "grid"), expression=col(key, "latest")), join_type="left")
-            .where(exp.or_(exp.Is(this=col(load_ts, "latest"), expression=exp.Null()), exp.GT(this=col(load_ts, "grid"), expression=col(load_ts, "latest"))))
-        )
-    else:
-        changes = exp.select(col(key, "grid"), col(load_ts, "grid"), col(status, "grid"), alias(previous, PREVIOUS)).from_(_table("grid", "grid"))
+    changes = previous_value("grid", [key], status, load_ts, PREVIOUS, "latest" if incremental else None, columns=[key, load_ts, status])
     ctes.append(("changes", changes))
+    return with_ctes(ctes, _status_changes(spec, satellite, key, load_ts, status))
+
+
+def _status_changes(spec: Spec, satellite: RecordTrackingSatellite, key: str, load_ts: str, status: str) -> exp.Select:
+    """The rows of `changes` that start a key (present) or change its status."""
     first_or_changed = exp.or_(
-        exp.and_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), col(status)),
+        exp.and_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), col(status), copy=False),
         exp.NEQ(this=col(status), expression=col(PREVIOUS)),
+        copy=False,
     )
-    final = exp.select(
-        col(key), col(load_ts), alias(exp.Literal.string(record_source(spec, satellite.source)), naming.record_source), col(status)
-    ).from_("changes").where(first_or_changed)
-    return with_ctes(ctes, final)
+    return select(
+        col(key), col(load_ts), alias(exp.Literal.string(record_source(spec, satellite.source)), Naming(spec).record_source), col(status)
+    ).from_(cte("changes"), copy=False).where(first_or_changed, copy=False)
 
 
 def is_delete(spec: Spec, table_name: str) -> exp.Expression:
@@ -103,36 +92,15 @@ def cdc_record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dial
     cdc = spec.table(satellite.source).cdc
     order = [descending(col(cdc.sequence_column))] if cdc.sequence_column else [descending(col(cdc.operation_column))]
     last_operation = (
-        exp.select(col(key), col(load_ts), alias(exp.Not(this=is_delete(spec, satellite.source)), status))
-        .from_(ref(naming.staging_model(satellite.source)))
-        .where(is_real_key(col(key), spec))
-        .qualify(row_number_is_first([col(key), col(load_ts)], order))
+        select(col(key), col(load_ts), alias(exp.Not(this=is_delete(spec, satellite.source)), status))
+        .from_(ref(naming.staging_model(satellite.source)), copy=False)
+        .where(is_real_key(col(key), spec), copy=False)
+        .qualify(row_number_is_first([col(key), col(load_ts)], order), copy=False)
     )
     ctes: list[tuple[str, exp.Select]] = [("last_operation", last_operation)]
-    previous = exp.Window(
-        this=exp.Anonymous(this="LAG", expressions=[col(status, "batch")]),
-        partition_by=[col(key, "batch")],
-        order=exp.Order(expressions=[ascending(col(load_ts, "batch"))]),
-    )
-    batch_columns = [col(key, "batch"), col(load_ts, "batch"), col(status, "batch")]
     if incremental:
-        latest = latest_per_key(this(), [key], [status], load_ts)
-        ctes.append(("latest", latest))
-        changes = (
-            exp.select(*batch_columns, alias(exp.Coalesce(this=previous, expressions=[col(status, "latest")]), PREVIOUS))
-            .from_(_table("last_operation", "batch"))
-            .join(_table("latest", "latest"), on=exp.EQ(this=col(key, "batch"), expression=col(key, "latest")), join_type="left")
-            .where(exp.or_(exp.Is(this=col(load_ts, "latest"), expression=exp.Null()),
-                           exp.GT(this=col(load_ts, "batch"), expression=col(load_ts, "latest"))))
-        )
-    else:
-        changes = exp.select(*batch_columns, alias(previous, PREVIOUS)).from_(_table("last_operation", "batch"))
+        ctes.append(("latest", latest_per_key(this(), [key], [status], load_ts)))
+    changes = previous_value("last_operation", [key], status, load_ts, PREVIOUS, "latest" if incremental else None,
+                             columns=[key, load_ts, status])
     ctes.append(("changes", changes))
-    first_or_changed = exp.or_(
-        exp.and_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), col(status)),
-        exp.NEQ(this=col(status), expression=col(PREVIOUS)),
-    )
-    final = exp.select(
-        col(key), col(load_ts), alias(exp.Literal.string(record_source(spec, satellite.source)), naming.record_source), col(status)
-    ).from_("changes").where(first_or_changed)
-    return with_ctes(ctes, final)
+    return with_ctes(ctes, _status_changes(spec, satellite, key, load_ts, status))

@@ -15,8 +15,8 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import ReferenceTable, Satellite, Spec
 from vaultgen.sql.common import (
-    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, descending, ghost_key, is_real_key, latest_per_key, ref, row_number_is_first, this,
-    timestamp_literal, typed_null, with_ctes, with_ghost_rows,
+    GHOST_LOAD_TS, GHOST_RECORD_SOURCE, alias, ascending, col, cte, descending, ghost_key, is_real_key, latest_per_key, previous_value, ref,
+    row_number_is_first, select, this, timestamp_literal, typed_null, with_ctes, with_ghost_rows,
 )
 from vaultgen.types import parse_source_type
 
@@ -32,7 +32,7 @@ def history_sql(spec: Spec, keys: list[str], staged_hashdiff: str, source: str, 
     load_ts, hashdiff = naming.load_ts, naming.hashdiff
     key_columns = [col(k) for k in keys]
     incoming = (
-        exp.select(
+        select(
             *key_columns,
             alias(col(staged_hashdiff), hashdiff),
             col(load_ts),
@@ -40,54 +40,28 @@ def history_sql(spec: Spec, keys: list[str], staged_hashdiff: str, source: str, 
             *[col(a) for a in attributes],
             *([col(sequence)] if sequence and sequence not in attributes else []),
         )
-        .from_(ref(naming.staging_model(source)))
-        .where(key_filter)
+        .from_(ref(naming.staging_model(source)), copy=False)
+        .where(key_filter, copy=False)
     )
     # one row per key and load: a source that repeats a key within a batch must not create fake changes; the
     # latest change of the batch when a sequence says which that is, else a deterministic pick
     order = ([descending(col(sequence))] if sequence else []) + [ascending(col(hashdiff))]
-    one_per_load = exp.select(exp.Star()).from_("incoming").qualify(
-        row_number_is_first([*[k.copy() for k in key_columns], col(load_ts)], order)
-    )
-    previous = exp.Window(
-        this=exp.Anonymous(this="LAG", expressions=[col(hashdiff, "batch")]),
-        partition_by=[col(k, "batch") for k in keys],
-        order=exp.Order(expressions=[ascending(col(load_ts, "batch"))]),
+    one_per_load = select(exp.Star()).from_(cte("incoming"), copy=False).qualify(
+        row_number_is_first([*[k.copy() for k in key_columns], col(load_ts)], order), copy=False
     )
     ctes: list[tuple[str, exp.Select]] = [("incoming", incoming), ("one_per_load", one_per_load)]
     columns = [*[k.copy() for k in key_columns], col(hashdiff), col(load_ts), col(naming.record_source), *[col(a) for a in attributes]]
     if incremental:
         latest = latest_per_key(this(), keys, [hashdiff], load_ts)
         if len(keys) == 1:  # read only the keys of the batch
-            latest = latest.where(col(keys[0]).isin(query=exp.select(col(keys[0])).from_("one_per_load")))
+            latest = latest.where(col(keys[0]).isin(query=select(col(keys[0])).from_(cte("one_per_load"), copy=False), copy=False), copy=False)
         ctes.append(("latest", latest))
-        changes = (
-            exp.select(
-                exp.Column(this=exp.Star(), table=exp.to_identifier("batch", quoted=True)),
-                alias(exp.Coalesce(this=previous, expressions=[col(hashdiff, "latest")]), PREVIOUS),
-            )
-            .from_(exp.Table(this=exp.to_identifier("one_per_load"), alias=exp.TableAlias(this=exp.to_identifier("batch", quoted=True))))
-            .join(
-                exp.Table(this=exp.to_identifier("latest"), alias=exp.TableAlias(this=exp.to_identifier("latest", quoted=True))),
-                on=exp.and_(*[exp.EQ(this=col(k, "batch"), expression=col(k, "latest")) for k in keys]),
-                join_type="left",
-            )
-            .where(
-                exp.or_(
-                    exp.Is(this=col(load_ts, "latest"), expression=exp.Null()),
-                    exp.GT(this=col(load_ts, "batch"), expression=col(load_ts, "latest")),
-                )
-            )
-        )
-    else:
-        changes = exp.select(
-            exp.Column(this=exp.Star(), table=exp.to_identifier("batch", quoted=True)), alias(previous, PREVIOUS)
-        ).from_(exp.Table(this=exp.to_identifier("one_per_load"), alias=exp.TableAlias(this=exp.to_identifier("batch", quoted=True))))
+    changes = previous_value("one_per_load", keys, hashdiff, load_ts, PREVIOUS, "latest" if incremental else None)
     ctes.append(("changes", changes))
     final = (
-        exp.select(*columns)
-        .from_("changes")
-        .where(exp.or_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), exp.NEQ(this=col(hashdiff), expression=col(PREVIOUS))))
+        select(*columns)
+        .from_(cte("changes"), copy=False)
+        .where(exp.or_(exp.Is(this=col(PREVIOUS), expression=exp.Null()), exp.NEQ(this=col(hashdiff), expression=col(PREVIOUS)), copy=False), copy=False)
     )
     return final, ctes
 
@@ -98,7 +72,7 @@ def satellite_sql(spec: Spec, satellite: Satellite, dialect: Dialect, incrementa
     key_filter = is_real_key(col(key), spec)
     cdc = spec.table(satellite.source).cdc
     if cdc is not None:  # a CDC delete carries no new attribute values: record tracking records it
-        key_filter = exp.and_(key_filter, exp.NEQ(this=col(cdc.operation_column), expression=exp.Literal.string(cdc.delete)))
+        key_filter = exp.and_(key_filter, exp.NEQ(this=col(cdc.operation_column), expression=exp.Literal.string(cdc.delete)), copy=False)
     final, ctes = history_sql(spec, [key], naming.staged_hashdiff(satellite), satellite.source, satellite.attributes, key_filter, incremental,
                               sequence=cdc.sequence_column if cdc is not None else None)
     if spec.project.ghost_records:
@@ -111,7 +85,7 @@ def ghost_row(spec: Spec, satellite: Satellite, dialect: Dialect, keys: list[str
     timestamp, NULL attributes."""
     naming = Naming(spec)
     table = spec.table(satellite.source)
-    return exp.select(
+    return select(
         *[alias(exp.Literal.string(value or ghost_key(spec)), k) for k in keys],
         alias(exp.Literal.string(ghost_key(spec)), naming.hashdiff),
         alias(timestamp_literal(GHOST_LOAD_TS), naming.load_ts),
@@ -123,7 +97,7 @@ def ghost_row(spec: Spec, satellite: Satellite, dialect: Dialect, keys: list[str
 def reference_table_sql(spec: Spec, reference: ReferenceTable, dialect: Dialect, incremental: bool) -> exp.Select:
     """Reference table: the insert-only history of its attributes per code (no hash key, no ghost row)."""
     naming = Naming(spec)
-    key_filter = exp.and_(*[exp.Not(this=exp.Is(this=col(c), expression=exp.Null())) for c in reference.code])
+    key_filter = exp.and_(*[exp.Not(this=exp.Is(this=col(c), expression=exp.Null())) for c in reference.code], copy=False)
     final, ctes = history_sql(spec, reference.code, naming.staged_hashdiff(reference), reference.source, reference.attributes,
                               key_filter, incremental)
     return with_ctes(ctes, final)

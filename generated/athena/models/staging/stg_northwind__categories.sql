@@ -12,6 +12,11 @@ WITH batch AS (
   FROM {{ source('raw', 'categories') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))) AS "category_id__key"
+  FROM batch
 )
 SELECT
   "category_id",
@@ -25,24 +30,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))) IS NULL
+    WHEN "category_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("category_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("category_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -89,4 +86,4 @@ SELECT
       )
     )
   ) AS "hashdiff_category_details"
-FROM batch
+FROM keyed

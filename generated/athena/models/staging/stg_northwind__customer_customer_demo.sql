@@ -10,6 +10,12 @@ WITH batch AS (
   FROM {{ source('raw', 'customer_customer_demo') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) AS "customer_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) AS "customer_type_id__key"
+  FROM batch
 )
 SELECT
   "customer_id",
@@ -21,37 +27,20 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) IS NULL
+    WHEN "customer_id__key" IS NULL AND "customer_type_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("customer_id__key", '') = ''
+    AND COALESCE("customer_type_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("customer_type_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -60,24 +49,16 @@ SELECT
     )
   END AS "customer_customer_type_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) IS NULL
+    WHEN "customer_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("customer_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -86,24 +67,16 @@ SELECT
     )
   END AS "customer_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) IS NULL
+    WHEN "customer_type_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("customer_type_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("customer_type_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -111,4 +84,4 @@ SELECT
       )
     )
   END AS "customer_type_hk"
-FROM batch
+FROM keyed

@@ -10,6 +10,11 @@ WITH batch AS (
   FROM {{ source('raw', 'customer_demographics') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) AS "customer_type_id__key"
+  FROM batch
 )
 SELECT
   "customer_type_id",
@@ -21,24 +26,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) IS NULL
+    WHEN "customer_type_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("customer_type_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("customer_type_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -58,4 +55,4 @@ SELECT
       )
     )
   ) AS "hashdiff_customer_type_details"
-FROM batch
+FROM keyed

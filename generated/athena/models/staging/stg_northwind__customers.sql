@@ -19,6 +19,11 @@ WITH batch AS (
   FROM {{ source('raw', 'customers') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) AS "customer_id__key"
+  FROM batch
 )
 SELECT
   "customer_id",
@@ -39,24 +44,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) IS NULL
+    WHEN "customer_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("customer_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -159,4 +156,4 @@ SELECT
       )
     )
   ) AS "hashdiff_customer_details"
-FROM batch
+FROM keyed

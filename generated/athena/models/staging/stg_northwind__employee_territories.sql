@@ -10,6 +10,12 @@ WITH batch AS (
   FROM {{ source('raw', 'employee_territories') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) AS "employee_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))) AS "territory_id__key"
+  FROM batch
 )
 SELECT
   "employee_id",
@@ -21,24 +27,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) IS NULL
+    WHEN "employee_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("employee_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -47,37 +45,19 @@ SELECT
     )
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))) IS NULL
+    WHEN "employee_id__key" IS NULL AND "territory_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("employee_id__key", '') = '' AND COALESCE("territory_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -86,24 +66,16 @@ SELECT
     )
   END AS "employee_territory_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))) IS NULL
+    WHEN "territory_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("territory_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -123,4 +95,4 @@ SELECT
       )
     )
   ) AS "hashdiff_employee_territories"
-FROM batch
+FROM keyed

@@ -26,6 +26,12 @@ WITH batch AS (
   FROM {{ source('raw', 'employees') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) AS "employee_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))) AS "reports_to__key"
+  FROM batch
 )
 SELECT
   "employee_id",
@@ -53,24 +59,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) IS NULL
+    WHEN "employee_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("employee_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -79,37 +77,19 @@ SELECT
     )
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))) IS NULL
+    WHEN "employee_id__key" IS NULL AND "reports_to__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '') = ''
+    WHEN COALESCE("employee_id__key", '') = '' AND COALESCE("reports_to__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("reports_to__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -118,24 +98,16 @@ SELECT
     )
   END AS "employee_manager_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))) IS NULL
+    WHEN "reports_to__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '') = ''
+    WHEN COALESCE("reports_to__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("reports_to" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("reports_to__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -310,4 +282,4 @@ SELECT
       )
     )
   ) AS "hashdiff_employee_details"
-FROM batch
+FROM keyed

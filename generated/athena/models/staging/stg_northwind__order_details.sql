@@ -13,6 +13,12 @@ WITH batch AS (
   FROM {{ source('raw', 'order_details') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) AS "order_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) AS "product_id__key"
+  FROM batch
 )
 SELECT
   "order_id",
@@ -27,63 +33,31 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) IS NULL
+    WHEN "order_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("order_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
     )
   END AS "order_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) IS NULL
+    WHEN "order_id__key" IS NULL AND "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("order_id__key", '') = '' AND COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+            COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^') || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -92,37 +66,16 @@ SELECT
     )
   END AS "order_line_event_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) IS NULL
+    WHEN "order_id__key" IS NULL AND "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("order_id__key", '') = '' AND COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+            COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^') || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -131,24 +84,16 @@ SELECT
     )
   END AS "order_product_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) IS NULL
+    WHEN "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -237,4 +182,4 @@ SELECT
       )
     )
   ) AS "hashdiff_order_line"
-FROM batch
+FROM keyed

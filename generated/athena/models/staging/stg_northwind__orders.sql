@@ -22,6 +22,14 @@ WITH batch AS (
   FROM {{ source('raw', 'orders') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) AS "customer_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) AS "employee_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) AS "order_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))) AS "ship_via__key"
+  FROM batch
 )
 SELECT
   "order_id",
@@ -45,24 +53,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) IS NULL
+    WHEN "customer_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("customer_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -71,24 +71,16 @@ SELECT
     )
   END AS "customer_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) IS NULL
+    WHEN "employee_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("employee_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -97,117 +89,57 @@ SELECT
     )
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))) IS NULL
+    WHEN "order_id__key" IS NULL
+    AND "customer_id__key" IS NULL
+    AND "employee_id__key" IS NULL
+    AND "ship_via__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '') = ''
+    WHEN COALESCE("order_id__key", '') = ''
+    AND COALESCE("customer_id__key", '') = ''
+    AND COALESCE("employee_id__key", '') = ''
+    AND COALESCE("ship_via__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+            COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^') || '||' || COALESCE(
+              REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
-            ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("employee_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            ) || '||' || COALESCE(REPLACE(REPLACE(REPLACE("ship_via__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
     )
   END AS "order_customer_employee_shipper_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) IS NULL
+    WHEN "order_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("order_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
     )
   END AS "order_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))) IS NULL
+    WHEN "ship_via__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '') = ''
+    WHEN COALESCE("ship_via__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("ship_via" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            COALESCE(REPLACE(REPLACE(REPLACE("ship_via__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
@@ -364,4 +296,4 @@ SELECT
       )
     )
   ) AS "hashdiff_order_header"
-FROM batch
+FROM keyed

@@ -18,6 +18,13 @@ WITH batch AS (
   FROM {{ source('raw', 'products') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))) AS "category_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) AS "product_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))) AS "supplier_id__key"
+  FROM batch
 )
 SELECT
   "product_id",
@@ -37,24 +44,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))) IS NULL
+    WHEN "category_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("category_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("category_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -63,24 +62,16 @@ SELECT
     )
   END AS "category_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) IS NULL
+    WHEN "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -89,50 +80,26 @@ SELECT
     )
   END AS "product_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))) IS NULL
+    WHEN "product_id__key" IS NULL
+    AND "supplier_id__key" IS NULL
+    AND "category_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("product_id__key", '') = ''
+    AND COALESCE("supplier_id__key", '') = ''
+    AND COALESCE("category_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("supplier_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("category_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("category_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -141,24 +108,16 @@ SELECT
     )
   END AS "product_supplier_category_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))) IS NULL
+    WHEN "supplier_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("supplier_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("supplier_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -269,4 +228,4 @@ SELECT
       )
     )
   ) AS "hashdiff_product_details"
-FROM batch
+FROM keyed

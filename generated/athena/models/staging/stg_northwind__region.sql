@@ -10,6 +10,11 @@ WITH batch AS (
   FROM {{ source('raw', 'region') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) AS "region_id__key"
+  FROM batch
 )
 SELECT
   "region_id",
@@ -21,26 +26,15 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) IS NULL
+    WHEN "region_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("region_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            COALESCE(REPLACE(REPLACE(REPLACE("region_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
@@ -78,4 +72,4 @@ SELECT
       )
     )
   ) AS "hashdiff_regions"
-FROM batch
+FROM keyed

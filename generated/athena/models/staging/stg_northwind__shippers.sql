@@ -11,6 +11,11 @@ WITH batch AS (
   FROM {{ source('raw', 'shippers') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("shipper_id" AS VARCHAR))) AS "shipper_id__key"
+  FROM batch
 )
 SELECT
   "shipper_id",
@@ -23,24 +28,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("shipper_id" AS VARCHAR))) IS NULL
+    WHEN "shipper_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("shipper_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("shipper_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("shipper_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("shipper_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -75,4 +72,4 @@ SELECT
       )
     )
   ) AS "hashdiff_shipper_details"
-FROM batch
+FROM keyed

@@ -20,6 +20,11 @@ WITH batch AS (
   FROM {{ source('raw', 'suppliers') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))) AS "supplier_id__key"
+  FROM batch
 )
 SELECT
   "supplier_id",
@@ -41,24 +46,16 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))) IS NULL
+    WHEN "supplier_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("supplier_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("supplier_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("supplier_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -169,4 +166,4 @@ SELECT
       )
     )
   ) AS "hashdiff_supplier_details"
-FROM batch
+FROM keyed

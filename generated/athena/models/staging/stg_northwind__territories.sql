@@ -11,6 +11,12 @@ WITH batch AS (
   FROM {{ source('raw', 'territories') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) AS "region_id__key",
+    UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))) AS "territory_id__key"
+  FROM batch
 )
 SELECT
   "territory_id",
@@ -23,50 +29,31 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) IS NULL
+    WHEN "region_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("region_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            COALESCE(REPLACE(REPLACE(REPLACE("region_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
     )
   END AS "region_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))) IS NULL
+    WHEN "territory_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("territory_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
             )
           )
@@ -75,39 +62,18 @@ SELECT
     )
   END AS "territory_hk",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) IS NULL
+    WHEN "territory_id__key" IS NULL AND "region_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("territory_id__key", '') = '' AND COALESCE("region_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
+              REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
               '^^'
-            ) || '||' || COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            ) || '||' || COALESCE(REPLACE(REPLACE(REPLACE("region_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
@@ -129,4 +95,4 @@ SELECT
       )
     )
   ) AS "hashdiff_territory_details"
-FROM batch
+FROM keyed

@@ -12,6 +12,11 @@ WITH batch AS (
   FROM {{ source('raw', 'us_states') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))) AS "state_id__key"
+  FROM batch
 )
 SELECT
   "state_id",
@@ -25,26 +30,15 @@ SELECT
   ) AS TIMESTAMP(6)) AS "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))) IS NULL
+    WHEN "state_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))), '') = ''
+    WHEN COALESCE("state_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
-            COALESCE(
-              REPLACE(
-                REPLACE(
-                  REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))), '\', '\\'),
-                  '^',
-                  '\^'
-                ),
-                '|',
-                '\|'
-              ),
-              '^^'
-            )
+            COALESCE(REPLACE(REPLACE(REPLACE("state_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
           )
         )
       )
@@ -128,4 +122,4 @@ SELECT
       )
     )
   ) AS "hashdiff_us_states"
-FROM batch
+FROM keyed

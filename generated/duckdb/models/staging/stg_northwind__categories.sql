@@ -12,6 +12,11 @@ WITH batch AS (
   FROM {{ source('raw', 'categories') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) AS "category_id__key"
+  FROM batch
 )
 SELECT
   "category_id",
@@ -21,18 +26,14 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) IS NULL
+    WHEN "category_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("category_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("category_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -73,4 +74,4 @@ SELECT
       )
     )
   ) AS "hashdiff_category_details"
-FROM batch
+FROM keyed

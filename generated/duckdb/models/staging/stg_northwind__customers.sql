@@ -19,6 +19,11 @@ WITH batch AS (
   FROM {{ source('raw', 'customers') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) AS "customer_id__key"
+  FROM batch
 )
 SELECT
   "customer_id",
@@ -35,18 +40,14 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
+    WHEN "customer_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("customer_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -143,4 +144,4 @@ SELECT
       )
     )
   ) AS "hashdiff_customer_details"
-FROM batch
+FROM keyed

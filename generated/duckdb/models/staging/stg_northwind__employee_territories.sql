@@ -10,6 +10,12 @@ WITH batch AS (
   FROM {{ source('raw', 'employee_territories') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) AS "employee_id__key",
+    UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) AS "territory_id__key"
+  FROM batch
 )
 SELECT
   "employee_id",
@@ -17,63 +23,45 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
+    WHEN "employee_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("employee_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
+    WHEN "employee_id__key" IS NULL AND "territory_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("employee_id__key", '') = '' AND COALESCE("territory_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "employee_territory_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
+    WHEN "territory_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("territory_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -87,4 +75,4 @@ SELECT
       )
     )
   ) AS "hashdiff_employee_territories"
-FROM batch
+FROM keyed

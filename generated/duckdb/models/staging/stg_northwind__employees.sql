@@ -26,6 +26,12 @@ WITH batch AS (
   FROM {{ source('raw', 'employees') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) AS "employee_id__key",
+    UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')) AS "reports_to__key"
+  FROM batch
 )
 SELECT
   "employee_id",
@@ -49,63 +55,45 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
+    WHEN "employee_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("employee_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')) IS NULL
+    WHEN "employee_id__key" IS NULL AND "reports_to__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("employee_id__key", '') = '' AND COALESCE("reports_to__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("reports_to__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "employee_manager_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')) IS NULL
+    WHEN "reports_to__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("reports_to__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("reports_to" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("reports_to__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -258,4 +246,4 @@ SELECT
       )
     )
   ) AS "hashdiff_employee_details"
-FROM batch
+FROM keyed

@@ -13,6 +13,12 @@ WITH batch AS (
   FROM {{ source('raw', 'order_details') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) AS "order_id__key",
+    UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) AS "product_id__key"
+  FROM batch
 )
 SELECT
   "order_id",
@@ -23,90 +29,53 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
+    WHEN "order_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("order_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "order_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
+    WHEN "order_id__key" IS NULL AND "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("order_id__key", '') = '' AND COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+        COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^') || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "order_line_event_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
+    WHEN "order_id__key" IS NULL AND "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("order_id__key", '') = '' AND COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+        COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^') || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "order_product_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
+    WHEN "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -189,4 +158,4 @@ SELECT
       )
     )
   ) AS "hashdiff_order_line"
-FROM batch
+FROM keyed

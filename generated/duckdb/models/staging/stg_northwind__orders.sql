@@ -22,6 +22,14 @@ WITH batch AS (
   FROM {{ source('raw', 'orders') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) AS "customer_id__key",
+    UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) AS "employee_id__key",
+    UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) AS "order_id__key",
+    UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')) AS "ship_via__key"
+  FROM batch
 )
 SELECT
   "order_id",
@@ -41,119 +49,75 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
+    WHEN "customer_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("customer_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "customer_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
+    WHEN "employee_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("employee_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "employee_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')) IS NULL
+    WHEN "order_id__key" IS NULL
+    AND "customer_id__key" IS NULL
+    AND "employee_id__key" IS NULL
+    AND "ship_via__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("order_id__key", '') = ''
+    AND COALESCE("customer_id__key", '') = ''
+    AND COALESCE("employee_id__key", '') = ''
+    AND COALESCE("ship_via__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+        COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^') || '||' || COALESCE(
+          REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("customer_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("employee_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
-        ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("employee_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        ) || '||' || COALESCE(REPLACE(REPLACE(REPLACE("ship_via__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "order_customer_employee_shipper_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) IS NULL
+    WHEN "order_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("order_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("order_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "order_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')) IS NULL
+    WHEN "ship_via__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("ship_via__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("ship_via" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        COALESCE(REPLACE(REPLACE(REPLACE("ship_via__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "shipper_hk",
@@ -296,4 +260,4 @@ SELECT
       )
     )
   ) AS "hashdiff_order_header"
-FROM batch
+FROM keyed

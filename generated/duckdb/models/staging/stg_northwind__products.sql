@@ -18,6 +18,13 @@ WITH batch AS (
   FROM {{ source('raw', 'products') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) AS "category_id__key",
+    UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) AS "product_id__key",
+    UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) AS "supplier_id__key"
+  FROM batch
 )
 SELECT
   "product_id",
@@ -33,90 +40,66 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) IS NULL
+    WHEN "category_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("category_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("category_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "category_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
+    WHEN "product_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("product_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "product_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("category_id" AS TEXT), ' ')) IS NULL
+    WHEN "product_id__key" IS NULL
+    AND "supplier_id__key" IS NULL
+    AND "category_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("product_id__key", '') = ''
+    AND COALESCE("supplier_id__key", '') = ''
+    AND COALESCE("category_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("product_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("supplier_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("category_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("category_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "product_supplier_category_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) IS NULL
+    WHEN "supplier_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("supplier_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("supplier_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -213,4 +196,4 @@ SELECT
       )
     )
   ) AS "hashdiff_product_details"
-FROM batch
+FROM keyed

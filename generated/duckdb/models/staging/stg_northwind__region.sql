@@ -10,6 +10,11 @@ WITH batch AS (
   FROM {{ source('raw', 'region') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) AS "region_id__key"
+  FROM batch
 )
 SELECT
   "region_id",
@@ -17,20 +22,13 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) IS NULL
+    WHEN "region_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("region_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        COALESCE(REPLACE(REPLACE(REPLACE("region_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "region_hk",
@@ -58,4 +56,4 @@ SELECT
       )
     )
   ) AS "hashdiff_regions"
-FROM batch
+FROM keyed

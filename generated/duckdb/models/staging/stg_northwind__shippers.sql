@@ -11,6 +11,11 @@ WITH batch AS (
   FROM {{ source('raw', 'shippers') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')) AS "shipper_id__key"
+  FROM batch
 )
 SELECT
   "shipper_id",
@@ -19,18 +24,14 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')) IS NULL
+    WHEN "shipper_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("shipper_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("shipper_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -59,4 +60,4 @@ SELECT
       )
     )
   ) AS "hashdiff_shipper_details"
-FROM batch
+FROM keyed

@@ -20,6 +20,11 @@ WITH batch AS (
   FROM {{ source('raw', 'suppliers') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) AS "supplier_id__key"
+  FROM batch
 )
 SELECT
   "supplier_id",
@@ -37,18 +42,14 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')) IS NULL
+    WHEN "supplier_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("supplier_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("supplier_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("supplier_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
@@ -153,4 +154,4 @@ SELECT
       )
     )
   ) AS "hashdiff_supplier_details"
-FROM batch
+FROM keyed

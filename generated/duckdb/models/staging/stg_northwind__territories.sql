@@ -11,6 +11,12 @@ WITH batch AS (
   FROM {{ source('raw', 'territories') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) AS "region_id__key",
+    UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) AS "territory_id__key"
+  FROM batch
 )
 SELECT
   "territory_id",
@@ -19,65 +25,41 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) IS NULL
+    WHEN "region_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("region_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        COALESCE(REPLACE(REPLACE(REPLACE("region_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "region_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
+    WHEN "territory_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("territory_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
         )
       )
     )
   END AS "territory_hk",
   CASE
-    WHEN UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("region_id" AS TEXT), ' ')) IS NULL
+    WHEN "territory_id__key" IS NULL AND "region_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("territory_id__key", '') = '' AND COALESCE("region_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
         COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
+          REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
           '^^'
-        ) || '||' || COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("region_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        ) || '||' || COALESCE(REPLACE(REPLACE(REPLACE("region_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "territory_region_hk",
@@ -93,4 +75,4 @@ SELECT
       )
     )
   ) AS "hashdiff_territory_details"
-FROM batch
+FROM keyed

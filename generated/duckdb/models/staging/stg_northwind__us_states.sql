@@ -12,6 +12,11 @@ WITH batch AS (
   FROM {{ source('raw', 'us_states') }}
   WHERE
     {{ vaultgen_load_window("\"load_ts\"") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("state_id" AS TEXT), ' ')) AS "state_id__key"
+  FROM batch
 )
 SELECT
   "state_id",
@@ -21,20 +26,13 @@ SELECT
   "load_ts",
   "record_source",
   CASE
-    WHEN UPPER(TRIM(CAST("state_id" AS TEXT), ' ')) IS NULL
+    WHEN "state_id__key" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("state_id" AS TEXT), ' ')), '') = ''
+    WHEN COALESCE("state_id__key", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE LOWER(
       MD5(
-        COALESCE(
-          REPLACE(
-            REPLACE(REPLACE(UPPER(TRIM(CAST("state_id" AS TEXT), ' ')), '\', '\\'), '^', '\^'),
-            '|',
-            '\|'
-          ),
-          '^^'
-        )
+        COALESCE(REPLACE(REPLACE(REPLACE("state_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
       )
     )
   END AS "us_state_hk",
@@ -108,4 +106,4 @@ SELECT
       )
     )
   ) AS "hashdiff_us_states"
-FROM batch
+FROM keyed

@@ -12,6 +12,11 @@ WITH BATCH AS (
   FROM {{ source('raw', 'categories') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')) AS "CATEGORY_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "CATEGORY_ID",
@@ -21,17 +26,13 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CATEGORY_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CATEGORY_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CATEGORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -85,4 +86,4 @@ SELECT
       END
     )
   ) AS "HASHDIFF_CATEGORY_DETAILS"
-FROM BATCH
+FROM KEYED

@@ -10,6 +10,12 @@ WITH BATCH AS (
   FROM {{ source('raw', 'customer_customer_demo') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) AS "CUSTOMER_ID__KEY",
+    UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')) AS "CUSTOMER_TYPE_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "CUSTOMER_ID",
@@ -17,68 +23,43 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CUSTOMER_ID__KEY" IS NULL AND "CUSTOMER_TYPE_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CUSTOMER_ID__KEY", '') = ''
+    AND COALESCE("CUSTOMER_TYPE_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_TYPE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "CUSTOMER_CUSTOMER_TYPE_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CUSTOMER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CUSTOMER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "CUSTOMER_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CUSTOMER_TYPE_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CUSTOMER_TYPE_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_TYPE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "CUSTOMER_TYPE_HK"
-FROM BATCH
+FROM KEYED

@@ -10,6 +10,11 @@ WITH BATCH AS (
   FROM {{ source('raw', 'customer_demographics') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')) AS "CUSTOMER_TYPE_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "CUSTOMER_TYPE_ID",
@@ -17,21 +22,13 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CUSTOMER_TYPE_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CUSTOMER_TYPE_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_TYPE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -46,4 +43,4 @@ SELECT
       '^^'
     )
   ) AS "HASHDIFF_CUSTOMER_TYPE_DETAILS"
-FROM BATCH
+FROM KEYED

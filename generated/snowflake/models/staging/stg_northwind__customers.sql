@@ -19,6 +19,11 @@ WITH BATCH AS (
   FROM {{ source('raw', 'customers') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) AS "CUSTOMER_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "CUSTOMER_ID",
@@ -35,17 +40,13 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CUSTOMER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CUSTOMER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -171,4 +172,4 @@ SELECT
       END
     )
   ) AS "HASHDIFF_CUSTOMER_DETAILS"
-FROM BATCH
+FROM KEYED

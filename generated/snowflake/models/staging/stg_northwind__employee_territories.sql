@@ -10,6 +10,12 @@ WITH BATCH AS (
   FROM {{ source('raw', 'employee_territories') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) AS "EMPLOYEE_ID__KEY",
+    UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) AS "TERRITORY_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "EMPLOYEE_ID",
@@ -17,58 +23,40 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "EMPLOYEE_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("EMPLOYEE_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "EMPLOYEE_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "EMPLOYEE_ID__KEY" IS NULL AND "TERRITORY_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("EMPLOYEE_ID__KEY", '') = '' AND COALESCE("TERRITORY_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("TERRITORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "EMPLOYEE_TERRITORY_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "TERRITORY_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("TERRITORY_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("TERRITORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -83,4 +71,4 @@ SELECT
       '^^'
     )
   ) AS "HASHDIFF_EMPLOYEE_TERRITORIES"
-FROM BATCH
+FROM KEYED

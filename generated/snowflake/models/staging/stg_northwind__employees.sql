@@ -26,6 +26,12 @@ WITH BATCH AS (
   FROM {{ source('raw', 'employees') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) AS "EMPLOYEE_ID__KEY",
+    UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')) AS "REPORTS_TO__KEY"
+  FROM BATCH
 )
 SELECT
   "EMPLOYEE_ID",
@@ -49,58 +55,40 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "EMPLOYEE_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("EMPLOYEE_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "EMPLOYEE_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')) IS NULL
+    WHEN "EMPLOYEE_ID__KEY" IS NULL AND "REPORTS_TO__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("EMPLOYEE_ID__KEY", '') = '' AND COALESCE("REPORTS_TO__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("REPORTS_TO__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "EMPLOYEE_MANAGER_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')) IS NULL
+    WHEN "REPORTS_TO__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("REPORTS_TO__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("REPORTS_TO__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -298,4 +286,4 @@ SELECT
       END
     )
   ) AS "HASHDIFF_EMPLOYEE_DETAILS"
-FROM BATCH
+FROM KEYED

@@ -13,6 +13,12 @@ WITH BATCH AS (
   FROM {{ source('raw', 'order_details') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) AS "ORDER_ID__KEY",
+    UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) AS "PRODUCT_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "ORDER_ID",
@@ -23,83 +29,55 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "ORDER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("ORDER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "ORDER_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "ORDER_ID__KEY" IS NULL AND "PRODUCT_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("ORDER_ID__KEY", '') = '' AND COALESCE("PRODUCT_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("PRODUCT_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "ORDER_LINE_EVENT_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "ORDER_ID__KEY" IS NULL AND "PRODUCT_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("ORDER_ID__KEY", '') = '' AND COALESCE("PRODUCT_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("PRODUCT_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "ORDER_PRODUCT_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "PRODUCT_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("PRODUCT_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("PRODUCT_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -179,4 +157,4 @@ SELECT
       ) - 4 * CASE WHEN NOT "DISCOUNT" IS NULL THEN 0 WHEN NOT "QUANTITY" IS NULL THEN 1 ELSE 2 END
     )
   ) AS "HASHDIFF_ORDER_LINE"
-FROM BATCH
+FROM KEYED

@@ -22,6 +22,14 @@ WITH BATCH AS (
   FROM {{ source('raw', 'orders') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) AS "CUSTOMER_ID__KEY",
+    UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) AS "EMPLOYEE_ID__KEY",
+    UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) AS "ORDER_ID__KEY",
+    UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')) AS "SHIP_VIA__KEY"
+  FROM BATCH
 )
 SELECT
   "ORDER_ID",
@@ -41,108 +49,76 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CUSTOMER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CUSTOMER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "CUSTOMER_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "EMPLOYEE_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("EMPLOYEE_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "EMPLOYEE_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')) IS NULL
+    WHEN "ORDER_ID__KEY" IS NULL
+    AND "CUSTOMER_ID__KEY" IS NULL
+    AND "EMPLOYEE_ID__KEY" IS NULL
+    AND "SHIP_VIA__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("ORDER_ID__KEY", '') = ''
+    AND COALESCE("CUSTOMER_ID__KEY", '') = ''
+    AND COALESCE("EMPLOYEE_ID__KEY", '') = ''
+    AND COALESCE("SHIP_VIA__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CUSTOMER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("SHIP_VIA__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "ORDER_CUSTOMER_EMPLOYEE_SHIPPER_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "ORDER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("ORDER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "ORDER_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')) IS NULL
+    WHEN "SHIP_VIA__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("SHIP_VIA__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("SHIP_VIA__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -316,4 +292,4 @@ SELECT
       END
     )
   ) AS "HASHDIFF_ORDER_HEADER"
-FROM BATCH
+FROM KEYED

@@ -18,6 +18,13 @@ WITH BATCH AS (
   FROM {{ source('raw', 'products') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')) AS "CATEGORY_ID__KEY",
+    UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) AS "PRODUCT_ID__KEY",
+    UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')) AS "SUPPLIER_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "PRODUCT_ID",
@@ -33,83 +40,59 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "CATEGORY_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("CATEGORY_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CATEGORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "CATEGORY_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "PRODUCT_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("PRODUCT_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("PRODUCT_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "PRODUCT_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "PRODUCT_ID__KEY" IS NULL
+    AND "SUPPLIER_ID__KEY" IS NULL
+    AND "CATEGORY_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("PRODUCT_ID__KEY", '') = ''
+    AND COALESCE("SUPPLIER_ID__KEY", '') = ''
+    AND COALESCE("CATEGORY_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("PRODUCT_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("SUPPLIER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("CATEGORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "PRODUCT_SUPPLIER_CATEGORY_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "SUPPLIER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("SUPPLIER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("SUPPLIER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -251,4 +234,4 @@ SELECT
       END
     )
   ) AS "HASHDIFF_PRODUCT_DETAILS"
-FROM BATCH
+FROM KEYED

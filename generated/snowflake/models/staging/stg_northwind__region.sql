@@ -10,6 +10,11 @@ WITH BATCH AS (
   FROM {{ source('raw', 'region') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')) AS "REGION_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "REGION_ID",
@@ -17,17 +22,13 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "REGION_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("REGION_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("REGION_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -52,4 +53,4 @@ SELECT
       '^^'
     )
   ) AS "HASHDIFF_REGIONS"
-FROM BATCH
+FROM KEYED

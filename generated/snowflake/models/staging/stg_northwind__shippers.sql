@@ -11,6 +11,11 @@ WITH BATCH AS (
   FROM {{ source('raw', 'shippers') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')) AS "SHIPPER_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "SHIPPER_ID",
@@ -19,17 +24,13 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "SHIPPER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("SHIPPER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("SHIPPER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -63,4 +64,4 @@ SELECT
       ) - 4 * CASE WHEN NOT "PHONE" IS NULL THEN 0 ELSE 1 END
     )
   ) AS "HASHDIFF_SHIPPER_DETAILS"
-FROM BATCH
+FROM KEYED

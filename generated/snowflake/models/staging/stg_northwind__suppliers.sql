@@ -20,6 +20,11 @@ WITH BATCH AS (
   FROM {{ source('raw', 'suppliers') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')) AS "SUPPLIER_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "SUPPLIER_ID",
@@ -37,17 +42,13 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "SUPPLIER_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("SUPPLIER_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("SUPPLIER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -181,4 +182,4 @@ SELECT
       END
     )
   ) AS "HASHDIFF_SUPPLIER_DETAILS"
-FROM BATCH
+FROM KEYED

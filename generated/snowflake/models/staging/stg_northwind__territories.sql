@@ -11,6 +11,12 @@ WITH BATCH AS (
   FROM {{ source('raw', 'territories') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')) AS "REGION_ID__KEY",
+    UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) AS "TERRITORY_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "TERRITORY_ID",
@@ -19,58 +25,40 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "REGION_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("REGION_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("REGION_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "REGION_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "TERRITORY_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("TERRITORY_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("TERRITORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS "TERRITORY_HK",
   CASE
-    WHEN UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) IS NULL
-    AND UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "TERRITORY_ID__KEY" IS NULL AND "REGION_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '') = ''
-    AND COALESCE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("TERRITORY_ID__KEY", '') = '' AND COALESCE("REGION_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("TERRITORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("REGION_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -85,4 +73,4 @@ SELECT
       '^^'
     )
   ) AS "HASHDIFF_TERRITORY_DETAILS"
-FROM BATCH
+FROM KEYED

@@ -12,6 +12,11 @@ WITH BATCH AS (
   FROM {{ source('raw', 'us_states') }}
   WHERE
     {{ vaultgen_load_window("\"LOAD_TS\"") }}
+), KEYED AS (
+  SELECT
+    *,
+    UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')) AS "STATE_ID__KEY"
+  FROM BATCH
 )
 SELECT
   "STATE_ID",
@@ -21,17 +26,13 @@ SELECT
   "LOAD_TS",
   "RECORD_SOURCE",
   CASE
-    WHEN UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')) IS NULL
+    WHEN "STATE_ID__KEY" IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')), '') = ''
+    WHEN COALESCE("STATE_ID__KEY", '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(REPLACE(UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')), '\\', '\\\\'), '^', '\\^'),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE("STATE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -150,4 +151,4 @@ SELECT
       END
     )
   ) AS "HASHDIFF_US_STATES"
-FROM BATCH
+FROM KEYED

@@ -12,6 +12,11 @@ WITH batch AS (
   FROM {{ source('raw', 'categories') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) AS `category_id__key`
+  FROM batch
 )
 SELECT
   `category_id`,
@@ -21,21 +26,13 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) IS NULL
+    WHEN `category_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))), '') = ''
+    WHEN COALESCE(`category_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`category_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -89,4 +86,4 @@ SELECT
       END
     )
   ) AS `hashdiff_category_details`
-FROM batch
+FROM keyed

@@ -10,6 +10,12 @@ WITH batch AS (
   FROM {{ source('raw', 'customer_customer_demo') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) AS `customer_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))) AS `customer_type_id__key`
+  FROM batch
 )
 SELECT
   `customer_id`,
@@ -17,76 +23,43 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))) IS NULL
+    WHEN `customer_id__key` IS NULL AND `customer_type_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '') = ''
+    WHEN COALESCE(`customer_id__key`, '') = ''
+    AND COALESCE(`customer_type_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_type_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `customer_customer_type_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) IS NULL
+    WHEN `customer_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '') = ''
+    WHEN COALESCE(`customer_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `customer_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))) IS NULL
+    WHEN `customer_type_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '') = ''
+    WHEN COALESCE(`customer_type_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_type_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `customer_type_hk`
-FROM batch
+FROM keyed

@@ -10,6 +10,11 @@ WITH batch AS (
   FROM {{ source('raw', 'customer_demographics') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))) AS `customer_type_id__key`
+  FROM batch
 )
 SELECT
   `customer_type_id`,
@@ -17,21 +22,13 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))) IS NULL
+    WHEN `customer_type_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '') = ''
+    WHEN COALESCE(`customer_type_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_type_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_type_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -46,4 +43,4 @@ SELECT
       '^^'
     )
   ) AS `hashdiff_customer_type_details`
-FROM batch
+FROM keyed

@@ -19,6 +19,11 @@ WITH batch AS (
   FROM {{ source('raw', 'customers') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) AS `customer_id__key`
+  FROM batch
 )
 SELECT
   `customer_id`,
@@ -35,21 +40,13 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) IS NULL
+    WHEN `customer_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '') = ''
+    WHEN COALESCE(`customer_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -175,4 +172,4 @@ SELECT
       END
     )
   ) AS `hashdiff_customer_details`
-FROM batch
+FROM keyed

@@ -13,6 +13,12 @@ WITH batch AS (
   FROM {{ source('raw', 'order_details') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) AS `order_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) AS `product_id__key`
+  FROM batch
 )
 SELECT
   `order_id`,
@@ -23,107 +29,55 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
+    WHEN `order_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
+    WHEN COALESCE(`order_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`order_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `order_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) IS NULL
+    WHEN `order_id__key` IS NULL AND `product_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
+    WHEN COALESCE(`order_id__key`, '') = '' AND COALESCE(`product_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`order_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`product_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `order_line_event_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) IS NULL
+    WHEN `order_id__key` IS NULL AND `product_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
+    WHEN COALESCE(`order_id__key`, '') = '' AND COALESCE(`product_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`order_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`product_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `order_product_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) IS NULL
+    WHEN `product_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
+    WHEN COALESCE(`product_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`product_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -203,4 +157,4 @@ SELECT
       ) - 4 * CASE WHEN NOT `discount` IS NULL THEN 0 WHEN NOT `quantity` IS NULL THEN 1 ELSE 2 END
     )
   ) AS `hashdiff_order_line`
-FROM batch
+FROM keyed

@@ -22,6 +22,14 @@ WITH batch AS (
   FROM {{ source('raw', 'orders') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) AS `customer_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) AS `employee_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) AS `order_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))) AS `ship_via__key`
+  FROM batch
 )
 SELECT
   `order_id`,
@@ -41,140 +49,76 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) IS NULL
+    WHEN `customer_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '') = ''
+    WHEN COALESCE(`customer_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `customer_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) IS NULL
+    WHEN `employee_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '') = ''
+    WHEN COALESCE(`employee_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`employee_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `employee_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))) IS NULL
+    WHEN `order_id__key` IS NULL
+    AND `customer_id__key` IS NULL
+    AND `employee_id__key` IS NULL
+    AND `ship_via__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '') = ''
+    WHEN COALESCE(`order_id__key`, '') = ''
+    AND COALESCE(`customer_id__key`, '') = ''
+    AND COALESCE(`employee_id__key`, '') = ''
+    AND COALESCE(`ship_via__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`order_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`customer_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`employee_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`ship_via__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `order_customer_employee_shipper_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) IS NULL
+    WHEN `order_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '') = ''
+    WHEN COALESCE(`order_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`order_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `order_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))) IS NULL
+    WHEN `ship_via__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '') = ''
+    WHEN COALESCE(`ship_via__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`ship_via__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -348,4 +292,4 @@ SELECT
       END
     )
   ) AS `hashdiff_order_header`
-FROM batch
+FROM keyed

@@ -18,6 +18,13 @@ WITH batch AS (
   FROM {{ source('raw', 'products') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) AS `category_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) AS `product_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))) AS `supplier_id__key`
+  FROM batch
 )
 SELECT
   `product_id`,
@@ -33,107 +40,59 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) IS NULL
+    WHEN `category_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))), '') = ''
+    WHEN COALESCE(`category_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`category_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `category_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) IS NULL
+    WHEN `product_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
+    WHEN COALESCE(`product_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`product_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `product_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) IS NULL
+    WHEN `product_id__key` IS NULL
+    AND `supplier_id__key` IS NULL
+    AND `category_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))), '') = ''
+    WHEN COALESCE(`product_id__key`, '') = ''
+    AND COALESCE(`supplier_id__key`, '') = ''
+    AND COALESCE(`category_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`product_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`supplier_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`category_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `product_supplier_category_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))) IS NULL
+    WHEN `supplier_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '') = ''
+    WHEN COALESCE(`supplier_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`supplier_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -275,4 +234,4 @@ SELECT
       END
     )
   ) AS `hashdiff_product_details`
-FROM batch
+FROM keyed

@@ -10,6 +10,11 @@ WITH batch AS (
   FROM {{ source('raw', 'region') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) AS `region_id__key`
+  FROM batch
 )
 SELECT
   `region_id`,
@@ -17,21 +22,13 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) IS NULL
+    WHEN `region_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '') = ''
+    WHEN COALESCE(`region_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`region_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -56,4 +53,4 @@ SELECT
       '^^'
     )
   ) AS `hashdiff_regions`
-FROM batch
+FROM keyed

@@ -11,6 +11,11 @@ WITH batch AS (
   FROM {{ source('raw', 'shippers') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))) AS `shipper_id__key`
+  FROM batch
 )
 SELECT
   `shipper_id`,
@@ -19,21 +24,13 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))) IS NULL
+    WHEN `shipper_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))), '') = ''
+    WHEN COALESCE(`shipper_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`shipper_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`shipper_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -67,4 +64,4 @@ SELECT
       ) - 4 * CASE WHEN NOT `phone` IS NULL THEN 0 ELSE 1 END
     )
   ) AS `hashdiff_shipper_details`
-FROM batch
+FROM keyed

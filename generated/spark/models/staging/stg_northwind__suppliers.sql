@@ -20,6 +20,11 @@ WITH batch AS (
   FROM {{ source('raw', 'suppliers') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))) AS `supplier_id__key`
+  FROM batch
 )
 SELECT
   `supplier_id`,
@@ -37,21 +42,13 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))) IS NULL
+    WHEN `supplier_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '') = ''
+    WHEN COALESCE(`supplier_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`supplier_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -185,4 +182,4 @@ SELECT
       END
     )
   ) AS `hashdiff_supplier_details`
-FROM batch
+FROM keyed

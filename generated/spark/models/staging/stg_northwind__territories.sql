@@ -11,6 +11,12 @@ WITH batch AS (
   FROM {{ source('raw', 'territories') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) AS `region_id__key`,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))) AS `territory_id__key`
+  FROM batch
 )
 SELECT
   `territory_id`,
@@ -19,74 +25,40 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) IS NULL
+    WHEN `region_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '') = ''
+    WHEN COALESCE(`region_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`region_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `region_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))) IS NULL
+    WHEN `territory_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '') = ''
+    WHEN COALESCE(`territory_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`territory_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
   END AS `territory_hk`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))) IS NULL
-    AND UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) IS NULL
+    WHEN `territory_id__key` IS NULL AND `region_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '') = ''
-    AND COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '') = ''
+    WHEN COALESCE(`territory_id__key`, '') = '' AND COALESCE(`region_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`territory_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`territory_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       ) || '||' || COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`region_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -101,4 +73,4 @@ SELECT
       '^^'
     )
   ) AS `hashdiff_territory_details`
-FROM batch
+FROM keyed

@@ -12,6 +12,11 @@ WITH batch AS (
   FROM {{ source('raw', 'us_states') }}
   WHERE
     {{ vaultgen_load_window("`load_ts`") }}
+), keyed AS (
+  SELECT
+    *,
+    UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))) AS `state_id__key`
+  FROM batch
 )
 SELECT
   `state_id`,
@@ -21,21 +26,13 @@ SELECT
   `load_ts`,
   `record_source`,
   CASE
-    WHEN UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))) IS NULL
+    WHEN `state_id__key` IS NULL
     THEN '00000000000000000000000000000000'
-    WHEN COALESCE(UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))), '') = ''
+    WHEN COALESCE(`state_id__key`, '') = ''
     THEN 'ffffffffffffffffffffffffffffffff'
     ELSE MD5(
       COALESCE(
-        REPLACE(
-          REPLACE(
-            REPLACE(UPPER(TRIM(BOTH ' ' FROM CAST(`state_id` AS STRING))), '\\', '\\\\'),
-            '^',
-            '\\^'
-          ),
-          '|',
-          '\\|'
-        ),
+        REPLACE(REPLACE(REPLACE(`state_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
         '^^'
       )
     )
@@ -122,4 +119,4 @@ SELECT
       END
     )
   ) AS `hashdiff_us_states`
-FROM batch
+FROM keyed
