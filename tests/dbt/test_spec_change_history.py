@@ -168,4 +168,3 @@ def test_in_place_rehash_equals_a_fresh_build(name: str, history_a: LocalVault, 
     vault.load("b3", T3, R3)
     assert vault.build(after=T2, until=T3).ok
     assert differences_from_fresh_build(vault.database, vault.spec, vault.project, tmp_path / "fresh") == {}
-    roundtrip_holds(vault, T1, T2, T3)

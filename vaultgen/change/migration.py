@@ -376,8 +376,7 @@ def rehash_statements(old: Spec, new: Spec, change: str, target: str) -> tuple[l
     stored = [e for e in enabled_entities(new, target) if type(e) in RENDERERS and is_persisted(e) and not isinstance(e, DERIVED)]
     multi_active = [e for e in stored if isinstance(e, MultiActiveSatellite)]
     owners = [e for e in stored if isinstance(e, (Hub, Link))]
-    statements = [_sql(drop(new, e, dialect, Naming(new).model_name(e) + KEY_MAP_SUFFIX), dialect) for e in owners]
-    statements += [_sql(key_map(old, new, e, target), dialect) for e in owners]
+    statements = [_sql(key_map(old, new, e, target), dialect) for e in owners]  # fails while an interrupted run's maps exist
     for entity in stored:
         if entity not in multi_active:
             statements += [_sql(remap_keys(new, entity, column, owner, dialect), dialect) for column, owner in _key_owners(new, entity)]
