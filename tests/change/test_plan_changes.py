@@ -82,6 +82,12 @@ def retype_key(docs: Docs) -> None:
     next(c for c in table(docs, "orders")["columns"] if c["name"] == "order_id")["type"] = "varchar(10)"
 
 
+def two_part_customer(docs: Docs) -> None:
+    table(docs, "orders")["columns"].append({"name": "customer_name", "type": "varchar(40)"})
+    entity(docs, "customer").update(business_keys=["customer_id", "name"], sources=[{"table": "customers", "columns": ["customer_id", "name"]}])
+    entity(docs, "order_customer")["sources"][0]["columns"]["customer"] = ["customer_id", "customer_name"]
+
+
 def business_key(docs: Docs) -> None:
     entity(docs, "customer")["business_keys"] = ["customer_code"]
 
@@ -174,6 +180,10 @@ ROWS = [
                           'DROP TABLE IF EXISTS "raw_vault"."hub_customer_key_map"']}),
     Row("changed delimiter", delimiter, {(None, "hashing_delimiter_changed", "rehash")}, 1, allow="rehash",
         other={"hint": ["--full-refresh"], "rehash": ["'~~'", 'MERGE INTO "raw_vault"."link_order_customer" AS "t"']}),
+    Row("changed hash algorithm, a link over a two-part key", lambda docs: (two_part_customer(docs), hash_algorithm(docs)),
+        {(None, "hashing_algorithm_changed", "rehash")}, 1, change_old=two_part_customer, allow="rehash",
+        other={"dbt": ["dbt build --full-refresh --select path:models/raw_vault+"],
+               "hint": ["no in-place rehash: link 'order_customer' hashes the several business keys of hub 'customer'"]}),
     Row("changed sentinels", sentinels, {(None, "hashing_sentinels_changed", "rehash")}, 1, allow="rehash",
         other={"rehash": ['SET "hashdiff" = \'11111111111111111111111111111111\' WHERE "customer_hk" IN', "MERGE INTO"]}),
     Row("changed business key normalisation", key_normalisation, {(None, "hashing_business_key_changed", "rehash")}, 1, allow="rehash",
