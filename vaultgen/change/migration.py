@@ -15,7 +15,7 @@ from vaultgen.emit.dbt_project import LAYER_SCHEMAS, RENDERERS
 from vaultgen.graph import ModelColumn, hub_feeds, vault_model_columns
 from vaultgen.naming import Naming
 from vaultgen.spec.model import EffectivitySatellite, Hub, Link, MultiActiveSatellite, ReferenceTable, Spec
-from vaultgen.sql.common import sentinel_keys
+from vaultgen.sql.common import sentinel_keys, union_all
 from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
 from vaultgen.targets import enabled_entities
 from vaultgen.types import parse_source_type
@@ -106,7 +106,10 @@ def _sql(statement: exp.Expression, dialect: Dialect) -> str:
 
 
 def _selector(spec: Spec, entity) -> str:
-    return f"{Naming(spec).model_name(entity)}+"
+    """The model and its descendants; for a raw vault model also its staging (+ before it): staging tables hold only the
+    last build's window, and a full refresh of staging without a window reads every batch of the raw layer."""
+    name = Naming(spec).model_name(entity)
+    return f"{name}+" if isinstance(entity, DERIVED) else f"+{name}+"
 
 
 def _columns(spec: Spec, entity) -> dict[str, ModelColumn]:
@@ -246,7 +249,7 @@ def rewritable(before, after) -> bool:
 
 KEY_REHASHES = ("hashing_algorithm_changed", "hashing_delimiter_changed", "hashing_null_marker_changed", "hashing_sentinels_changed")
 HASHDIFF_REHASHES = ("hashing_algorithm_changed", "hashing_delimiter_changed", "hashing_null_marker_changed")
-REBUILD = "dbt build --full-refresh --select path:models/raw_vault+"
+REBUILD = "dbt build --full-refresh --select +path:models/raw_vault+"  # with staging: see _selector
 KEY_MAP_SUFFIX = "_key_map"
 OLD_KEY, NEW_KEY = "old_key", "new_key"
 
@@ -281,14 +284,13 @@ def _key_owners(spec: Spec, entity) -> list[tuple[str, Hub | Link]]:
     return owners
 
 
-def _sentinel_mapped(old: Spec, new: Spec, key: exp.Expression, computed: exp.Expression, target: str) -> exp.Case:
-    """The new key of a stored key: the old null/empty sentinel becomes the new one (ghost rows have NULL business keys,
-    so the empty sentinel cannot be recomputed); a key already rehashed keeps its new sentinel (a rerun); else `computed`."""
+def _sentinel_pairs(old: Spec, new: Spec, target: str) -> list[tuple[exp.Expression, exp.Expression]]:
+    """(old key, new key) of the sentinel keys: the old null and empty sentinels become the new ones. They are in every
+    map, also where the table itself lacks them (a link has no ghost rows, its satellites have), and are not recomputed
+    (ghost rows have NULL business keys, so the empty sentinel could not be). A new sentinel stays (a rerun)."""
     old_dialect, new_dialect = dialect_of(old, target), dialect_of(new, target)
-    pairs = list(zip(sentinel_keys(old), sentinel_keys(new))) + [(k, k) for k in sentinel_keys(new) if k not in sentinel_keys(old)]
-    ifs = [exp.If(this=exp.EQ(this=key.copy(), expression=(old_dialect if before in sentinel_keys(old) else new_dialect).key_literal(before)),
-                  true=new_dialect.key_literal(after)) for before, after in pairs]
-    return exp.Case(ifs=ifs, default=computed)
+    pairs = list(zip(sentinel_keys(old), sentinel_keys(new))) + [(k, k) for k in sentinel_keys(new) if k not in sentinel_keys(old)]  # a rerun
+    return [((old_dialect if before in sentinel_keys(old) else new_dialect).key_literal(before), new_dialect.key_literal(after)) for before, after in pairs]
 
 
 def _map_table(spec: Spec, entity, dialect: Dialect) -> exp.Table:
@@ -301,13 +303,12 @@ def key_map(old: Spec, new: Spec, entity: Hub | Link, target: str) -> exp.Create
     the new spec's hashing exactly as staging hashes them."""
     dialect, naming, project = dialect_of(new, target), Naming(new), new.project
     key = naming.hash_key(entity.name)
+    select = exp.select().from_(_aliased(table_of(new, entity, dialect), "t"))
     if isinstance(entity, Hub):
         columns = _columns(new, entity)
         parts = [(_col(dialect, name, "t"), _logical(columns[name])) for name in entity.business_keys]
-        select = exp.select().from_(_aliased(table_of(new, entity, dialect), "t"))
     else:
-        parts, select = [], exp.select().from_(_aliased(table_of(new, entity, dialect), "t"))
-        empty = sentinel_keys(old)[1]
+        parts, empty = [], sentinel_keys(old)[1]
         for index, reference in enumerate(entity.references):
             hub, alias = new.entity(reference.hub), f"p{index}"
             columns, role_key = _columns(new, hub), _col(dialect, naming.hash_key(reference.role_name), "t")
@@ -316,14 +317,19 @@ def key_map(old: Spec, new: Spec, entity: Hub | Link, target: str) -> exp.Create
             for name in hub.business_keys:
                 value: exp.Expression = _col(dialect, name, alias)
                 if _logical(columns[name]) == "string":  # an empty parent key was '' (one key column: see _in_place_obstacle)
-                    value = exp.Case(ifs=[exp.If(this=exp.EQ(this=role_key.copy(), expression=dialect_of(old, target).key_literal(empty)),
-                                                 true=exp.Literal.string(""))], default=value)
+                    empties = [dialect_of(old, target).key_literal(empty), dialect.key_literal(sentinel_keys(new)[1])]  # new: a rerun
+                    value = exp.Case(ifs=[exp.If(this=exp.In(this=role_key.copy(), expressions=empties), true=exp.Literal.string(""))], default=value)
                 parts.append((value, _logical(columns[name])))
-    computed = hash_key_sql(parts, project.hashing, project.sentinels, dialect)
+
+    def row(old_key: exp.Expression, new_key: exp.Expression) -> list[exp.Expression]:
+        return [exp.alias_(old_key, dialect.identifier(OLD_KEY), quoted=True), exp.alias_(new_key, dialect.identifier(NEW_KEY), quoted=True)]
+
     stored = _col(dialect, key, "t")
-    select = select.select(exp.alias_(stored, dialect.identifier(OLD_KEY), quoted=True),
-                           exp.alias_(_sentinel_mapped(old, new, stored, computed, target), dialect.identifier(NEW_KEY), quoted=True))
-    return exp.Create(this=_map_table(new, entity, dialect), kind="TABLE", expression=select)
+    sentinels = _sentinel_pairs(old, new, target)
+    real = (select.select(*row(stored, hash_key_sql(parts, project.hashing, project.sentinels, dialect)))
+            .where(exp.not_(exp.In(this=stored.copy(), expressions=[before.copy() for before, _ in sentinels]))))
+    return exp.Create(this=_map_table(new, entity, dialect), kind="TABLE",
+                      expression=union_all([real, *[exp.select(*row(before, after)) for before, after in sentinels]]))
 
 
 def remap_keys(spec: Spec, entity, column: str, owner: Hub | Link, dialect: Dialect) -> exp.Merge:
@@ -368,7 +374,7 @@ def _derived_rebuild(spec: Spec, target: str) -> str | None:
 
 def rehash_statements(old: Spec, new: Spec, change: str, target: str) -> tuple[list[str], list[str]]:
     """The in-place rehash of a hashing change on one target: (statements, dbt commands to run after them). (1) a key
-    map per hub and link from the stored vault, (2) every stored hash key column through its owner's map (MERGE INTO:
+    map per hub and link from the stored vault (rerun after it finished it changes nothing; after a failure it stops, since the maps exist), (2) every stored hash key column through its owner's map (MERGE INTO:
     DuckDB, Spark/Iceberg, Athena/Iceberg and Snowflake all take it), (3) the hashdiffs from the stored attributes,
     (4) the maps dropped. Multi-active satellites (a hashdiff over the set) and the derived PIT and bridge tables are
     rebuilt by dbt from the rehashed vault or the raw layer."""
@@ -431,8 +437,7 @@ def _rehash(old: Spec, new: Spec, change: Change, target: str, add, lead: Change
         add("hint", "no in-place rehash: the stored business keys have the old type, whose values need not map one to one onto the new "
                     "type's canonical strings (a rebuild from the raw layer hashes the new type)")
         return
-    scope = _selector(new, change.data["new"]) if change.data.get("new") is not None else "path:models/raw_vault+"
-    add("dbt", f"dbt build --full-refresh --select {scope}")
+    add("dbt", REBUILD)
     if kind == "hashing_business_key_changed":
         add("hint", "no in-place rehash: keys that the new normalisation merges (e.g. 'alfki' and 'ALFKI' under case: upper) or splits "
                     "cannot be recomputed from the stored rows, which keep only the first spelling; a rebuild from the raw layer is exact")
