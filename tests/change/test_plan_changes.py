@@ -88,6 +88,14 @@ def two_part_customer(docs: Docs) -> None:
     entity(docs, "order_customer")["sources"][0]["columns"]["customer"] = ["customer_id", "customer_name"]
 
 
+def decimal_key(docs: Docs) -> None:
+    table(docs, "orders")["columns"][0]["type"] = "numeric(10,2)"
+
+
+def rescale_key(docs: Docs) -> None:  # 10.50 becomes 10.500: another canonical string
+    table(docs, "orders")["columns"][0]["type"] = "numeric(10,3)"
+
+
 def business_key(docs: Docs) -> None:
     entity(docs, "customer")["business_keys"] = ["customer_code"]
 
@@ -190,6 +198,8 @@ ROWS = [
         other={"dbt": ["dbt build --full-refresh --select +path:models/raw_vault+"], "hint": ["no in-place rehash: keys that the new normalisation merges"]}),
     Row("widened business key type", widen_key, {("customer", "business_key_type_changed", "rehash")}, 1, allow="rehash",
         ddl={"duckdb": ['ALTER TABLE "raw_vault"."hub_customer" ALTER COLUMN "customer_id" SET DATA TYPE TEXT']}, other={"hint": ["hash keys unchanged"]}),
+    Row("rescaled decimal business key", rescale_key, {("order", "business_key_type_changed", "rehash")}, 1, change_old=decimal_key,
+        allow="rehash", other={"dbt": ["+path:models/raw_vault+"], "hint": ["no in-place rehash: the stored business keys have the old type"]}),
     Row("changed business key type", retype_key, {("order", "business_key_type_changed", "rehash")}, 1, allow="rehash",
         other={"dbt": ["dbt build --full-refresh --select +path:models/raw_vault+"], "hint": ["no in-place rehash: the stored business keys have the old type"]}),
     Row("changed business key", business_key, {("customer", "business_key_changed", "breaking")}, 1, allow="breaking",

@@ -18,7 +18,7 @@ from vaultgen.spec.model import EffectivitySatellite, Hub, Link, MultiActiveSate
 from vaultgen.sql.common import sentinel_keys, union_all
 from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
 from vaultgen.targets import enabled_entities
-from vaultgen.types import parse_source_type
+from vaultgen.types import decimal_precision, parse_source_type
 
 # RENAME TO: DuckDB takes the bare new name (the table stays in its schema); the others take it qualified, so that
 # the table stays in its database/schema rather than moving to the session's current one
@@ -374,15 +374,16 @@ def _derived_rebuild(spec: Spec, target: str) -> str | None:
 
 def rehash_statements(old: Spec, new: Spec, change: str, target: str) -> tuple[list[str], list[str]]:
     """The in-place rehash of a hashing change on one target: (statements, dbt commands to run after them). (1) a key
-    map per hub and link from the stored vault (rerun after it finished it changes nothing; after a failure it stops, since the maps exist), (2) every stored hash key column through its owner's map (MERGE INTO:
+    map per hub and link from the stored vault, (2) every stored hash key column through its owner's map (MERGE INTO:
     DuckDB, Spark/Iceberg, Athena/Iceberg and Snowflake all take it), (3) the hashdiffs from the stored attributes,
-    (4) the maps dropped. Multi-active satellites (a hashdiff over the set) and the derived PIT and bridge tables are
-    rebuilt by dbt from the rehashed vault or the raw layer."""
+    (4) the maps dropped. Run again after it finished, it changes nothing; after a failure it stops at (1), since the
+    maps exist. Multi-active satellites (a hashdiff over the set) and the derived PIT and bridge tables are rebuilt by
+    dbt, from the raw layer and from the rehashed vault."""
     dialect = dialect_of(new, target)
     stored = [e for e in enabled_entities(new, target) if type(e) in RENDERERS and is_persisted(e) and not isinstance(e, DERIVED)]
     multi_active = [e for e in stored if isinstance(e, MultiActiveSatellite)]
     owners = [e for e in stored if isinstance(e, (Hub, Link))]
-    statements = [_sql(key_map(old, new, e, target), dialect) for e in owners]  # fails while an interrupted run's maps exist
+    statements = [_sql(key_map(old, new, e, target), dialect) for e in owners]
     for entity in stored:
         if entity not in multi_active:
             statements += [_sql(remap_keys(new, entity, column, owner, dialect), dialect) for column, owner in _key_owners(new, entity)]
@@ -398,8 +399,12 @@ def rehash_statements(old: Spec, new: Spec, change: str, target: str) -> tuple[l
     return statements, commands + ([derived] if derived else [])
 
 
-def _canonical_family(logical: str) -> str:
-    return "int" if logical in ("int16", "int32", "int64") else logical
+def _canonical_family(column: ModelColumn) -> str:
+    """Types whose values render the same canonical string (vaultgen.sql.hashing): the integers; decimals of one scale."""
+    source_type = parse_source_type(column.source.type)
+    if source_type.logical in ("int16", "int32", "int64"):
+        return "int"
+    return f"decimal/{decimal_precision(source_type)[1]}" if source_type.logical == "decimal" else source_type.logical
 
 
 def _rehash(old: Spec, new: Spec, change: Change, target: str, add, lead: Change | None) -> None:
@@ -425,8 +430,8 @@ def _rehash(old: Spec, new: Spec, change: Change, target: str, add, lead: Change
         return
     if kind == "business_key_type_changed":
         before, after = change.data["old"], change.data["new"]
-        was = [_canonical_family(_logical(c)) for n, c in _columns(old, before).items() if n in before.business_keys]
-        now = [_canonical_family(_logical(c)) for n, c in _columns(new, after).items() if n in after.business_keys]
+        was = [_canonical_family(c) for n, c in _columns(old, before).items() if n in before.business_keys]
+        now = [_canonical_family(c) for n, c in _columns(new, after).items() if n in after.business_keys]
         if was == now and _built_on(new, after, target):
             dialect = dialect_of(new, target)
             for name in after.business_keys:
