@@ -66,6 +66,36 @@ def delimiter(docs: Docs) -> None:
     docs["project.yml"]["project"]["hashing"]["delimiter"] = "~~"
 
 
+def key_normalisation(docs: Docs) -> None:
+    docs["project.yml"]["project"]["hashing"]["business_key"] = {"trim": True, "case": "lower"}
+
+
+def sentinels(docs: Docs) -> None:
+    docs["project.yml"]["project"]["sentinels"] = {"null_key": "1", "empty_key": "e"}
+
+
+def widen_key(docs: Docs) -> None:
+    next(c for c in table(docs, "customers")["columns"] if c["name"] == "customer_id")["type"] = "varchar(8)"
+
+
+def retype_key(docs: Docs) -> None:
+    next(c for c in table(docs, "orders")["columns"] if c["name"] == "order_id")["type"] = "varchar(10)"
+
+
+def two_part_customer(docs: Docs) -> None:
+    table(docs, "orders")["columns"].append({"name": "customer_name", "type": "varchar(40)"})
+    entity(docs, "customer").update(business_keys=["customer_id", "name"], sources=[{"table": "customers", "columns": ["customer_id", "name"]}])
+    entity(docs, "order_customer")["sources"][0]["columns"]["customer"] = ["customer_id", "customer_name"]
+
+
+def decimal_key(docs: Docs) -> None:
+    table(docs, "orders")["columns"][0]["type"] = "numeric(10,2)"
+
+
+def rescale_key(docs: Docs) -> None:  # 10.50 becomes 10.500: another canonical string
+    table(docs, "orders")["columns"][0]["type"] = "numeric(10,3)"
+
+
 def business_key(docs: Docs) -> None:
     entity(docs, "customer")["business_keys"] = ["customer_code"]
 
@@ -149,11 +179,31 @@ ROWS = [
         ddl={"duckdb": ['ALTER TABLE "raw_vault"."sat_customer_details" ALTER COLUMN "city" SET DATA TYPE TEXT'],
              "snowflake": ['ALTER TABLE "RAW_VAULT"."SAT_CUSTOMER_DETAILS" ALTER COLUMN "CITY" SET DATA TYPE VARCHAR']}),
     Row("changed hash algorithm", hash_algorithm, {(None, "hashing_algorithm_changed", "rehash")}, 1, allow="rehash",
-        other={"dbt": ["dbt build --full-refresh --select path:models/raw_vault+"], "rehash": ['UPDATE "raw_vault"."sat_customer_details" SET "hashdiff" = ', "SHA256"]}),
+        other={"hint": ["dbt build --full-refresh --select +path:models/raw_vault+"],
+               "rehash": ['UPDATE "raw_vault"."sat_customer_details" SET "hashdiff" = ', "SHA256",
+                          'CREATE TABLE "raw_vault"."link_order_customer_key_map" AS SELECT',
+                          'MERGE INTO "raw_vault"."eff_order_customer_effectivity" AS "t" USING "raw_vault"."hub_order_key_map" AS "m"',
+                          "MERGE INTO `raw_vault`.`sat_customer_details` AS `t` USING `raw_vault`.`hub_customer_key_map` AS `m`",
+                          'MERGE INTO "RAW_VAULT"."RTS_ORDER_CUSTOMER_STATUS" AS "t" USING "RAW_VAULT"."LINK_ORDER_CUSTOMER_KEY_MAP"',
+                          'DROP TABLE IF EXISTS "raw_vault"."hub_customer_key_map"']}),
     Row("changed delimiter", delimiter, {(None, "hashing_delimiter_changed", "rehash")}, 1, allow="rehash",
-        other={"dbt": ["--full-refresh"], "rehash": ["'~~'"]}),
+        other={"hint": ["--full-refresh"], "rehash": ["'~~'", 'MERGE INTO "raw_vault"."link_order_customer" AS "t"']}),
+    Row("changed hash algorithm, a link over a two-part key", lambda docs: (two_part_customer(docs), hash_algorithm(docs)),
+        {(None, "hashing_algorithm_changed", "rehash")}, 1, change_old=two_part_customer, allow="rehash",
+        other={"dbt": ["dbt build --full-refresh --select +path:models/raw_vault+"],
+               "hint": ["no in-place rehash: link 'order_customer' hashes the several business keys of hub 'customer'"]}),
+    Row("changed sentinels", sentinels, {(None, "hashing_sentinels_changed", "rehash")}, 1, allow="rehash",
+        other={"rehash": ['SET "hashdiff" = \'11111111111111111111111111111111\' WHERE "customer_hk" IN', "MERGE INTO"]}),
+    Row("changed business key normalisation", key_normalisation, {(None, "hashing_business_key_changed", "rehash")}, 1, allow="rehash",
+        other={"dbt": ["dbt build --full-refresh --select +path:models/raw_vault+"], "hint": ["no in-place rehash: keys that the new normalisation merges"]}),
+    Row("widened business key type", widen_key, {("customer", "business_key_type_changed", "rehash")}, 1, allow="rehash",
+        ddl={"duckdb": ['ALTER TABLE "raw_vault"."hub_customer" ALTER COLUMN "customer_id" SET DATA TYPE TEXT']}, other={"hint": ["hash keys unchanged"]}),
+    Row("rescaled decimal business key", rescale_key, {("order", "business_key_type_changed", "rehash")}, 1, change_old=decimal_key,
+        allow="rehash", other={"dbt": ["+path:models/raw_vault+"], "hint": ["no in-place rehash: the stored business keys have the old type"]}),
+    Row("changed business key type", retype_key, {("order", "business_key_type_changed", "rehash")}, 1, allow="rehash",
+        other={"dbt": ["dbt build --full-refresh --select +path:models/raw_vault+"], "hint": ["no in-place rehash: the stored business keys have the old type"]}),
     Row("changed business key", business_key, {("customer", "business_key_changed", "breaking")}, 1, allow="breaking",
-        other={"dbt": ["dbt build --full-refresh --select hub_customer+"]}),
+        other={"dbt": ["dbt build --full-refresh --select +hub_customer+"]}),
     Row("renamed with renamed_from", rename_with, {("customer_profile", "entity_renamed", "safe")}, 0,
         ddl={"duckdb": ['ALTER TABLE "raw_vault"."sat_customer_details" RENAME TO "sat_customer_profile"'],
              "spark": ["ALTER TABLE `raw_vault`.`sat_customer_details` RENAME TO `raw_vault`.`sat_customer_profile`"],

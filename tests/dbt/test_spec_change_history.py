@@ -6,6 +6,7 @@ predicts for a re-versioning change are the rows the next build inserts."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -105,3 +106,69 @@ def test_spec_change_in_the_middle_of_a_history(tmp_path: Path, capsys) -> None:
     assert vault.build(after=T3, until=T4).ok
     assert satellite_rows(vault, "sat_customer_details", T4) == reordered["affected_keys"]
     roundtrip_holds(vault, T3, T4)
+
+
+# --- an in-place rehash: the plan's DuckDB `rehash` statements leave the vault a fresh build under the new hashing would
+# make, and the next batch inserts what a fresh build inserts
+
+R1 = {"customers": [("ALFKI", "Ann", "Berlin"), ("BONAP", "A||B", "^^"), ("CHOPS", None, "c~~<null>"), ("DUMON", "back\\slash", None)],
+      "orders": [(1, "ALFKI", 10.0), (2, "BONAP", 20.0), (3, None, 5.0), (4, "", 1.5)]}  # no customer; an empty customer key
+R2 = {"customers": [("ALFKI", "Ann", "Bonn"), ("BONAP", "A||B", "^^"), ("CHOPS", "Cho", "c~~<null>"), ("DUMON", "back\\slash", None)],
+      "orders": [(1, " alfki", 10.0), (2, "BONAP", 25.0), (3, None, 5.0), (4, "", 1.5), (5, "CHOPS", None)]}  # ' alfki' is ALFKI's key
+R3 = {"customers": [("ALFKI", "Ann", "Bonn"), ("BONAP", "A||B", "~~"), ("CHOPS", "Cho", "c~~<null>"), ("EASTC", "Eve", "London")],
+      "orders": [(1, "ALFKI", 10.0), (2, "CHOPS", 25.0), (5, "CHOPS", 7.0), (6, "EASTC", None)]}
+
+
+def _hashing(settings: dict, sentinels: dict | None = None):
+    def change(docs) -> None:
+        docs["project.yml"]["project"]["hashing"].update(settings)
+        if sentinels:
+            docs["project.yml"]["project"]["sentinels"] = sentinels
+    return change
+
+
+REHASHES = {
+    "algorithm": (_hashing({"algorithm": "sha256"}), {"hashing_algorithm_changed"}),
+    "delimiter, null marker and sentinels": (_hashing({"delimiter": "~~", "null_marker": "<null>"}, {"null_key": "1", "empty_key": "e"}),
+                                             {"hashing_delimiter_changed", "hashing_null_marker_changed", "hashing_sentinels_changed"}),
+}
+
+
+@pytest.fixture(scope="module")
+def history_a(tmp_path_factory) -> LocalVault:
+    """Two batches built under the fixture spec (md5, '||', '^^'): the vault every rehash starts from."""
+    work = tmp_path_factory.mktemp("rehash")
+    vault = LocalVault(changed_copy(HISTORY_SPEC, work / "spec_a", None), work / "a")
+    vault.load("b1", T1, R1)
+    vault.load("b2", T2, R2)
+    assert vault.build(until=T2).ok
+    return vault
+
+
+@pytest.mark.parametrize("name", list(REHASHES))
+def test_in_place_rehash_equals_a_fresh_build(name: str, history_a: LocalVault, tmp_path: Path, capsys) -> None:
+    from tests.support.raw_layer import differences_from_fresh_build, vault_tables
+
+    change, expected = REHASHES[name]
+    spec_b = changed_copy(HISTORY_SPEC, tmp_path / "spec_b", change)
+    vault = LocalVault(spec_b, tmp_path / "b")
+    shutil.copyfile(history_a.database, vault.database)
+    before = history_a.table("link_order_customer")
+    code, document = plan(capsys, spec_b, history_a.work_dir.parent / "spec_a", "--format", "json")
+    assert code == 1 and {c["change"] for c in document["changes"]} == expected
+    statements = [s for c in document["changes"] for s in c["migration"]["duckdb"].get("rehash", [])]
+    assert any(s.startswith("MERGE INTO") for s in statements)
+    assert not [item for c in document["changes"] for item in c["migration"]["duckdb"].get("dbt", [])]  # no PIT or bridge here
+    for run in (1, 2):  # a second run changes nothing
+        with duckdb.connect(str(vault.database)) as connection:
+            for statement in statements:
+                connection.execute(statement)
+        if run == 1:
+            once = vault_tables(vault.database)
+    assert vault_tables(vault.database) == once
+    rehashed = vault.table("link_order_customer")
+    assert len(rehashed) == len(before) and not set(rehashed) & set(before)  # every link key changed (two parts), no row lost
+    assert differences_from_fresh_build(vault.database, vault.spec, vault.project, tmp_path / "fresh") == {}
+    vault.load("b3", T3, R3)
+    assert vault.build(after=T2, until=T3).ok
+    assert differences_from_fresh_build(vault.database, vault.spec, vault.project, tmp_path / "fresh") == {}

@@ -8,17 +8,17 @@ from __future__ import annotations
 from sqlglot import exp
 
 from vaultgen.catalog.glue_vault import column_types
-from vaultgen.change.compare import Change, WITH_HASHDIFF, match_entities
+from vaultgen.change.compare import DERIVED, Change, WITH_HASHDIFF, match_entities
 from vaultgen.dialects import target_dialect
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_project import LAYER_SCHEMAS, RENDERERS
-from vaultgen.graph import ModelColumn, vault_model_columns
+from vaultgen.graph import ModelColumn, hub_feeds, vault_model_columns
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Hub, Link, ReferenceTable, Spec
-from vaultgen.sql.common import sentinel_keys
-from vaultgen.sql.hashing import hashdiff_sql
+from vaultgen.spec.model import EffectivitySatellite, Hub, Link, MultiActiveSatellite, ReferenceTable, Spec
+from vaultgen.sql.common import sentinel_keys, union_all
+from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
 from vaultgen.targets import enabled_entities
-from vaultgen.types import parse_source_type
+from vaultgen.types import decimal_precision, parse_source_type
 
 # RENAME TO: DuckDB takes the bare new name (the table stays in its schema); the others take it qualified, so that
 # the table stays in its database/schema rather than moving to the session's current one
@@ -106,7 +106,10 @@ def _sql(statement: exp.Expression, dialect: Dialect) -> str:
 
 
 def _selector(spec: Spec, entity) -> str:
-    return f"{Naming(spec).model_name(entity)}+"
+    """The model and its descendants; for a raw vault model also its staging (+ before it): staging tables hold only the
+    last build's window, and a full refresh of staging without a window reads every batch of the raw layer."""
+    name = Naming(spec).model_name(entity)
+    return f"{name}+" if isinstance(entity, DERIVED) else f"+{name}+"
 
 
 def _columns(spec: Spec, entity) -> dict[str, ModelColumn]:
@@ -133,11 +136,12 @@ def _column_renames(old: Spec, new: Spec, before, after) -> list[tuple[str, Mode
 def plan_migrations(old: Spec, new: Spec, changes: list[Change]) -> None:
     """Fill `migration` of every change: target -> {ddl, rehash, dbt, glue, cleanup} -> statements or commands."""
     pairs = match_entities(old, new)[0]
+    lead = next((c for c in changes if c.change in KEY_REHASHES), None)  # one in-place rehash applies the whole new hashing
     for change in changes:
         targets = [change.target] if change.target else sorted(set(new.project.targets) | set(old.project.targets))
         for target in targets:
             artefacts: dict[str, list[str]] = {}
-            _artefacts(old, new, pairs, change, target, artefacts)
+            _artefacts(old, new, pairs, change, target, artefacts, lead)
             if artefacts:
                 change.migration[target] = artefacts
 
@@ -146,7 +150,7 @@ def _built_on(spec: Spec, entity, target: str) -> bool:
     return target in spec.project.targets and any(e.name == entity.name for e in enabled_entities(spec, target))
 
 
-def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: dict[str, list[str]]) -> None:
+def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: dict[str, list[str]], lead: Change | None = None) -> None:
     def add(kind: str, item: str) -> None:
         if item not in out.setdefault(kind, []):
             out[kind].append(item)
@@ -184,7 +188,7 @@ def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: di
     elif change.impact == "re-version":
         pass
     elif change.impact == "rehash" and in_new:
-        _rehash(new, change, target, add)
+        _rehash(old, new, change, target, add, lead)
     elif kind == "target_added":
         add("dbt", "dbt build (the first build of the new target creates every table from the raw layer)")
     elif kind == "source_column_added" and in_new:
@@ -239,19 +243,208 @@ def refingerprint(old: Spec, new: Spec, table_name: str) -> exp.Update:
 
 def rewritable(before, after) -> bool:
     """Whether the stored rows hold every value the entity's new hashdiff reads (so it can be rewritten in place)."""
-    from vaultgen.spec.model import MultiActiveSatellite
-
     return (isinstance(after, WITH_HASHDIFF) and isinstance(before, WITH_HASHDIFF) and not isinstance(after, MultiActiveSatellite)
             and all(name in before.attributes for name in after.attributes))
 
 
-def _rehash(spec: Spec, change: Change, target: str, add) -> None:
-    """Hash keys are stored in hubs, links and every satellite, and the raw layer keeps every batch, so the exact
-    rehash is a rebuild of the vault from the raw layer with the new hashing; hashdiffs alone can be rewritten in place."""
-    scope = _selector(spec, change.data["new"]) if change.data.get("new") is not None else "path:models/raw_vault+"
-    add("dbt", f"dbt build --full-refresh --select {scope}")
-    if change.change in ("hashing_algorithm_changed", "hashing_delimiter_changed", "hashing_null_marker_changed"):
-        dialect = dialect_of(spec, target)
-        for entity in enabled_entities(spec, target):
-            if isinstance(entity, WITH_HASHDIFF) and is_persisted(entity):
-                add("rehash", _sql(hashdiff_update(spec, entity, dialect), dialect))
+KEY_REHASHES = ("hashing_algorithm_changed", "hashing_delimiter_changed", "hashing_null_marker_changed", "hashing_sentinels_changed")
+HASHDIFF_REHASHES = ("hashing_algorithm_changed", "hashing_delimiter_changed", "hashing_null_marker_changed")
+REBUILD = "dbt build --full-refresh --select +path:models/raw_vault+"  # with staging: see _selector
+KEY_MAP_SUFFIX = "_key_map"
+OLD_KEY, NEW_KEY = "old_key", "new_key"
+
+
+def _col(dialect: Dialect, name: str, table: str | None = None) -> exp.Column:
+    return exp.column(dialect.identifier(name), table=table, quoted=True)
+
+
+def _aliased(table: exp.Table, name: str) -> exp.Table:
+    table.set("alias", exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
+    return table
+
+
+def _logical(column: ModelColumn) -> str:
+    return parse_source_type(column.source.type).logical
+
+
+def _key_owners(spec: Spec, entity) -> list[tuple[str, Hub | Link]]:
+    """(hash key column, the hub or link whose key it holds) of every hash key column of a raw vault table."""
+    naming = Naming(spec)
+    if isinstance(entity, Hub):
+        return [(naming.hash_key(entity.name), entity)]
+    if isinstance(entity, Link):
+        return [(naming.hash_key(entity.name), entity)] + [(naming.hash_key(r.role_name), spec.entity(r.hub)) for r in entity.references]
+    parent = spec.entity(entity.parent) if hasattr(entity, "parent") else None
+    if parent is None:  # a reference table: no hash keys
+        return []
+    owners = [(naming.parent_key(entity), parent)]
+    if isinstance(entity, EffectivitySatellite):
+        hubs = {r.role_name: spec.entity(r.hub) for r in parent.references}
+        owners += [(naming.hash_key(role), hubs[role]) for role in entity.driving_keys]
+    return owners
+
+
+def _sentinel_pairs(old: Spec, new: Spec, target: str) -> list[tuple[exp.Expression, exp.Expression]]:
+    """(old key, new key) of the sentinel keys: the old null and empty sentinels become the new ones. They are in every
+    map, also where the table itself lacks them (a link has no ghost rows, its satellites have), and are not recomputed
+    (ghost rows have NULL business keys, so the empty sentinel could not be). A new sentinel stays (a rerun)."""
+    old_dialect, new_dialect = dialect_of(old, target), dialect_of(new, target)
+    pairs = list(zip(sentinel_keys(old), sentinel_keys(new))) + [(k, k) for k in sentinel_keys(new) if k not in sentinel_keys(old)]  # a rerun
+    return [((old_dialect if before in sentinel_keys(old) else new_dialect).key_literal(before), new_dialect.key_literal(after)) for before, after in pairs]
+
+
+def _map_table(spec: Spec, entity, dialect: Dialect) -> exp.Table:
+    return table_of(spec, entity, dialect, Naming(spec).model_name(entity) + KEY_MAP_SUFFIX)
+
+
+def key_map(old: Spec, new: Spec, entity: Hub | Link, target: str) -> exp.Create:
+    """CREATE TABLE <model>_key_map AS SELECT old_key, new_key: every stored key of a hub (from its stored business keys)
+    or a link (from its parents' business keys, joined through the parent hubs, in the link's key order), hashed with
+    the new spec's hashing exactly as staging hashes them."""
+    dialect, naming, project = dialect_of(new, target), Naming(new), new.project
+    key = naming.hash_key(entity.name)
+    select = exp.select().from_(_aliased(table_of(new, entity, dialect), "t"))
+    if isinstance(entity, Hub):
+        columns = _columns(new, entity)
+        parts = [(_col(dialect, name, "t"), _logical(columns[name])) for name in entity.business_keys]
+    else:
+        parts, empty = [], sentinel_keys(old)[1]
+        for index, reference in enumerate(entity.references):
+            hub, alias = new.entity(reference.hub), f"p{index}"
+            columns, role_key = _columns(new, hub), _col(dialect, naming.hash_key(reference.role_name), "t")
+            select = select.join(_aliased(table_of(new, hub, dialect), alias), join_type="left",
+                                 on=exp.EQ(this=_col(dialect, naming.hash_key(hub.name), alias), expression=role_key))
+            for name in hub.business_keys:
+                value: exp.Expression = _col(dialect, name, alias)
+                if _logical(columns[name]) == "string":  # an empty parent key was '' (one key column: see _in_place_obstacle)
+                    empties = [dialect_of(old, target).key_literal(empty), dialect.key_literal(sentinel_keys(new)[1])]  # new: a rerun
+                    value = exp.Case(ifs=[exp.If(this=exp.In(this=role_key.copy(), expressions=empties), true=exp.Literal.string(""))], default=value)
+                parts.append((value, _logical(columns[name])))
+
+    def row(old_key: exp.Expression, new_key: exp.Expression) -> list[exp.Expression]:
+        return [exp.alias_(old_key, dialect.identifier(OLD_KEY), quoted=True), exp.alias_(new_key, dialect.identifier(NEW_KEY), quoted=True)]
+
+    stored = _col(dialect, key, "t")
+    sentinels = _sentinel_pairs(old, new, target)
+    real = (select.select(*row(stored, hash_key_sql(parts, project.hashing, project.sentinels, dialect)))
+            .where(exp.not_(exp.In(this=stored.copy(), expressions=[before.copy() for before, _ in sentinels]))))
+    return exp.Create(this=_map_table(new, entity, dialect), kind="TABLE",
+                      expression=union_all([real, *[exp.select(*row(before, after)) for before, after in sentinels]]))
+
+
+def remap_keys(spec: Spec, entity, column: str, owner: Hub | Link, dialect: Dialect) -> exp.Merge:
+    """MERGE INTO the table USING the owner's key map: each stored key of `column` becomes its new key."""
+    update = exp.Update(expressions=[exp.EQ(this=_col(dialect, column), expression=_col(dialect, NEW_KEY, "m"))])
+    return exp.Merge(this=_aliased(table_of(spec, entity, dialect), "t"), using=_aliased(_map_table(spec, owner, dialect), "m"),
+                     on=exp.EQ(this=_col(dialect, column, "t"), expression=_col(dialect, OLD_KEY, "m")),
+                     whens=exp.Whens(expressions=[exp.When(matched=True, then=update)]))
+
+
+def ghost_hashdiff_update(spec: Spec, entity, dialect: Dialect) -> exp.Update:
+    """Ghost rows carry the null sentinel as their hashdiff: the new spec's."""
+    key = _col(dialect, Naming(spec).parent_key(entity))
+    return exp.Update(this=table_of(spec, entity, dialect),
+                      expressions=[exp.EQ(this=_col(dialect, Naming(spec).hashdiff), expression=dialect.key_literal(sentinel_keys(spec)[0]))],
+                      where=exp.Where(this=exp.In(this=key, expressions=[dialect.key_literal(k) for k in sentinel_keys(spec)])))
+
+
+def _in_place_obstacle(spec: Spec) -> str | None:
+    """Why the stored vault does not determine every new hash key, or None when it does."""
+    for link in spec.links:
+        for reference in link.references:
+            hub = spec.entity(reference.hub)
+            if len(hub.business_keys) > 1 and any(_logical(c) == "string" for name, c in _columns(spec, hub).items() if name in hub.business_keys):
+                return (f"link '{link.name}' hashes the several business keys of hub '{hub.name}': where its stored parent key is the empty "
+                        "sentinel the vault does not tell which of them were empty and which NULL")
+    for hub in spec.hubs:
+        stored = {name: _logical(c) for name, c in _columns(spec, hub).items() if name in hub.business_keys}
+        for feed in hub_feeds(spec, hub):
+            table = spec.table(feed.table)
+            for column, name in zip(feed.columns, hub.business_keys):
+                if parse_source_type(table.column(column).type).logical != stored[name]:
+                    return (f"hub '{hub.name}' is fed from {feed.table}.{column} of another logical type than the business key it stores: "
+                            "staging hashes that column's own canonical string")
+    return None
+
+
+def _derived_rebuild(spec: Spec, target: str) -> str | None:
+    models = [_selector(spec, e) for e in enabled_entities(spec, target) if isinstance(e, DERIVED) and is_persisted(e)]
+    return f"dbt build --full-refresh --select {' '.join(models)}" if models else None
+
+
+def rehash_statements(old: Spec, new: Spec, change: str, target: str) -> tuple[list[str], list[str]]:
+    """The in-place rehash of a hashing change on one target: (statements, dbt commands to run after them). (1) a key
+    map per hub and link from the stored vault, (2) every stored hash key column through its owner's map (MERGE INTO:
+    DuckDB, Spark/Iceberg, Athena/Iceberg and Snowflake all take it), (3) the hashdiffs from the stored attributes,
+    (4) the maps dropped. Run again after it finished, it changes nothing; after a failure it stops at (1), since the
+    maps exist. Multi-active satellites (a hashdiff over the set) and the derived PIT and bridge tables are rebuilt by
+    dbt, from the raw layer and from the rehashed vault."""
+    dialect = dialect_of(new, target)
+    stored = [e for e in enabled_entities(new, target) if type(e) in RENDERERS and is_persisted(e) and not isinstance(e, DERIVED)]
+    multi_active = [e for e in stored if isinstance(e, MultiActiveSatellite)]
+    owners = [e for e in stored if isinstance(e, (Hub, Link))]
+    statements = [_sql(key_map(old, new, e, target), dialect) for e in owners]
+    for entity in stored:
+        if entity not in multi_active:
+            statements += [_sql(remap_keys(new, entity, column, owner, dialect), dialect) for column, owner in _key_owners(new, entity)]
+    for entity in stored:
+        if isinstance(entity, WITH_HASHDIFF) and entity not in multi_active:
+            if change in HASHDIFF_REHASHES:
+                statements.append(_sql(hashdiff_update(new, entity, dialect), dialect))
+            if new.project.ghost_records and not isinstance(entity, ReferenceTable):
+                statements.append(_sql(ghost_hashdiff_update(new, entity, dialect), dialect))
+    statements += [_sql(drop(new, e, dialect, Naming(new).model_name(e) + KEY_MAP_SUFFIX), dialect) for e in owners]
+    commands = [f"dbt build --full-refresh --select {_selector(new, e)}" for e in multi_active]
+    derived = _derived_rebuild(new, target)
+    return statements, commands + ([derived] if derived else [])
+
+
+def _canonical_family(column: ModelColumn) -> str:
+    """Types whose values render the same canonical string (vaultgen.sql.hashing): the integers; decimals of one scale."""
+    source_type = parse_source_type(column.source.type)
+    if source_type.logical in ("int16", "int32", "int64"):
+        return "int"
+    return f"decimal/{decimal_precision(source_type)[1]}" if source_type.logical == "decimal" else source_type.logical
+
+
+def _rehash(old: Spec, new: Spec, change: Change, target: str, add, lead: Change | None) -> None:
+    """Hash keys are stored in hubs, links and every satellite. Where the stored rows determine the new keys (a hash
+    algorithm, delimiter, null marker or sentinel change) the plan rehashes in place; else the exact rehash is a rebuild
+    of the vault from the raw layer (it keeps every batch), with the reason."""
+    kind = change.change
+    if kind in KEY_REHASHES:
+        obstacle = _in_place_obstacle(new)
+        if obstacle is None and lead is not change:
+            add("hint", f"the rehash statements of {lead.change} rehash this change too (they apply the whole new hashing)")
+            return
+        if obstacle is None:
+            statements, commands = rehash_statements(old, new, kind, target)
+            for statement in statements:
+                add("rehash", statement)
+            for command in commands:
+                add("dbt", command)
+            add("hint", f"or, instead of the rehash statements, rebuild the vault from the raw layer: {REBUILD}")
+            return
+        add("dbt", REBUILD)
+        add("hint", f"no in-place rehash: {obstacle}")
+        return
+    if kind == "business_key_type_changed":
+        before, after = change.data["old"], change.data["new"]
+        was = [_canonical_family(c) for n, c in _columns(old, before).items() if n in before.business_keys]
+        now = [_canonical_family(c) for n, c in _columns(new, after).items() if n in after.business_keys]
+        if was == now and _built_on(new, after, target):
+            dialect = dialect_of(new, target)
+            for name in after.business_keys:
+                add("ddl", _sql(alter_column_type(new, after, _columns(new, after)[name], dialect), dialect))
+            add("hint", "hash keys unchanged: both types render the same canonical string, so only the column type changes")
+            return
+        add("dbt", REBUILD)
+        add("hint", "no in-place rehash: the stored business keys have the old type, whose values need not map one to one onto the new "
+                    "type's canonical strings (a rebuild from the raw layer hashes the new type)")
+        return
+    add("dbt", REBUILD)
+    if kind == "hashing_business_key_changed":
+        add("hint", "no in-place rehash: keys that the new normalisation merges (e.g. 'alfki' and 'ALFKI' under case: upper) or splits "
+                    "cannot be recomputed from the stored rows, which keep only the first spelling; a rebuild from the raw layer is exact")
+    elif kind == "hash_type_changed":
+        add("hint", "no in-place rehash: every key column changes type; a rebuild from the raw layer is exact")
