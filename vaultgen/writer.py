@@ -7,6 +7,12 @@ mtimes and only changed files look changed), then swapped in with one atomic ren
 RENAME_EXCHANGE; elsewhere two renames that the next render rolls back if they were cut in between). A
 render killed at any moment leaves the old tree or the new one, and at most a leftover sibling folder,
 which the next render removes and `render --check` reports.
+
+The manifest lists every file the writer owns, one a line: its path, the SHA-256 of its content and, for a
+render, the fingerprint of what it was made from and the plan's notes on it (tab-separated; a line with a path
+alone, as earlier versions wrote, still counts). `Previous` reads it back so an incremental render can keep a
+file whose fingerprint is unchanged and whose content on disk still has the recorded hash (a hand edit is seen).
+A manifest that differs only in fingerprints is refreshed by `write` but is no difference for `diff`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import difflib
 import errno
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -33,6 +40,7 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)  # temporary files or folders of an interrupted render
     patch: str = ""  # with diff(..., unified=True): a unified diff from what is on disk to what the spec renders
+    refreshed: bool = False  # the manifest differs only in fingerprints or notes (write() rewrites it; no difference)
 
     @property
     def changed(self) -> bool:
@@ -43,16 +51,108 @@ def _sibling(out_dir: Path, suffix: str) -> Path:
     return out_dir.parent / f".{out_dir.name}{suffix}"
 
 
-def _owned_files(out_dir: Path) -> list[str]:
+@dataclass(frozen=True)
+class Entry:
+    """A manifest line: what the writer knows of one file it owns."""
+
+    sha: str = ""  # SHA-256 of the content ("" in a manifest of an earlier version)
+    fingerprint: str = ""  # of what the file was made from ("" when the caller gave none)
+    note: str = ""  # the caller's own data on the file (the plan: the inputs of a model), kept as written
+
+
+MANIFEST_HEADER = ("# files written by `vaultgen render`; stale ones are removed on the next render\n"
+                   "# path, SHA-256 of the content, fingerprint of what it was made from, notes (tab-separated)\n")
+
+
+def content_sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse_manifest(text: str) -> dict[str, Entry]:
+    entries = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, *rest = line.split("\t")
+            entries[name] = Entry(*rest[:3])
+    return entries
+
+
+def _read_manifest(out_dir: Path) -> dict[str, Entry]:
     manifest = out_dir / MANIFEST
-    if not manifest.is_file():
-        return []
-    return [line for line in manifest.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    return _parse_manifest(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
 
 
-def _with_manifest(files: dict[str, str]) -> dict[str, str]:
-    body = "# files written by `vaultgen render`; stale ones are removed on the next render\n" + "".join(f"{name}\n" for name in sorted(files))
-    return {**files, MANIFEST: body}
+def _owned_files(out_dir: Path) -> list[str]:
+    return list(_read_manifest(out_dir))
+
+
+def _manifest_text(files: dict[str, str], entries: dict[str, Entry]) -> str:
+    lines = []
+    for name in sorted(files):
+        entry = entries.get(name, Entry())
+        fields = [name, content_sha(files[name].encode("utf-8")), entry.fingerprint, entry.note]
+        while fields[-1] == "":
+            fields.pop()
+        lines.append("\t".join(fields) + "\n")
+    return MANIFEST_HEADER + "".join(lines)
+
+
+def _with_manifest(files: dict[str, str], entries: dict[str, Entry] | None = None) -> dict[str, str]:
+    return {**files, MANIFEST: _manifest_text(files, entries or {})}
+
+
+class Previous:
+    """What the last render left under `out_dir`: its manifest, and the files on disk that still match it."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        try:
+            self.entries = _read_manifest(out_dir)
+        except (OSError, UnicodeDecodeError):
+            self.entries = {}
+        self.verified: dict[str, str] = {}  # path -> its text on disk, read and found to have the recorded hash
+
+    def note(self, name: str, fingerprint: str) -> str | None:
+        """The note recorded with the file when it was made from the same inputs (whatever is on disk now)."""
+        entry = self.entries.get(name)
+        return entry.note if entry is not None and entry.fingerprint == fingerprint else None
+
+    def text(self, name: str, fingerprint: str) -> str | None:
+        """The file's text on disk when it was made from the same inputs and nobody changed it since; else None."""
+        entry = self.entries.get(name)
+        if entry is None or not entry.sha or entry.fingerprint != fingerprint:
+            return None
+        if name in self.verified:
+            return self.verified[name]
+        try:
+            data = (self.out_dir / name).read_bytes()
+        except OSError:
+            return None
+        if content_sha(data) != entry.sha:
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        self.verified[name] = text
+        return text
+
+    def unit(self, fingerprint: str) -> dict[str, str] | None:
+        """Every file recorded with `fingerprint` (one unit of work made them all), when each is still as written."""
+        names = [name for name, entry in self.entries.items() if entry.fingerprint == fingerprint]
+        texts = {name: self.text(name, fingerprint) for name in names}
+        if not names or any(text is None for text in texts.values()):
+            return None
+        return texts  # type: ignore[return-value]
+
+    def under(self, folder: str) -> Previous:
+        """The same, for the files under `folder` (names relative to it): what a target's project sees."""
+        scoped = Previous.__new__(Previous)
+        scoped.out_dir = self.out_dir / folder
+        prefix = f"{folder}/"
+        scoped.entries = {name[len(prefix):]: entry for name, entry in self.entries.items() if name.startswith(prefix)}
+        scoped.verified = {}
+        return scoped
 
 
 def leftovers(out_dir: Path) -> list[Path]:
@@ -72,22 +172,33 @@ def _output_error(error: OSError, out_dir: Path) -> OutputError:
     return OutputError(Problem("VG090", f"cannot write the output: {error.strerror or error}", Location(str(where)), hint))
 
 
-def diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteReport:
-    """What writing `files` would change, without writing; with `unified`, also as a unified diff (`report.patch`)."""
+def diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
+         previous: Previous | None = None) -> WriteReport:
+    """What writing `files` would change, without writing; with `unified`, also as a unified diff (`report.patch`).
+    `entries`: fingerprints and notes for the manifest; `previous`: files already read and found unchanged."""
     try:
-        return _diff(out_dir, files, unified)
+        return _diff(out_dir, files, unified, entries, previous)
     except OSError as error:
         raise _output_error(error, out_dir) from None
 
 
-def _diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteReport:
-    files = _with_manifest(files)
+def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
+          previous: Previous | None = None) -> WriteReport:
+    files = _with_manifest(files, entries)
+    verified = previous.verified if previous is not None and previous.out_dir == out_dir else {}
     report = WriteReport()
     patches: list[str] = []
     for name, text in files.items():
+        if verified.get(name) is text:
+            report.unchanged.append(name)
+            continue
         path = out_dir / name
         current = path.read_bytes() if path.is_file() else None
         same = current == text.encode("utf-8")
+        if not same and name == MANIFEST and current is not None and _same_files(current, text):
+            report.refreshed = True  # only fingerprints or notes differ: the tree is what the spec renders
+            report.unchanged.append(name)
+            continue
         (report.unchanged if same else report.written).append(name)
         if unified and not same and name != MANIFEST:
             patches.append(_patch(name, current, text))
@@ -99,6 +210,16 @@ def _diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteR
     return report
 
 
+def _same_files(current: bytes, text: str) -> bool:
+    """Whether two manifests list the same files with the same content (a hash missing from the old one is no difference)."""
+    try:
+        old = _parse_manifest(current.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
+    new = _parse_manifest(text)
+    return old.keys() == new.keys() and all(not old[name].sha or old[name].sha == new[name].sha for name in new)
+
+
 def _patch(name: str, current: bytes | None, text: str | None) -> str:
     """A unified diff of one file (git's a/ b/ labels, /dev/null for a created or removed file), 3 lines of context."""
     before = current.decode("utf-8", errors="replace").splitlines(keepends=True) if current is not None else []
@@ -107,16 +228,16 @@ def _patch(name: str, current: bytes | None, text: str | None) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def write(out_dir: Path, files: dict[str, str]) -> WriteReport:
+def write(out_dir: Path, files: dict[str, str], entries: dict[str, Entry] | None = None, previous: Previous | None = None) -> WriteReport:
     """Write `files` under `out_dir` all-or-nothing; raises OutputError (nothing changed) when it cannot."""
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()  # swap the folder it points to, not the link
     try:
         _recover(out_dir)
-        report = _diff(out_dir, files)
+        report = _diff(out_dir, files, entries=entries, previous=previous)
         _remove_leftovers(out_dir)
-        if report.written or report.removed:
-            _build_and_swap(out_dir, _with_manifest(files), report)
+        if report.written or report.removed or report.refreshed:
+            _build_and_swap(out_dir, _with_manifest(files, entries), report)
     except OSError as error:
         raise _output_error(error, out_dir) from None
     return report
@@ -143,10 +264,11 @@ def _build_and_swap(out_dir: Path, files: dict[str, str], report: WriteReport) -
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     new = _sibling(out_dir, NEW)
     new.mkdir()
-    replaced = set(report.written) | set(report.removed)
+    written = [*report.written, *([MANIFEST] if report.refreshed else [])]
+    replaced = set(written) | set(report.removed)
     if out_dir.is_dir():
         _link_tree(out_dir, new, replaced)
-    for name in report.written:
+    for name in written:
         target = new / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(files[name].encode("utf-8"))
