@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Callable
 
-import yaml
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_model import render_model
+from vaultgen.emit.yaml_text import dump_yaml
 from vaultgen.emit.schema_yml import business_vault_schema_yml, marts_schema_yml, schema_yml, sources_yml
 from vaultgen.naming import Naming
 from vaultgen.spec.model import (
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from vaultgen.emit.fingerprint import Fingerprints
     from vaultgen.writer import Entry, Previous
 
-def dump_yaml(data: object) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
 
 
 def _macros() -> dict[str, str]:

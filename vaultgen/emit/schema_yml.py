@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-import yaml
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.plan import RAW_TAG, source_tag
+from vaultgen.emit.yaml_text import dump_yaml
 from vaultgen.graph import parent_of
 from vaultgen.naming import Naming, needs_quotes
 from vaultgen.spec.model import Hub, Spec
@@ -16,7 +16,7 @@ from vaultgen.sql.common import sentinel_keys
 
 
 def _dump(data: object, dialect: Dialect) -> str:
-    return yaml.safe_dump(_as_dbt_reads_it(data, dialect, {}), sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
+    return dump_yaml(_as_dbt_reads_it(data, dialect, {}))
 
 
 JINJA_OPENER = re.compile(r"\{(?=[{%#])")  # a brace that starts {{ ... }}, {% ... %} or {# ... #}
