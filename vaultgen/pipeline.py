@@ -92,8 +92,10 @@ def render(spec_dir: Path, out_dir: Path, check: bool = False, unified: bool = F
     """Write generated/ from the spec; with `check`, only compare (and, with `unified`, put a unified diff in the report)."""
     from vaultgen.spec.loader import load_spec
 
+    from vaultgen.emit.fingerprint import stamp
+
     spec = load_spec(spec_dir)
-    previous = writer.Previous(out_dir.resolve() if out_dir.is_symlink() else out_dir)
+    previous = writer.Previous(out_dir.resolve() if out_dir.is_symlink() else out_dir, stamp())
     files, entries = render_outputs(spec, previous)
     if check:
         return writer.diff(out_dir, files, unified, entries, previous)

@@ -12,7 +12,9 @@ The manifest lists every file the writer owns, one a line: its path, the SHA-256
 render, the fingerprint of what it was made from and the plan's notes on it (tab-separated; a line with a path
 alone, as earlier versions wrote, still counts). `Previous` reads it back so an incremental render can keep a
 file whose fingerprint is unchanged and whose content on disk still has the recorded hash (a hand edit is seen).
-A manifest that differs only in fingerprints is refreshed by `write` but is no difference for `diff`.
+Fingerprints hold only within one stamp (the caller's: the vaultgen version and a hash of its source), written
+once in the manifest's header, so a new vaultgen changes one line of the manifest, not every line. A manifest
+that differs only in its stamp, fingerprints or notes is refreshed by `write` but is no difference for `diff`.
 """
 
 from __future__ import annotations
@@ -62,32 +64,38 @@ class Entry:
 
 MANIFEST_HEADER = ("# files written by `vaultgen render`; stale ones are removed on the next render\n"
                    "# path, SHA-256 of the content, fingerprint of what it was made from, notes (tab-separated)\n")
+STAMP = "# stamp: "  # the header line of the stamp the fingerprints hold under
 
 
 def content_sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _parse_manifest(text: str) -> dict[str, Entry]:
-    entries = {}
+def _parse_manifest(text: str, stamp: str | None = None) -> dict[str, Entry]:
+    """The manifest's entries; with `stamp`, fingerprints recorded under another stamp are dropped."""
+    entries, recorded = {}, ""
     for line in text.splitlines():
-        if line and not line.startswith("#"):
+        if line.startswith(STAMP):
+            recorded = line[len(STAMP):]
+        elif line and not line.startswith("#"):
             name, *rest = line.split("\t")
             entries[name] = Entry(*rest[:3])
+    if stamp is not None and recorded != stamp:
+        entries = {name: Entry(entry.sha) for name, entry in entries.items()}
     return entries
 
 
-def _read_manifest(out_dir: Path) -> dict[str, Entry]:
+def _read_manifest(out_dir: Path, stamp: str | None = None) -> dict[str, Entry]:
     manifest = out_dir / MANIFEST
-    return _parse_manifest(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    return _parse_manifest(manifest.read_text(encoding="utf-8"), stamp) if manifest.is_file() else {}
 
 
 def _owned_files(out_dir: Path) -> list[str]:
     return list(_read_manifest(out_dir))
 
 
-def _manifest_text(files: dict[str, str], entries: dict[str, Entry]) -> str:
-    lines = []
+def _manifest_text(files: dict[str, str], entries: dict[str, Entry], stamp: str = "") -> str:
+    lines = [f"{STAMP}{stamp}\n"] if stamp else []
     for name in sorted(files):
         entry = entries.get(name, Entry())
         fields = [name, content_sha(files[name].encode("utf-8")), entry.fingerprint, entry.note]
@@ -97,19 +105,23 @@ def _manifest_text(files: dict[str, str], entries: dict[str, Entry]) -> str:
     return MANIFEST_HEADER + "".join(lines)
 
 
-def _with_manifest(files: dict[str, str], entries: dict[str, Entry] | None = None) -> dict[str, str]:
-    return {**files, MANIFEST: _manifest_text(files, entries or {})}
+def _with_manifest(files: dict[str, str], entries: dict[str, Entry] | None = None, stamp: str = "") -> dict[str, str]:
+    return {**files, MANIFEST: _manifest_text(files, entries or {}, stamp)}
 
 
 class Previous:
-    """What the last render left under `out_dir`: its manifest, and the files on disk that still match it."""
+    """What the last render left under `out_dir`: its manifest (fingerprints only when made under `stamp`), and
+    the files on disk that still match it."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, stamp: str = "", entries: dict[str, Entry] | None = None):
         self.out_dir = out_dir
-        try:
-            self.entries = _read_manifest(out_dir)
-        except (OSError, UnicodeDecodeError):
-            self.entries = {}
+        self.stamp = stamp
+        if entries is None:
+            try:
+                entries = _read_manifest(out_dir, stamp)
+            except (OSError, UnicodeDecodeError):
+                entries = {}
+        self.entries = entries
         self.verified: dict[str, str] = {}  # path -> its text on disk, read and found to have the recorded hash
 
     def note(self, name: str, fingerprint: str) -> str | None:
@@ -147,12 +159,9 @@ class Previous:
 
     def under(self, folder: str) -> Previous:
         """The same, for the files under `folder` (names relative to it): what a target's project sees."""
-        scoped = Previous.__new__(Previous)
-        scoped.out_dir = self.out_dir / folder
         prefix = f"{folder}/"
-        scoped.entries = {name[len(prefix):]: entry for name, entry in self.entries.items() if name.startswith(prefix)}
-        scoped.verified = {}
-        return scoped
+        return Previous(self.out_dir / folder, self.stamp,
+                        {name[len(prefix):]: entry for name, entry in self.entries.items() if name.startswith(prefix)})
 
 
 def leftovers(out_dir: Path) -> list[Path]:
@@ -175,7 +184,8 @@ def _output_error(error: OSError, out_dir: Path) -> OutputError:
 def diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
          previous: Previous | None = None) -> WriteReport:
     """What writing `files` would change, without writing; with `unified`, also as a unified diff (`report.patch`).
-    `entries`: fingerprints and notes for the manifest; `previous`: files already read and found unchanged."""
+    `entries`: fingerprints and notes for the manifest; `previous`: its stamp, and files already read and found
+    unchanged."""
     try:
         return _diff(out_dir, files, unified, entries, previous)
     except OSError as error:
@@ -184,7 +194,7 @@ def diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: d
 
 def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
           previous: Previous | None = None) -> WriteReport:
-    files = _with_manifest(files, entries)
+    files = _with_manifest(files, entries, previous.stamp if previous is not None else "")
     verified = previous.verified if previous is not None and previous.out_dir == out_dir else {}
     report = WriteReport()
     patches: list[str] = []
@@ -237,7 +247,7 @@ def write(out_dir: Path, files: dict[str, str], entries: dict[str, Entry] | None
         report = _diff(out_dir, files, entries=entries, previous=previous)
         _remove_leftovers(out_dir)
         if report.written or report.removed or report.refreshed:
-            _build_and_swap(out_dir, _with_manifest(files, entries), report)
+            _build_and_swap(out_dir, _with_manifest(files, entries, previous.stamp if previous is not None else ""), report)
     except OSError as error:
         raise _output_error(error, out_dir) from None
     return report

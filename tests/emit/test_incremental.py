@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, seed, settings, strategies as st
 
 from vaultgen import writer
+from vaultgen.emit.fingerprint import stamp
 from vaultgen.pipeline import render, render_files, render_outputs
 from vaultgen.spec.loader import load_spec
 
@@ -62,7 +63,7 @@ def _rendered(tmp_path: Path) -> tuple[Path, Path]:
 def test_a_second_render_builds_nothing_and_matches_a_cold_one(tmp_path):
     spec_dir, out = _rendered(tmp_path)
     assert _tree(out) == render_files(load_spec(spec_dir))
-    previous = writer.Previous(out)
+    previous = writer.Previous(out, stamp())
     files, _ = render_outputs(load_spec(spec_dir), previous)
     assert set(previous.verified) == set(files)  # every file was taken from disk, none built
     assert render(spec_dir, out, check=True).changed is False
@@ -76,7 +77,7 @@ def test_one_changed_attribute_rebuilds_only_the_files_it_affects(tmp_path):
     changed = {name for name in cold if before.get(name) != cold[name]}
     assert "duckdb/models/raw_vault/satellites/sat_customer_details.sql" in changed
 
-    previous = writer.Previous(out)
+    previous = writer.Previous(out, stamp())
     files, entries = render_outputs(load_spec(spec_dir), previous)
     assert files == cold
     rebuilt = set(files) - set(previous.verified)
@@ -106,12 +107,12 @@ def test_a_hand_edited_or_deleted_file_is_reported_and_restored(tmp_path):
 
 def test_a_manifest_of_an_earlier_version_is_read_and_refreshed(tmp_path):
     spec_dir, out = _rendered(tmp_path)
-    names = list(writer.Previous(out).entries)
+    names = list(writer.Previous(out, stamp()).entries)
     (out / writer.MANIFEST).write_text("# files written by `vaultgen render`\n" + "".join(f"{n}\n" for n in names), encoding="utf-8")
     assert render(spec_dir, out, check=True).changed is False  # same files: no difference, only no fingerprints yet
     report = render(spec_dir, out)
     assert report.refreshed and not report.written
-    assert all(entry.sha and entry.fingerprint for entry in writer.Previous(out).entries.values())
+    assert all(entry.sha and entry.fingerprint for entry in writer.Previous(out, stamp()).entries.values())
 
 
 def test_generated_yaml_has_no_anchors_or_aliases():
@@ -133,3 +134,15 @@ def test_property_an_incremental_render_equals_a_cold_one(tmp_path_factory, pick
     render(spec_dir, out)
     assert _tree(out) == render_files(load_spec(spec_dir))
     assert render(spec_dir, out, check=True).changed is False
+
+
+def test_fingerprints_of_another_vaultgen_are_not_trusted(tmp_path):
+    spec_dir, out = _rendered(tmp_path)
+    manifest = out / writer.MANIFEST
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(stamp(), "vaultgen 0.0.1 source 0 fingerprints 1"), encoding="utf-8")
+    previous = writer.Previous(out, stamp())
+    render_outputs(load_spec(spec_dir), previous)
+    assert not previous.verified  # everything was built again
+    assert render(spec_dir, out, check=True).changed is False  # only the stamp differs: no difference
+    assert render(spec_dir, out).refreshed
+    assert stamp() in manifest.read_text(encoding="utf-8")

@@ -1,8 +1,8 @@
 """Fingerprints of generated files: a hash of everything a file is made from, so an incremental render rebuilds
 only the files whose inputs changed. Pure (reads the vaultgen package's own source once, for the code hash).
 
-Every fingerprint covers the vaultgen version and a hash of its source (a code change invalidates everything),
-the project settings (hashing, naming, ghost records, target settings), the target, and the file's path. Beyond
+Fingerprints hold under a stamp: the vaultgen version and a hash of its source (`stamp()`; the manifest keeps
+it once, and a code change invalidates every fingerprint). Every fingerprint covers the project settings (hashing, naming, ghost records, target settings), the target, and the file's path. Beyond
 that:
 - an entity's model: the entity, every entity and table it names, transitively (a PIT its satellites and their
   hub, a satellite its parent, a bridge its links and their hubs), and every link that names a hub among them
@@ -59,6 +59,11 @@ def _version() -> str:
         return "unknown"
 
 
+def stamp() -> str:
+    """What the fingerprints hold under: this vaultgen (version, source) and the recipe of the fingerprints."""
+    return f"vaultgen {_version()} source {code_hash()[:16]} fingerprints {FORMAT}"
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
@@ -84,7 +89,7 @@ class Fingerprints:
         self._systems = {table.name: system for system, table in spec.tables()}
         self._node: dict[str, str] = {}  # "entity:<name>" / "table:<name>" -> hash of its spec and origin
         self._names: dict[str, tuple[str, ...]] = {}  # entity -> the entities and tables it names
-        self._base = _digest(FORMAT, _version(), code_hash(), json.dumps(spec.project.model_dump(mode="json"), sort_keys=True))
+        self._base = _digest(json.dumps(spec.project.model_dump(mode="json"), sort_keys=True))
         self._readers: dict[str, list[str]] | None = None  # table or hub -> the entities (links for a hub) naming it
 
     def _dump(self, key: str) -> str:
