@@ -94,19 +94,25 @@ def _owned_files(out_dir: Path) -> list[str]:
     return list(_read_manifest(out_dir))
 
 
-def _manifest_text(files: dict[str, str], entries: dict[str, Entry], stamp: str = "") -> str:
+def _manifest_text(files: dict[str, str], entries: dict[str, Entry], stamp: str = "", shas: dict[str, str] | None = None) -> str:
+    """The manifest of `files`; `shas`: hashes already known (of files read from disk and checked)."""
     lines = [f"{STAMP}{stamp}\n"] if stamp else []
+    shas = shas or {}
     for name in sorted(files):
         entry = entries.get(name, Entry())
-        fields = [name, content_sha(files[name].encode("utf-8")), entry.fingerprint, entry.note]
+        sha = shas.get(name) or content_sha(files[name].encode("utf-8"))
+        fields = [name, sha, entry.fingerprint, entry.note]
         while fields[-1] == "":
             fields.pop()
         lines.append("\t".join(fields) + "\n")
     return MANIFEST_HEADER + "".join(lines)
 
 
-def _with_manifest(files: dict[str, str], entries: dict[str, Entry] | None = None, stamp: str = "") -> dict[str, str]:
-    return {**files, MANIFEST: _manifest_text(files, entries or {}, stamp)}
+def _with_manifest(files: dict[str, str], entries: dict[str, Entry] | None = None, previous: Previous | None = None) -> dict[str, str]:
+    if previous is None:
+        return {**files, MANIFEST: _manifest_text(files, entries or {})}
+    shas = {name: previous.entries[name].sha for name, text in previous.verified.items() if files.get(name) is text}
+    return {**files, MANIFEST: _manifest_text(files, entries or {}, previous.stamp, shas)}
 
 
 class Previous:
@@ -157,6 +163,20 @@ class Previous:
             return None
         return texts  # type: ignore[return-value]
 
+    def everything(self, fingerprints: set[str]) -> dict[str, str] | None:
+        """Every file of the last render, when it recorded each of `fingerprints` (so it rendered the same inputs)
+        and every file is still as written; else None."""
+        recorded = {entry.fingerprint for entry in self.entries.values()}
+        if not self.entries or "" in recorded or not fingerprints <= recorded:
+            return None
+        texts = {}
+        for name, entry in self.entries.items():
+            text = self.text(name, entry.fingerprint)
+            if text is None:
+                return None
+            texts[name] = text
+        return texts
+
     def under(self, folder: str) -> Previous:
         """The same, for the files under `folder` (names relative to it): what a target's project sees."""
         prefix = f"{folder}/"
@@ -168,7 +188,8 @@ def leftovers(out_dir: Path) -> list[Path]:
     """What an interrupted render left: the swap's sibling folders and old-style temporary files in the tree."""
     found = [path for path in (_sibling(out_dir, NEW), _sibling(out_dir, OLD)) if path.exists() or path.is_symlink()]
     if out_dir.is_dir():
-        found += sorted(path for path in out_dir.rglob(f"{TEMP_PREFIX}*") if path != out_dir / MANIFEST and path.is_file())
+        found += sorted(Path(folder) / name for folder, _, names in os.walk(out_dir) for name in names
+                        if name.startswith(TEMP_PREFIX) and Path(folder) / name != out_dir / MANIFEST)
     return found
 
 
@@ -194,7 +215,7 @@ def diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: d
 
 def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
           previous: Previous | None = None) -> WriteReport:
-    files = _with_manifest(files, entries, previous.stamp if previous is not None else "")
+    files = _with_manifest(files, entries, previous)
     verified = previous.verified if previous is not None and previous.out_dir == out_dir else {}
     report = WriteReport()
     patches: list[str] = []
@@ -247,7 +268,7 @@ def write(out_dir: Path, files: dict[str, str], entries: dict[str, Entry] | None
         report = _diff(out_dir, files, entries=entries, previous=previous)
         _remove_leftovers(out_dir)
         if report.written or report.removed or report.refreshed:
-            _build_and_swap(out_dir, _with_manifest(files, entries, previous.stamp if previous is not None else ""), report)
+            _build_and_swap(out_dir, _with_manifest(files, entries, previous), report)
     except OSError as error:
         raise _output_error(error, out_dir) from None
     return report

@@ -90,6 +90,7 @@ class Fingerprints:
         self._node: dict[str, str] = {}  # "entity:<name>" / "table:<name>" -> hash of its spec and origin
         self._names: dict[str, tuple[str, ...]] = {}  # entity -> the entities and tables it names
         self._base = _digest(json.dumps(spec.project.model_dump(mode="json"), sort_keys=True))
+        self._input_digests: dict[str, str] = {}
         self._readers: dict[str, list[str]] | None = None  # table or hub -> the entities (links for a hub) naming it
 
     def _dump(self, key: str) -> str:
@@ -139,8 +140,14 @@ class Fingerprints:
                 seen.update(self.names(link))
         return seen
 
+    def _inputs(self, entity_name: str) -> str:
+        """One hash of every part of the spec an entity's models read (the same on every target)."""
+        if entity_name not in self._input_digests:
+            self._input_digests[entity_name] = _digest(*sorted(self._dump(key) for key in self._closure(entity_name)))
+        return self._input_digests[entity_name]
+
     def entity_model(self, entity_name: str, target: str, path: str) -> str:
-        return _digest(self._base, target, path, *sorted(self._dump(key) for key in self._closure(entity_name)))
+        return _digest(self._base, target, path, self._inputs(entity_name))
 
     def staging_model(self, table_name: str, target: str, path: str) -> str:
         keys = {f"table:{table_name}", *(f"entity:{name}" for name in self._readers_of(table_name))}
