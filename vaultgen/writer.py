@@ -14,7 +14,7 @@ alone, as earlier versions wrote, still counts). `Previous` reads it back so an 
 file whose fingerprint is unchanged and whose content on disk still has the recorded hash (a hand edit is seen).
 Fingerprints hold only within one stamp (the caller's: the vaultgen version and a hash of its source), written
 once in the manifest's header, so a new vaultgen changes one line of the manifest, not every line. A manifest
-that differs only in its stamp, fingerprints or notes is refreshed by `write` but is no difference for `diff`.
+that differs only in its stamp, hashes, fingerprints or notes is refreshed by `write` but is no difference for `diff`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)  # temporary files or folders of an interrupted render
     patch: str = ""  # with diff(..., unified=True): a unified diff from what is on disk to what the spec renders
-    refreshed: bool = False  # the manifest differs only in fingerprints or notes (write() rewrites it; no difference)
+    refreshed: bool = False  # the manifest lists the same files, with other hashes, fingerprints or stamp (write() rewrites it; no difference)
 
     @property
     def changed(self) -> bool:
@@ -227,7 +227,7 @@ def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: 
         current = path.read_bytes() if path.is_file() else None
         same = current == text.encode("utf-8")
         if not same and name == MANIFEST and current is not None and _same_files(current, text):
-            report.refreshed = True  # only fingerprints or notes differ: the tree is what the spec renders
+            report.refreshed = True  # the same files: only what the next render trusts differs
             report.unchanged.append(name)
             continue
         (report.unchanged if same else report.written).append(name)
@@ -242,13 +242,12 @@ def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: 
 
 
 def _same_files(current: bytes, text: str) -> bool:
-    """Whether two manifests list the same files with the same content (a hash missing from the old one is no difference)."""
+    """Whether two manifests list the same files. Their hashes, fingerprints and stamps are what the next render
+    trusts, not what the tree is: each file is compared itself (and a stale hash only makes it be built again)."""
     try:
-        old = _parse_manifest(current.decode("utf-8"))
+        return _parse_manifest(current.decode("utf-8")).keys() == _parse_manifest(text).keys()
     except UnicodeDecodeError:
         return False
-    new = _parse_manifest(text)
-    return old.keys() == new.keys() and all(not old[name].sha or old[name].sha == new[name].sha for name in new)
 
 
 def _patch(name: str, current: bytes | None, text: str | None) -> str:
