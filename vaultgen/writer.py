@@ -143,7 +143,8 @@ class Previous:
         if name in self.verified:
             return self.verified[name]
         try:
-            data = (self.out_dir / name).read_bytes()
+            with open(os.path.join(self.out_dir, name), "rb") as file:  # not pathlib: tens of thousands of files
+                data = file.read()
         except OSError:
             return None
         if content_sha(data) != entry.sha:
@@ -233,7 +234,8 @@ def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: 
         (report.unchanged if same else report.written).append(name)
         if unified and not same and name != MANIFEST:
             patches.append(_patch(name, current, text))
-    report.removed = sorted(set(_owned_files(out_dir)) - set(files))
+    owned = previous.entries if previous is not None and previous.entries and previous.out_dir == out_dir else _owned_files(out_dir)
+    report.removed = sorted(set(owned) - set(files))
     if unified:
         patches += [_patch(name, (out_dir / name).read_bytes() if (out_dir / name).is_file() else b"", None) for name in report.removed]
     report.leftovers = [str(path) for path in leftovers(out_dir)]
