@@ -7,6 +7,14 @@ mtimes and only changed files look changed), then swapped in with one atomic ren
 RENAME_EXCHANGE; elsewhere two renames that the next render rolls back if they were cut in between). A
 render killed at any moment leaves the old tree or the new one, and at most a leftover sibling folder,
 which the next render removes and `render --check` reports.
+
+The manifest lists every file the writer owns, one a line: its path, the SHA-256 of its content and, for a
+render, the fingerprint of what it was made from and the plan's notes on it (tab-separated; a line with a path
+alone, as earlier versions wrote, still counts). `Previous` reads it back so an incremental render can keep a
+file whose fingerprint is unchanged and whose content on disk still has the recorded hash (a hand edit is seen).
+Fingerprints hold only within one stamp (the caller's: the vaultgen version and a hash of its source), written
+once in the manifest's header, so a new vaultgen changes one line of the manifest, not every line. A manifest
+that differs only in its stamp, hashes, fingerprints or notes is refreshed by `write` but is no difference for `diff`.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import difflib
 import errno
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -33,6 +42,7 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)  # temporary files or folders of an interrupted render
     patch: str = ""  # with diff(..., unified=True): a unified diff from what is on disk to what the spec renders
+    refreshed: bool = False  # the manifest lists the same files, with other hashes, fingerprints or stamp (write() rewrites it; no difference)
 
     @property
     def changed(self) -> bool:
@@ -43,23 +53,144 @@ def _sibling(out_dir: Path, suffix: str) -> Path:
     return out_dir.parent / f".{out_dir.name}{suffix}"
 
 
-def _owned_files(out_dir: Path) -> list[str]:
+@dataclass(frozen=True)
+class Entry:
+    """A manifest line: what the writer knows of one file it owns."""
+
+    sha: str = ""  # SHA-256 of the content ("" in a manifest of an earlier version)
+    fingerprint: str = ""  # of what the file was made from ("" when the caller gave none)
+    note: str = ""  # the caller's own data on the file (the plan: the inputs of a model), kept as written
+
+
+MANIFEST_HEADER = ("# files written by `vaultgen render`; stale ones are removed on the next render\n"
+                   "# path, SHA-256 of the content, fingerprint of what it was made from, notes (tab-separated)\n")
+STAMP = "# stamp: "  # the header line of the stamp the fingerprints hold under
+
+
+def content_sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse_manifest(text: str, stamp: str | None = None) -> dict[str, Entry]:
+    """The manifest's entries; with `stamp`, fingerprints recorded under another stamp are dropped."""
+    entries, recorded = {}, ""
+    for line in text.splitlines():
+        if line.startswith(STAMP):
+            recorded = line[len(STAMP):]
+        elif line and not line.startswith("#"):
+            name, *rest = line.split("\t")
+            entries[name] = Entry(*rest[:3])
+    if stamp is not None and recorded != stamp:
+        entries = {name: Entry(entry.sha) for name, entry in entries.items()}
+    return entries
+
+
+def _read_manifest(out_dir: Path, stamp: str | None = None) -> dict[str, Entry]:
     manifest = out_dir / MANIFEST
-    if not manifest.is_file():
-        return []
-    return [line for line in manifest.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    return _parse_manifest(manifest.read_text(encoding="utf-8"), stamp) if manifest.is_file() else {}
 
 
-def _with_manifest(files: dict[str, str]) -> dict[str, str]:
-    body = "# files written by `vaultgen render`; stale ones are removed on the next render\n" + "".join(f"{name}\n" for name in sorted(files))
-    return {**files, MANIFEST: body}
+def _owned_files(out_dir: Path) -> list[str]:
+    return list(_read_manifest(out_dir))
+
+
+def _manifest_text(files: dict[str, str], entries: dict[str, Entry], stamp: str = "", shas: dict[str, str] | None = None) -> str:
+    """The manifest of `files`; `shas`: hashes already known (of files read from disk and checked)."""
+    lines = [f"{STAMP}{stamp}\n"] if stamp else []
+    shas = shas or {}
+    for name in sorted(files):
+        entry = entries.get(name, Entry())
+        sha = shas.get(name) or content_sha(files[name].encode("utf-8"))
+        fields = [name, sha, entry.fingerprint, entry.note]
+        while fields[-1] == "":
+            fields.pop()
+        lines.append("\t".join(fields) + "\n")
+    return MANIFEST_HEADER + "".join(lines)
+
+
+def _with_manifest(files: dict[str, str], entries: dict[str, Entry] | None = None, previous: Previous | None = None) -> dict[str, str]:
+    if previous is None:
+        return {**files, MANIFEST: _manifest_text(files, entries or {})}
+    shas = {name: previous.entries[name].sha for name, text in previous.verified.items() if files.get(name) is text}
+    return {**files, MANIFEST: _manifest_text(files, entries or {}, previous.stamp, shas)}
+
+
+class Previous:
+    """What the last render left under `out_dir`: its manifest (fingerprints only when made under `stamp`), and
+    the files on disk that still match it."""
+
+    def __init__(self, out_dir: Path, stamp: str = "", entries: dict[str, Entry] | None = None):
+        self.out_dir = out_dir
+        self.stamp = stamp
+        if entries is None:
+            try:
+                entries = _read_manifest(out_dir, stamp)
+            except (OSError, UnicodeDecodeError):
+                entries = {}
+        self.entries = entries
+        self.verified: dict[str, str] = {}  # path -> its text on disk, read and found to have the recorded hash
+
+    def note(self, name: str, fingerprint: str) -> str | None:
+        """The note recorded with the file when it was made from the same inputs (whatever is on disk now)."""
+        entry = self.entries.get(name)
+        return entry.note if entry is not None and entry.fingerprint == fingerprint else None
+
+    def text(self, name: str, fingerprint: str) -> str | None:
+        """The file's text on disk when it was made from the same inputs and nobody changed it since; else None."""
+        entry = self.entries.get(name)
+        if entry is None or not entry.sha or entry.fingerprint != fingerprint:
+            return None
+        if name in self.verified:
+            return self.verified[name]
+        try:
+            with open(os.path.join(self.out_dir, name), "rb") as file:  # not pathlib: tens of thousands of files
+                data = file.read()
+        except OSError:
+            return None
+        if content_sha(data) != entry.sha:
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        self.verified[name] = text
+        return text
+
+    def unit(self, fingerprint: str) -> dict[str, str] | None:
+        """Every file recorded with `fingerprint` (one unit of work made them all), when each is still as written."""
+        names = [name for name, entry in self.entries.items() if entry.fingerprint == fingerprint]
+        texts = {name: self.text(name, fingerprint) for name in names}
+        if not names or any(text is None for text in texts.values()):
+            return None
+        return texts  # type: ignore[return-value]
+
+    def everything(self, fingerprints: set[str]) -> dict[str, str] | None:
+        """Every file of the last render, when it recorded each of `fingerprints` (so it rendered the same inputs)
+        and every file is still as written; else None."""
+        recorded = {entry.fingerprint for entry in self.entries.values()}
+        if not self.entries or "" in recorded or not fingerprints <= recorded:
+            return None
+        texts = {}
+        for name, entry in self.entries.items():
+            text = self.text(name, entry.fingerprint)
+            if text is None:
+                return None
+            texts[name] = text
+        return texts
+
+    def under(self, folder: str) -> Previous:
+        """The same, for the files under `folder` (names relative to it): what a target's project sees."""
+        prefix = f"{folder}/"
+        return Previous(self.out_dir / folder, self.stamp,
+                        {name[len(prefix):]: entry for name, entry in self.entries.items() if name.startswith(prefix)})
 
 
 def leftovers(out_dir: Path) -> list[Path]:
     """What an interrupted render left: the swap's sibling folders and old-style temporary files in the tree."""
     found = [path for path in (_sibling(out_dir, NEW), _sibling(out_dir, OLD)) if path.exists() or path.is_symlink()]
     if out_dir.is_dir():
-        found += sorted(path for path in out_dir.rglob(f"{TEMP_PREFIX}*") if path != out_dir / MANIFEST and path.is_file())
+        found += sorted(Path(folder) / name for folder, _, names in os.walk(out_dir) for name in names
+                        if name.startswith(TEMP_PREFIX) and Path(folder) / name != out_dir / MANIFEST)
     return found
 
 
@@ -72,31 +203,53 @@ def _output_error(error: OSError, out_dir: Path) -> OutputError:
     return OutputError(Problem("VG090", f"cannot write the output: {error.strerror or error}", Location(str(where)), hint))
 
 
-def diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteReport:
-    """What writing `files` would change, without writing; with `unified`, also as a unified diff (`report.patch`)."""
+def diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
+         previous: Previous | None = None) -> WriteReport:
+    """What writing `files` would change, without writing; with `unified`, also as a unified diff (`report.patch`).
+    `entries`: fingerprints and notes for the manifest; `previous`: its stamp, and files already read and found
+    unchanged."""
     try:
-        return _diff(out_dir, files, unified)
+        return _diff(out_dir, files, unified, entries, previous)
     except OSError as error:
         raise _output_error(error, out_dir) from None
 
 
-def _diff(out_dir: Path, files: dict[str, str], unified: bool = False) -> WriteReport:
-    files = _with_manifest(files)
+def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
+          previous: Previous | None = None) -> WriteReport:
+    files = _with_manifest(files, entries, previous)
+    verified = previous.verified if previous is not None and previous.out_dir == out_dir else {}
     report = WriteReport()
     patches: list[str] = []
     for name, text in files.items():
+        if verified.get(name) is text:
+            report.unchanged.append(name)
+            continue
         path = out_dir / name
         current = path.read_bytes() if path.is_file() else None
         same = current == text.encode("utf-8")
+        if not same and name == MANIFEST and current is not None and _same_files(current, text):
+            report.refreshed = True  # the same files: only what the next render trusts differs
+            report.unchanged.append(name)
+            continue
         (report.unchanged if same else report.written).append(name)
         if unified and not same and name != MANIFEST:
             patches.append(_patch(name, current, text))
-    report.removed = sorted(set(_owned_files(out_dir)) - set(files))
+    owned = previous.entries if previous is not None and previous.entries and previous.out_dir == out_dir else _owned_files(out_dir)
+    report.removed = sorted(set(owned) - set(files))
     if unified:
         patches += [_patch(name, (out_dir / name).read_bytes() if (out_dir / name).is_file() else b"", None) for name in report.removed]
     report.leftovers = [str(path) for path in leftovers(out_dir)]
     report.patch = "".join(patches)
     return report
+
+
+def _same_files(current: bytes, text: str) -> bool:
+    """Whether two manifests list the same files. Their hashes, fingerprints and stamps are what the next render
+    trusts, not what the tree is: each file is compared itself (and a stale hash only makes it be built again)."""
+    try:
+        return _parse_manifest(current.decode("utf-8")).keys() == _parse_manifest(text).keys()
+    except UnicodeDecodeError:
+        return False
 
 
 def _patch(name: str, current: bytes | None, text: str | None) -> str:
@@ -107,16 +260,16 @@ def _patch(name: str, current: bytes | None, text: str | None) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def write(out_dir: Path, files: dict[str, str]) -> WriteReport:
+def write(out_dir: Path, files: dict[str, str], entries: dict[str, Entry] | None = None, previous: Previous | None = None) -> WriteReport:
     """Write `files` under `out_dir` all-or-nothing; raises OutputError (nothing changed) when it cannot."""
     if out_dir.is_symlink():
         out_dir = out_dir.resolve()  # swap the folder it points to, not the link
     try:
         _recover(out_dir)
-        report = _diff(out_dir, files)
+        report = _diff(out_dir, files, entries=entries, previous=previous)
         _remove_leftovers(out_dir)
-        if report.written or report.removed:
-            _build_and_swap(out_dir, _with_manifest(files), report)
+        if report.written or report.removed or report.refreshed:
+            _build_and_swap(out_dir, _with_manifest(files, entries, previous), report)
     except OSError as error:
         raise _output_error(error, out_dir) from None
     return report
@@ -143,10 +296,11 @@ def _build_and_swap(out_dir: Path, files: dict[str, str], report: WriteReport) -
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     new = _sibling(out_dir, NEW)
     new.mkdir()
-    replaced = set(report.written) | set(report.removed)
+    written = [*report.written, *([MANIFEST] if report.refreshed else [])]
+    replaced = set(written) | set(report.removed)
     if out_dir.is_dir():
         _link_tree(out_dir, new, replaced)
-    for name in report.written:
+    for name in written:
         target = new / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(files[name].encode("utf-8"))

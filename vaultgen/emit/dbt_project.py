@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import yaml
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_model import render_model
+from vaultgen.emit.yaml_text import dump_yaml
 from vaultgen.emit.schema_yml import business_vault_schema_yml, marts_schema_yml, schema_yml, sources_yml
 from vaultgen.naming import Naming
 from vaultgen.spec.model import (
@@ -29,8 +29,10 @@ from vaultgen.sql.record_tracking import record_tracking_sql
 from vaultgen.sql.satellite import reference_table_sql, satellite_sql
 from vaultgen.targets import enabled_entities, model_options
 
-def dump_yaml(data: object) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
+if TYPE_CHECKING:
+    from vaultgen.emit.fingerprint import Fingerprints
+    from vaultgen.writer import Entry, Previous
+
 
 
 def _macros() -> dict[str, str]:
@@ -155,12 +157,42 @@ DERIVED_VIEWS: dict[type, tuple[str, list[tuple[Callable[[Naming, object], str],
 
 
 def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
-    from vaultgen.docs.overview import overview_docs
+    return render_target(spec, dialect)[0]
+
+
+def render_target(spec: Spec, dialect: Dialect, previous: Previous | None = None,
+                  fingerprints: Fingerprints | None = None) -> tuple[dict[str, str], dict[str, Entry]]:
+    """The target's files and, with `fingerprints`, their manifest entries. With `previous` too, a file whose
+    fingerprint is the one the last render recorded, and whose content on disk is as written, is taken from disk
+    instead of being built."""
     from vaultgen.emit.plan import plan_models
+    from vaultgen.writer import Entry
+
+    models = plan_models(spec, dialect, previous, fingerprints)
+    entries: dict[str, Entry] = {}
+    unit = fingerprints.whole(f"dbt:{dialect.name}") if fingerprints is not None else ""
+    files = previous.unit(unit) if previous is not None and unit else None
+    if files is None:
+        files = _project_files(spec, dialect, models)
+    entries.update((name, Entry(fingerprint=unit)) for name in files)
+    for model in models:
+        text = previous.text(model.path, model.fingerprint) if previous is not None and model.fingerprint else None
+        if text is None:
+            # tags (layer, source systems) and meta (kind, source tables, spec file) drive selectors, dbt docs and lineage
+            config = {**model.config, "tags": model.tags, "meta": model.meta}
+            full, incremental = model.trees()
+            text = render_model(config, full, incremental, dialect, model.description)
+        files[model.path] = text
+        entries[model.path] = Entry(fingerprint=model.fingerprint, note=model.note)
+    return dict(sorted(files.items())), entries
+
+
+def _project_files(spec: Spec, dialect: Dialect, models: list) -> dict[str, str]:
+    """The files of the project that are no model: settings, docs and tests of every layer, selectors, macros."""
+    from vaultgen.docs.overview import overview_docs
     from vaultgen.emit.selectors import selectors_yml
 
     entities = enabled_entities(spec, dialect.name)
-    models = plan_models(spec, dialect)
     files: dict[str, str] = {
         "dbt_project.yml": _dbt_project(spec, dialect),
         "profiles.yml": _profile(spec, dialect),
@@ -174,8 +206,4 @@ def render_dbt_project(spec: Spec, dialect: Dialect) -> dict[str, str]:
         files["models/business_vault/schema.yml"] = business_vault_schema_yml(spec, entities, dialect)
     if any(isinstance(e, (Dimension, Fact, Aggregate)) for e in entities):
         files["models/marts/schema.yml"] = marts_schema_yml(spec, entities, dialect)
-    for model in models:
-        # tags (layer, source systems) and meta (kind, source tables, spec file) drive selectors, dbt docs and lineage
-        config = {**model.config, "tags": model.tags, "meta": model.meta}
-        files[model.path] = render_model(config, model.full, model.incremental, dialect, model.description)
-    return dict(sorted(files.items()))
+    return files

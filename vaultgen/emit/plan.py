@@ -8,6 +8,8 @@ put in), so the lineage is what the model really reads, never a second descripti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
@@ -15,6 +17,10 @@ from vaultgen.naming import Naming
 from vaultgen.spec.model import Spec
 from vaultgen.sql.staging import staging_sql
 from vaultgen.targets import enabled_entities
+
+if TYPE_CHECKING:
+    from vaultgen.emit.fingerprint import Fingerprints
+    from vaultgen.writer import Previous
 
 # the layers, in build order; a model's layer is the first folder under models/
 LAYERS = ("staging", "raw_vault", "business_vault", "marts")
@@ -34,7 +40,7 @@ class PlannedModel:
     kind: str  # staging, or the spec kind (hub, satellite, pit, dimension, ...), or end_dated_view
     description: str
     config: dict[str, object]
-    full: exp.Expression
+    full: exp.Expression | None  # None (with incremental) when the model's inputs are unchanged and its trees not built
     incremental: exp.Expression | None
     entity: str | None  # the spec entity it is built from (None for staging)
     table: str | None = None  # staging: its raw table
@@ -43,6 +49,19 @@ class PlannedModel:
     upstream_tables: tuple[str, ...] = ()  # every raw table it depends on, directly or through other models
     systems: tuple[str, ...] = ()  # the source systems of those tables
     origin: tuple[str, int] | None = None  # (spec file, line) of the entity or table
+    fingerprint: str = ""  # of what the model is made from (vaultgen.emit.fingerprint); "" when not computed
+    build: Callable[[], tuple[exp.Expression, exp.Expression | None]] | None = field(default=None, compare=False, repr=False)
+
+    def trees(self) -> tuple[exp.Expression, exp.Expression | None]:
+        """(full, incremental): as planned, or built now when the plan reused the model's inputs from the last render."""
+        if self.full is not None or self.build is None:
+            return self.full, self.incremental  # type: ignore[return-value]
+        return self.build()
+
+    @property
+    def note(self) -> str:
+        """The inputs as the manifest keeps them, for the next render: "refs;sources"."""
+        return f"{','.join(self.refs)};{','.join(self.sources)}"
 
     @property
     def layer(self) -> str:
@@ -77,40 +96,64 @@ def _inputs(*trees: exp.Expression | None) -> tuple[tuple[str, ...], tuple[str, 
     return tuple(sorted(refs)), tuple(sorted(sources))
 
 
+def _parse_note(note: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    refs, separator, sources = note.partition(";")
+    if not separator:
+        return None
+    return tuple(name for name in refs.split(",") if name), tuple(name for name in sources.split(",") if name)
+
+
 @dataclass
 class _Draft:
+    previous: Previous | None = None
     models: list[PlannedModel] = field(default_factory=list)
 
-    def add(self, **fields) -> None:
-        refs, sources = _inputs(fields["full"], fields["incremental"])
-        self.models.append(PlannedModel(refs=refs, sources=sources, **fields))
+    def add(self, build: Callable[[], tuple[exp.Expression, exp.Expression | None]], fingerprint: str = "", **fields) -> None:
+        note = self.previous.note(fields["path"], fingerprint) if self.previous is not None and fingerprint else None
+        known = _parse_note(note) if note is not None else None
+        if known is not None:  # made from the same inputs last time: its inputs are known, its trees wait until needed
+            refs, sources = known
+            self.models.append(PlannedModel(refs=refs, sources=sources, full=None, incremental=None, fingerprint=fingerprint, build=build, **fields))
+            return
+        full, incremental = build()
+        refs, sources = _inputs(full, incremental)
+        self.models.append(PlannedModel(refs=refs, sources=sources, full=full, incremental=incremental, fingerprint=fingerprint, build=build, **fields))
 
 
-def plan_models(spec: Spec, dialect: Dialect) -> list[PlannedModel]:
-    """Every model of the target's project with its inputs, the raw tables and source systems upstream of it."""
+def plan_models(spec: Spec, dialect: Dialect, previous: Previous | None = None, fingerprints: Fingerprints | None = None) -> list[PlannedModel]:
+    """Every model of the target's project with its inputs, the raw tables and source systems upstream of it.
+    With `fingerprints`, each model gets its fingerprint; with `previous` too, a model whose fingerprint the last
+    render recorded takes its inputs from there and is not built (PlannedModel.trees() builds it on demand)."""
     from vaultgen.emit.dbt_project import DERIVED_VIEWS, RENDERERS, model_config  # the renderers live with the dbt files
 
     naming = Naming(spec)
-    draft = _Draft()
+    draft = _Draft(previous if fingerprints is not None else None)
+    target = dialect.name
     for _, table in spec.tables():
-        draft.add(name=naming.staging_model(table.name), path=f"models/staging/{naming.staging_model(table.name)}.sql", kind="staging",
-                  description=f"staging of raw table {table.name}", config={}, full=staging_sql(spec, table, dialect), incremental=None,
-                  entity=None, table=table.name, origin=spec.origin(f"table:{table.name}"))
-    for entity in enabled_entities(spec, dialect.name):
+        path = f"models/staging/{naming.staging_model(table.name)}.sql"
+        draft.add(lambda table=table: (staging_sql(spec, table, dialect), None),
+                  fingerprints.staging_model(table.name, target, path) if fingerprints else "",
+                  name=naming.staging_model(table.name), path=path, kind="staging",
+                  description=f"staging of raw table {table.name}", config={}, entity=None, table=table.name, origin=spec.origin(f"table:{table.name}"))
+    for entity in enabled_entities(spec, target):
         renderer = RENDERERS[type(entity)]
         name = naming.model_name(entity)
         config = model_config(spec, entity, dialect, True) if renderer.incremental else {"materialized": renderer.materialized}
-        draft.add(name=name, path=f"models/{renderer.folder}/{name}.sql", kind=entity.kind, description=renderer.describe(entity),
-                  config=config, full=renderer.build(spec, entity, dialect, False),
-                  incremental=renderer.build(spec, entity, dialect, True) if renderer.incremental else None,
-                  entity=entity.name, origin=spec.origin(f"entity:{entity.name}"))
+        path = f"models/{renderer.folder}/{name}.sql"
+        draft.add(lambda entity=entity, renderer=renderer: (renderer.build(spec, entity, dialect, False),
+                                                            renderer.build(spec, entity, dialect, True) if renderer.incremental else None),
+                  fingerprints.entity_model(entity.name, target, path) if fingerprints else "",
+                  name=name, path=path, kind=entity.kind, description=renderer.describe(entity),
+                  config=config, entity=entity.name, origin=spec.origin(f"entity:{entity.name}"))
         if naming.derived_models(entity):
             folder, views = DERIVED_VIEWS[type(entity)]
             for name_of, build, describe in views:
                 view = name_of(naming, entity)
-                draft.add(name=view, path=f"models/{folder}/{view}.sql", kind="end_dated_view", description=describe(entity),
-                          config={"materialized": "view"}, full=build(spec, entity, dialect, False), incremental=None,
-                          entity=entity.name, origin=spec.origin(f"entity:{entity.name}"))
+                path = f"models/{folder}/{view}.sql"
+                draft.add(lambda entity=entity, build=build: (build(spec, entity, dialect, False), None),
+                          fingerprints.entity_model(entity.name, target, path) if fingerprints else "",
+                          name=view, path=path, kind="end_dated_view", description=describe(entity),
+                          config={"materialized": "view"}, entity=entity.name, origin=spec.origin(f"entity:{entity.name}"))
     return _with_upstream(spec, draft.models)
 
 
@@ -128,10 +171,11 @@ def _with_upstream(spec: Spec, models: list[PlannedModel]) -> list[PlannedModel]
             tables[name] = tuple(sorted(found))
         return tables[name]
 
+    system_of = {table.name: system.name for system, table in spec.tables()}
     result = []
     for model in models:
         upstream_tables = upstream(model.name)
-        systems = tuple(sorted({spec.system_of(table).name for table in upstream_tables if spec.table(table) is not None}))
+        systems = tuple(sorted({system_of[table] for table in upstream_tables if table in system_of}))
         result.append(_replace(model, upstream_tables=upstream_tables, systems=systems))
     return result
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-import yaml
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.plan import RAW_TAG, source_tag
+from vaultgen.emit.yaml_text import dump_yaml
 from vaultgen.graph import parent_of
 from vaultgen.naming import Naming, needs_quotes
 from vaultgen.spec.model import Hub, Spec
@@ -16,7 +16,7 @@ from vaultgen.sql.common import sentinel_keys
 
 
 def _dump(data: object, dialect: Dialect) -> str:
-    return yaml.safe_dump(_as_dbt_reads_it(data, dialect, {}), sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
+    return dump_yaml(_as_dbt_reads_it(data, dialect, {}))
 
 
 JINJA_OPENER = re.compile(r"\{(?=[{%#])")  # a brace that starts {{ ... }}, {% ... %} or {# ... #}
@@ -340,27 +340,47 @@ def business_vault_schema_yml(spec: Spec, entities: list, dialect: Dialect) -> s
     return _dump({"version": 2, "models": models}, dialect)
 
 
+def _column_description(spec: Spec, table_name: str, column: str) -> str:
+    """A source column's description from the spec, else its type."""
+    found = spec.table(table_name).column(column)
+    return found.description or found.type
+
+
 def marts_schema_yml(spec: Spec, entities: list, dialect: Dialect) -> str:
-    """Docs and tests of the star-schema marts: one row per dimension key, per fact combination, per group."""
+    """Docs and tests of the star-schema marts: one row per dimension key, per fact combination, per group. Every
+    column is described: keys by what they key, attributes and measures by their source column in the spec."""
     from vaultgen.spec.model import Aggregate, Dimension, Fact
     from vaultgen.sql.bridge import bridge_columns
-    from vaultgen.sql.marts import aggregate_columns, group_name
+    from vaultgen.sql.marts import fact_columns, group_name
 
     naming = Naming(spec)
     models = []
     for entity in entities:
         if isinstance(entity, Dimension):
-            key = naming.hash_key(spec.entity(spec.entity(entity.pit).hub).name)
-            models.append({"name": naming.model_name(entity), "description": entity.description or f"Dimension {entity.name}",
-                           "columns": [{"name": key, "data_tests": ["unique", "not_null"]}]})
+            hub = spec.entity(spec.entity(entity.pit).hub)
+            key = naming.hash_key(hub.name)
+            columns: list[dict] = [{"name": key, "description": f"Hash key of hub {hub.name}.", "data_tests": ["unique", "not_null"]},
+                                   *[{"name": bk, "description": f"Business key of hub {hub.name}."} for bk in hub.business_keys]]
+            for group in entity.attributes:
+                source = spec.entity(group.satellite).source
+                columns += [{"name": c, "description": _column_description(spec, source, c)} for c in group.columns]
+            models.append({"name": naming.model_name(entity), "description": entity.description or f"Dimension {entity.name}", "columns": columns})
         elif isinstance(entity, Fact):
-            keys = [naming.hash_key(step.link) for step in spec.entity(entity.bridge).path]
+            bridge = spec.entity(entity.bridge)
+            keys, bridge_keys = [naming.hash_key(step.link) for step in bridge.path], bridge_columns(spec, bridge)
+            measures = {m: _column_description(spec, spec.entity(entity.satellite).source, m) for m in entity.measures}
+            measures.update((d.name, "Derived measure: the product of " + ", ".join(
+                f if isinstance(f, str) else f"1 - {f.complement}" for f in d.product) + ".") for d in entity.derived)
             models.append({"name": naming.model_name(entity), "description": entity.description or f"Fact {entity.name}",
                            "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": keys}}}],
-                           "columns": [{"name": c, "data_tests": ["not_null"]} for c in bridge_columns(spec, spec.entity(entity.bridge))]})
+                           "columns": [{"name": c, "description": measures.get(c, "Hash key (from the bridge and its links)."),
+                                        **({} if c in measures else {"data_tests": ["not_null"]})}
+                                       for c in fact_columns(spec, entity) if c in measures or c in bridge_keys]})
         elif isinstance(entity, Aggregate):
             groups = [group_name(g) for g in entity.group_by]
+            columns = [{"name": group_name(g), "description": f"Group: {g.column}" + (f" ({g.part})" if g.part else "")
+                        + (f" of dimension {g.dimension}" if g.dimension else f" of fact {entity.fact}") + "."} for g in entity.group_by]
+            columns += [{"name": m.name, "description": f"{m.function.replace('_', ' ')} of {m.column}."} for m in entity.measures]
             models.append({"name": naming.model_name(entity), "description": entity.description or f"Aggregate {entity.name}",
-                           "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": groups}}}],
-                           "columns": [{"name": c} for c in aggregate_columns(spec, entity)]})
+                           "data_tests": [{"vaultgen_unique_combination": {"arguments": {"columns": groups}}}], "columns": columns})
     return _dump({"version": 2, "models": models}, dialect)
