@@ -8,7 +8,9 @@ Targets render in worker processes when enough has to be built to pay for them; 
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from vaultgen.spec.model import Spec
@@ -16,6 +18,23 @@ from vaultgen import writer
 
 # at least this many models to build (over all targets) before the targets go to worker processes
 PARALLEL_MODELS = 400
+
+
+@contextmanager
+def _fewer_collections():
+    """Rarer cyclic garbage collection while building: a render makes millions of short-lived sqlglot nodes (whose
+    parent links are cycles, so the collector must still run) on top of a spec that lives throughout. The spec is
+    frozen out of the collector's sight and the youngest generation collected every 50,000 allocations instead of
+    700: a third less CPU for a cold render (synthetic N=100: 16.4 -> 11.6 CPU-s) for some 40 % more peak memory;
+    turning the collector off entirely saves little more and lets memory grow with the render."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _dialect(spec: Spec, target: str):
@@ -70,6 +89,11 @@ def render_outputs(spec: Spec, previous: writer.Previous | None = None) -> tuple
     unchanged = previous.everything({fingerprints.whole(unit) for unit in [*(f"dbt:{t}" for t in targets), "glue"]}) if previous else None
     if unchanged is not None:
         return unchanged, dict(previous.entries)  # type: ignore[union-attr]
+    with _fewer_collections():
+        return _build_outputs(spec, previous, fingerprints, targets)
+
+
+def _build_outputs(spec: Spec, previous: writer.Previous | None, fingerprints, targets: list[str]) -> tuple[dict[str, str], dict[str, writer.Entry]]:
     files: dict[str, str] = {}
     entries: dict[str, writer.Entry] = {}
     workers = min(len(targets), os.cpu_count() or 1)
