@@ -24,10 +24,10 @@ def reserved_words() -> frozenset[str]:
     quote every identifier; dbt's tests need `quote: true` and quoted arguments)."""
     from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
-    from vaultgen.dialects import TARGETS, get_dialect
+    from vaultgen.dialects import get_dialect, targets
 
     words = set(SNOWFLAKE_RESERVED)
-    for target in TARGETS:
+    for target in targets():
         words.update(w.lower() for w in SqlglotDialect.get_or_raise(get_dialect(target).sqlglot_dialect).generator_class.RESERVED_KEYWORDS)
     return frozenset(words)
 

@@ -9,13 +9,13 @@ import yaml
 
 from tests.conftest import REPO
 from vaultgen.catalog.glue import (
-    CATALOG_TYPES,
     catalog_type,
     glue_table_inputs,
     iceberg_create_input,
     render_glue_files,
 )
-from vaultgen.types import DUCKDB_TYPES, SOURCE_TYPES, parse_source_type
+from vaultgen.dialects.glue import CATALOG_TYPES
+from vaultgen.types import LOGICAL_TYPES, SOURCE_TYPES, parse_source_type
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_type_mapping(source, glue, iceberg):
 
 
 def test_every_logical_type_is_mapped():
-    assert set(CATALOG_TYPES) == set(SOURCE_TYPES.values()) == set(DUCKDB_TYPES)
+    assert set(CATALOG_TYPES) == set(SOURCE_TYPES.values()) == set(LOGICAL_TYPES)
 
 
 def test_one_definition_per_source_table_plus_load_log(spec):

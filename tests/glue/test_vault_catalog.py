@@ -18,8 +18,9 @@ import sqlglot
 import yaml
 
 from tests.conftest import REPO
-from vaultgen.catalog.glue import CATALOG_TYPES, catalog_type
+from vaultgen.catalog.glue import catalog_type
 from vaultgen.catalog.glue_vault import render_vault_glue_files, vault_iceberg_create_input, vault_table_inputs
+from vaultgen.dialects.glue import CATALOG_TYPES
 from vaultgen.emit.dbt_model import one_branch
 from vaultgen.spec.loader import load_spec
 from vaultgen.spec.model import TargetOptions, TargetSettings

@@ -11,37 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from vaultgen.dialects.logical import mapped_type
+from vaultgen.dialects.spark import RAW_EXTRACT_TYPES
 from vaultgen.spec.model import Spec
-from vaultgen.types import SourceType, decimal_precision, parse_source_type
+from vaultgen.types import SourceType, parse_source_type
 
 PLAN_VERSION = 1
 PLAN_PATH = "glue/extract_plan.json"
 
-# logical type -> Spark SQL type of the raw Iceberg column. Spark's smallint would become an Iceberg int anyway
-# (Iceberg has no 16-bit integer); naming int here keeps the DataFrame, the Iceberg schema and the Glue
-# definition (vaultgen.catalog.glue) in agreement.
-RAW_SPARK_TYPES: dict[str, str] = {
-    "int16": "int",
-    "int32": "int",
-    "int64": "bigint",
-    "float32": "float",
-    "float64": "double",
-    "decimal": "decimal",
-    "string": "string",
-    "binary": "binary",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp_ntz",  # PostgreSQL timestamp without time zone: a wall-clock value (Iceberg timestamp)
-    "timestamptz": "timestamp",  # an instant (Iceberg timestamptz)
-}
-
 
 def raw_spark_type(source_type: SourceType) -> str:
-    base = RAW_SPARK_TYPES[source_type.logical]
-    if source_type.logical != "decimal":
-        return base
-    precision, scale = decimal_precision(source_type)
-    return f"decimal({precision},{scale})"
+    """The Spark SQL type of a raw column (vaultgen.dialects.spark.RAW_EXTRACT_TYPES)."""
+    return mapped_type(RAW_EXTRACT_TYPES, source_type)
 
 
 def extract_plan(spec: Spec) -> dict[str, Any]:

@@ -5,46 +5,18 @@ One definition per raw table (each source table, plus the raw load log), in the 
 writes them to generated/glue/<database>/<table>.json; `vaultgen glue sync` (vaultgen.catalog.sync) applies them.
 
 Types go through two tables: PostgreSQL -> logical (vaultgen.types) -> Glue (what Athena and the catalog show)
-and Iceberg (the table format's own type names, used in the Iceberg schema Glue creates from).
+and Iceberg (the table format's own type names, used in the Iceberg schema Glue creates from): vaultgen.dialects.glue.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from vaultgen.dialects.glue import CATALOG_TYPES, GLUE_TYPES, ICEBERG_TYPES, MAX_COMMENT, MAX_DESCRIPTION, CatalogType
+from vaultgen.dialects.logical import mapped_type
 from vaultgen.spec.model import Column, Spec, Table
-from vaultgen.types import SourceType, decimal_precision, parse_source_type
-
-# Glue's limits (CommentString, DescriptionString)
-MAX_COMMENT = 255
-MAX_DESCRIPTION = 2048
-
-
-
-@dataclass(frozen=True)
-class CatalogType:
-    glue: str  # the column type in the Glue Data Catalog (Hive spelling, as Athena shows it)
-    iceberg: str  # the Iceberg type
-    note: str = ""  # added to the column comment where the mapping loses something
-
-
-# logical type (vaultgen.types) -> Glue and Iceberg types. Iceberg has no 8- or 16-bit integers.
-CATALOG_TYPES: dict[str, CatalogType] = {
-    "int16": CatalogType("int", "int", "smallint widened to int (Iceberg has no smallint)"),
-    "int32": CatalogType("int", "int"),
-    "int64": CatalogType("bigint", "long"),
-    "float32": CatalogType("float", "float"),
-    "float64": CatalogType("double", "double"),
-    "decimal": CatalogType("decimal", "decimal"),
-    "string": CatalogType("string", "string"),
-    "binary": CatalogType("binary", "binary"),
-    "boolean": CatalogType("boolean", "boolean"),
-    "date": CatalogType("date", "date"),
-    "timestamp": CatalogType("timestamp", "timestamp"),
-    "timestamptz": CatalogType("timestamp", "timestamptz", "timestamp with time zone, stored as a UTC instant"),
-}
+from vaultgen.types import SourceType, parse_source_type
 
 LOAD_TS_TYPE = CatalogType("timestamp", "timestamptz", "UTC")
 BATCH_ID_TYPE = CatalogType("string", "string")
@@ -67,11 +39,7 @@ PARTITION_TRANSFORM = "day"
 
 def catalog_type(source_type: SourceType) -> tuple[str, str]:
     """(Glue type, Iceberg type) of a parsed source type."""
-    mapped = CATALOG_TYPES[source_type.logical]
-    if source_type.logical != "decimal":
-        return mapped.glue, mapped.iceberg
-    precision, scale = decimal_precision(source_type)
-    return f"decimal({precision},{scale})", f"decimal({precision},{scale})"
+    return mapped_type(GLUE_TYPES, source_type), mapped_type(ICEBERG_TYPES, source_type)
 
 
 def _clip(text: str, limit: int) -> str:

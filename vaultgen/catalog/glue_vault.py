@@ -30,10 +30,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vaultgen.catalog.glue import (
-    CATALOG_TYPES, MAX_COMMENT, MAX_DESCRIPTION, OPEN_TABLE_FORMAT_INPUT, TABLE_PARAMETERS, CatalogType, _clip,
-    catalog_type,
-)
+from vaultgen.catalog.glue import OPEN_TABLE_FORMAT_INPUT, TABLE_PARAMETERS, _clip, catalog_type
+from vaultgen.dialects import glue_vault_target
+from vaultgen.dialects.glue import CATALOG_TYPES, MAX_COMMENT, MAX_DESCRIPTION, CatalogType
 from vaultgen.emit.dbt_project import LAYER_SCHEMAS, RENDERERS
 from vaultgen.graph import ModelColumn, vault_model_columns
 from vaultgen.naming import Naming
@@ -41,7 +40,7 @@ from vaultgen.spec.model import PartitionField, Spec
 from vaultgen.targets import enabled_entities, model_options
 from vaultgen.types import parse_source_type
 
-TARGET = "athena"
+TARGET = glue_vault_target()  # athena
 LAYERS = ("raw_vault", "business_vault")  # the persisted vault layers (models/<layer>/...)
 
 # a hash key or hashdiff per the target's hash type (Athena has only hex; binary is Snowflake's option)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from vaultgen.catalog.glue import glue_database_input, glue_table_inputs, iceberg_create_input, table_location
-from vaultgen.catalog.glue_vault import vault_database_input, vault_databases, vault_iceberg_create_input, vault_table_inputs
+from vaultgen.catalog.glue_vault import TARGET, vault_database_input, vault_databases, vault_iceberg_create_input, vault_table_inputs
 from vaultgen.errors import EXIT_FAILED, EXIT_FINDINGS, VaultgenError
 from vaultgen.spec.model import Spec
 
@@ -189,7 +189,7 @@ def plan_sync(client, spec: Spec, warehouse: str | None = None) -> SyncPlan:
 
 def plan_vault_sync(client, spec: Spec, warehouse: str | None = None) -> list[SyncPlan]:
     """The plans of the vault databases Athena reads (none when athena is not a target)."""
-    if "athena" not in spec.project.targets:
+    if TARGET not in spec.project.targets:
         return []
     definitions = vault_table_inputs(spec)
     return [

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from vaultgen.catalog.glue_vault import column_types
 from vaultgen.change.compare import DERIVED, Change, WITH_HASHDIFF, match_entities
-from vaultgen.dialects import target_dialect
+from vaultgen.dialects import get_dialect, target_dialect
 from vaultgen.dialects.base import Dialect
 from vaultgen.emit.dbt_project import LAYER_SCHEMAS, RENDERERS
 from vaultgen.graph import ModelColumn, hub_feeds, vault_model_columns
@@ -20,11 +20,6 @@ from vaultgen.sql.hashing import hash_key_sql, hashdiff_sql
 from vaultgen.targets import enabled_entities
 from vaultgen.types import decimal_precision, parse_source_type
 
-# RENAME TO: DuckDB takes the bare new name (the table stays in its schema); the others take it qualified, so that
-# the table stays in its database/schema rather than moving to the session's current one
-RENAME_TO_QUALIFIED = {"duckdb": False, "spark": True, "athena": True, "snowflake": True}
-GLUE_TARGETS = ("athena",)  # targets whose vault tables `vaultgen glue sync` defines
-RAW_GLUE_TARGETS = ("athena", "spark")  # targets that read the raw Iceberg tables defined in Glue
 GLUE_SYNC = "vaultgen glue sync"
 
 
@@ -53,7 +48,7 @@ def _identifier(dialect: Dialect, name: str) -> exp.Identifier:
 
 
 def _column_type(spec: Spec, column: ModelColumn, dialect: Dialect) -> exp.DataType:
-    if dialect.name in GLUE_TARGETS:  # Athena's Iceberg DDL takes the catalog's (Hive) types, as `glue sync` writes them
+    if dialect.glue_vault_catalog:  # Athena's Iceberg DDL takes the catalog's (Hive) types, as `glue sync` writes them
         return exp.DataType.build(column_types(spec, column)[0], dialect=dialect.sqlglot_dialect)
     return exp.DataType.build(dialect.column_type(parse_source_type(column.source.type)), dialect=dialect.sqlglot_dialect)
 
@@ -70,13 +65,13 @@ def alter_column_type(spec: Spec, entity, column: ModelColumn, dialect: Dialect)
 
 def rename_table(old_spec: Spec, old_entity, new_spec: Spec, new_entity, dialect: Dialect) -> exp.Alter:
     old, new = table_of(old_spec, old_entity, dialect), table_of(new_spec, new_entity, dialect)
-    if not RENAME_TO_QUALIFIED[dialect.name]:
+    if not dialect.rename_qualified:
         new = exp.table_(new.this)
     return exp.Alter(this=old, kind="TABLE", actions=[exp.AlterRename(this=new)])
 
 
 def rename_column(spec: Spec, entity, old: str, new: ModelColumn, dialect: Dialect) -> exp.Alter:
-    if dialect.name in GLUE_TARGETS:  # Athena (Hive DDL): CHANGE COLUMN old new type
+    if dialect.glue_vault_catalog:  # Athena (Hive DDL): CHANGE COLUMN old new type
         action = exp.AlterColumn(this=_identifier(dialect, old), rename_to=_identifier(dialect, new.name),
                                  dtype=exp.DataType.build(column_types(spec, new)[0], dialect=dialect.sqlglot_dialect))
     else:
@@ -202,9 +197,9 @@ def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: di
         else:  # the build log's fingerprints of that table's batches now cover one more (NULL) column
             add("dbt", f"dbt build --full-refresh --select {Naming(new).staging_model(data['table'])}+ (the batch guard sees the new raw column "
                        "as changed content; or re-fingerprint the build log as the DuckDB migration does)")
-        if target in RAW_GLUE_TARGETS:
+        if get_dialect(target).glue_raw_catalog:
             add("glue", GLUE_SYNC)
-    elif kind == "source_table_added" and in_new and target in RAW_GLUE_TARGETS:
+    elif kind == "source_table_added" and in_new and get_dialect(target).glue_raw_catalog:
         add("glue", GLUE_SYNC)
     if kind == "entity_renamed" and in_new and in_old:
         for old_entity, new_entity in pairs:  # hash key columns named after a renamed hub or link, wherever they are stored
@@ -214,7 +209,7 @@ def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: di
                 for old_name, new_column in _column_renames(old, new, old_entity, new_entity):
                     if old_name == own_key:
                         add("ddl", _sql(rename_column(new, new_entity, old_name, new_column, dialect), dialect))
-    if target in GLUE_TARGETS and in_new and out.get("ddl") and kind != "source_column_added":
+    if get_dialect(target).glue_vault_catalog and in_new and out.get("ddl") and kind != "source_column_added":
         add("glue", GLUE_SYNC)
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect, call, data_type, literal, six_decimals
-from vaultgen.types import ATHENA_TYPES
+
+# logical type (vaultgen.dialects.logical) -> Athena (Trino) type on Iceberg: no SMALLINT in Iceberg, timestamps
+# at microseconds; Athena creates no Iceberg column with a time zone, so instants are stored as UTC wall-clock
+# timestamps
+TYPES: dict[str, str] = {
+    "int16": "INTEGER", "int32": "INTEGER", "int64": "BIGINT", "float32": "REAL", "float64": "DOUBLE",
+    "decimal": "DECIMAL", "string": "VARCHAR", "binary": "VARBINARY", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP(6)", "timestamptz": "TIMESTAMP(6)",
+}
 
 
 def _digest(function: str):
@@ -60,7 +68,7 @@ ATHENA = Dialect(
     dbt_adapter="athena",
     string_type="VARCHAR",
     hash_functions={"md5": _digest("md5"), "sha1": _digest("sha1"), "sha256": _digest("sha256")},
-    type_mapping=ATHENA_TYPES,
+    type_mapping=TYPES,
     string_renderers=STRING_RENDERERS,
     max_identifier_length=255,
     profile={
@@ -79,4 +87,6 @@ ATHENA = Dialect(
     partition_config_key="partitioned_by",
     nfc_normalise=lambda value: call("normalize", value, exp.var("NFC")),  # Trino's normalize(string, form)
     store_instant=_utc_wall_clock,
+    glue_vault_catalog=True,  # `vaultgen glue sync` defines the vault tables (vaultgen.catalog.glue_vault)
+    glue_raw_catalog=True,
 )

@@ -1,6 +1,11 @@
 """What vaultgen needs to know about a target: plain data that the SQL builders and emitters ask, never a
 name to compare. sqlglot owns the syntax; a Dialect owns the meaning: how a value becomes its canonical
-string, which function hashes it, the column types, identifier case, and the dbt adapter's settings."""
+string, which function hashes it, the column types, identifier case and length, the dbt adapter's settings,
+and which catalog reads its tables.
+
+What vaultgen/emit/dbt_project.py asks of a target: `name` (the profile's target and output), `profile`,
+`project_models_config`, `staging_materialized`, `incremental_config`, `partition_config_key` with
+`partition_transforms`, `cluster_config_key`, and `identifier` (names in the batch-guard vars)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Any, Callable
 
 from sqlglot import exp
 
-from vaultgen.types import SourceType, decimal_precision
+from vaultgen.dialects.logical import SourceType, mapped_type
 
 ExpressionBuilder = Callable[[exp.Expression], exp.Expression]
 
@@ -78,13 +83,15 @@ class Dialect:
     sqlglot_dialect: str
     dbt_adapter: str
     string_type: str
+    max_identifier_length: int  # the longest table or column name the engine keeps (vaultgen.spec.checks enforces it)
+    # a dbt target (a choice of the spec's project.targets); False: a dialect vaultgen only reads or tests with
+    dbt_target: bool = True
     # algorithm -> a function building the lower-case hexadecimal digest of a string expression
     hash_functions: dict[str, ExpressionBuilder] = field(repr=False, default_factory=dict)
     # logical type (vaultgen.types) -> this target's column type
     type_mapping: dict[str, str] = field(repr=False, default_factory=dict)
     # logical type -> a function rendering a value of that type as its canonical string (see sql/hashing.py)
     string_renderers: dict[str, ExpressionBuilder] = field(repr=False, default_factory=dict)
-    max_identifier_length: int = 63
     identifier_case: str = "lower"  # "upper": every generated identifier is upper-cased (Snowflake)
     # dbt: the profile output (values may hold env_var() calls), config for every model under models/,
     # config of incremental vault models, and the config keys for partitioning and clustering
@@ -108,6 +115,12 @@ class Dialect:
     store_instant: ExpressionBuilder | None = field(repr=False, default=None)
     # Unicode normalisation to NFC of a string (hashing.*.unicode: nfc); None: the target has none
     nfc_normalise: ExpressionBuilder | None = field(repr=False, default=None)
+    # the catalog: whether `vaultgen glue sync` defines the vault tables in the Glue Data Catalog (this target's
+    # DDL then takes the catalog's Hive types), and whether it reads the raw Iceberg tables defined there
+    glue_vault_catalog: bool = False
+    glue_raw_catalog: bool = False
+    # ALTER TABLE ... RENAME TO takes the new name qualified (it stays in its schema) rather than bare
+    rename_qualified: bool = True
 
     @property
     def supports_nfc(self) -> bool:
@@ -126,11 +139,7 @@ class Dialect:
         return call("TO_BINARY", literal(text), literal("HEX")) if self.binary_key_literals else literal(text)
 
     def column_type(self, source_type: SourceType) -> str:
-        base = self.type_mapping[source_type.logical]
-        if source_type.logical != "decimal":
-            return base
-        precision, scale = decimal_precision(source_type)
-        return f"{base}({precision},{scale})"
+        return mapped_type(self.type_mapping, source_type)
 
     def hash_hex(self, algorithm: str, value: exp.Expression) -> exp.Expression:
         if algorithm not in self.hash_functions:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect, call, literal, six_decimals
-from vaultgen.types import DUCKDB_TYPES
+
+# logical type (vaultgen.dialects.logical) -> DuckDB type
+TYPES: dict[str, str] = {
+    "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT", "float32": "REAL", "float64": "DOUBLE",
+    "decimal": "DECIMAL", "string": "VARCHAR", "binary": "BLOB", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ",
+}
 
 
 def _hex_digest(function: str):
@@ -31,11 +37,12 @@ DUCKDB = Dialect(
     dbt_adapter="duckdb",
     string_type="VARCHAR",
     hash_functions={"md5": _hex_digest("md5"), "sha1": _hex_digest("sha1"), "sha256": _hex_digest("sha256")},
-    type_mapping=DUCKDB_TYPES,
+    type_mapping=TYPES,
     string_renderers=STRING_RENDERERS,
     max_identifier_length=255,
     staging_materialized="table",  # each batch hashed once per run: 5-7 consumers read the table, not a view
     profile={"type": "duckdb", "path": "{{ env_var('VAULTGEN_DUCKDB_PATH', 'vault.duckdb') }}", "threads": 2},
     nfc_normalise=lambda value: call("nfc_normalize", value),
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
+    rename_qualified=False,  # RENAME TO takes the bare new name: the table stays in its schema
 )

@@ -8,7 +8,13 @@ from __future__ import annotations
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect, call, literal, six_decimals
-from vaultgen.types import SNOWFLAKE_TYPES
+
+# logical type (vaultgen.dialects.logical) -> Snowflake type
+TYPES: dict[str, str] = {
+    "int16": "NUMBER(5,0)", "int32": "NUMBER(10,0)", "int64": "NUMBER(19,0)", "float32": "FLOAT", "float64": "FLOAT",
+    "decimal": "NUMBER", "string": "VARCHAR", "binary": "BINARY", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP_NTZ(6)", "timestamptz": "TIMESTAMP_TZ(6)",
+}
 
 
 def _to_char(pattern: str):
@@ -35,7 +41,7 @@ SNOWFLAKE = Dialect(
         "sha1": lambda value: call("SHA1", value),
         "sha256": lambda value: call("SHA2", value, exp.Literal.number(256)),
     },
-    type_mapping=SNOWFLAKE_TYPES,
+    type_mapping=TYPES,
     string_renderers=STRING_RENDERERS,
     max_identifier_length=255,
     identifier_case="upper",

@@ -8,7 +8,32 @@ from __future__ import annotations
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect, PartitionTransforms, call, literal, six_decimals
-from vaultgen.types import SPARK_TYPES
+
+# logical type (vaultgen.dialects.logical) -> Spark SQL type (Spark 3.5 on Iceberg: Glue 5.0)
+TYPES: dict[str, str] = {
+    "int16": "SMALLINT", "int32": "INT", "int64": "BIGINT", "float32": "FLOAT", "float64": "DOUBLE",
+    "decimal": "DECIMAL", "string": "STRING", "binary": "BINARY", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp": "TIMESTAMP_NTZ", "timestamptz": "TIMESTAMP",
+}
+
+# logical type -> Spark SQL type of a raw Iceberg column the Glue job (glue/raw_extract) writes, through the
+# extract plan (vaultgen.catalog.extract_plan). Spark's smallint would become an Iceberg int anyway (Iceberg has
+# no 16-bit integer); naming int here keeps the DataFrame, the Iceberg schema and the Glue definition
+# (vaultgen.catalog.glue) in agreement.
+RAW_EXTRACT_TYPES: dict[str, str] = {
+    "int16": "int",
+    "int32": "int",
+    "int64": "bigint",
+    "float32": "float",
+    "float64": "double",
+    "decimal": "decimal",
+    "string": "string",
+    "binary": "binary",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp_ntz",  # PostgreSQL timestamp without time zone: a wall-clock value (Iceberg timestamp)
+    "timestamptz": "timestamp",  # an instant (Iceberg timestamptz)
+}
 
 
 def _date_format(pattern: str):
@@ -35,7 +60,7 @@ SPARK = Dialect(
         "sha1": lambda value: call("sha1", value),
         "sha256": lambda value: call("sha2", value, exp.Literal.number(256)),
     },
-    type_mapping=SPARK_TYPES,
+    type_mapping=TYPES,
     string_renderers=STRING_RENDERERS,
     max_identifier_length=255,
     profile={
@@ -63,4 +88,5 @@ SPARK = Dialect(
     incremental_config={"materialized": "incremental", "incremental_strategy": "append", "on_schema_change": "append_new_columns"},
     partition_config_key="partition_by",
     partition_transforms=PartitionTransforms(day="days({column})", month="months({column})", year="years({column})", hour="hours({column})"),
+    glue_raw_catalog=True,  # on AWS Glue the raw layer is the Iceberg tables `glue sync` defines
 )

@@ -10,8 +10,10 @@ from datetime import date
 from functools import cached_property
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, WithJsonSchema, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from vaultgen.dialects import POSTGRES, targets
 from vaultgen.types import parse_source_type
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -58,8 +60,9 @@ Text = Annotated[str, Field(max_length=2000)]
 
 
 def _check_source_name(value: str) -> str:
-    if not value or len(value) > 63 or value != value.strip() or re.search("[\x00-\x1f\x7f\"]", value):
-        raise ValueError(f"'{value}' is not a source name: 1 to 63 characters, no surrounding spaces, double quotes or control characters")
+    limit = POSTGRES.max_identifier_length
+    if not value or len(value) > limit or value != value.strip() or re.search("[\x00-\x1f\x7f\"]", value):
+        raise ValueError(f"'{value}' is not a source name: 1 to {limit} characters, no surrounding spaces, double quotes or control characters")
     return value
 
 
@@ -180,7 +183,16 @@ class RawLayer(Strict):
     load_log_table: Name = "load_log"
 
 
-Target = Literal["duckdb", "spark", "athena", "snowflake"]
+def _check_target(value: str) -> str:
+    """A dbt target of the registry (vaultgen.dialects), asked when the spec is read: a registered target is one."""
+    known = targets()
+    if value not in known:
+        listed = [repr(name) for name in known]
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": " or ".join([", ".join(listed[:-1]), listed[-1]])})
+    return value
+
+
+Target = Annotated[str, AfterValidator(_check_target), WithJsonSchema({"enum": list(targets()), "type": "string"})]
 
 
 class PartitionField(Strict):
