@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from vaultgen.cli import main
 from vaultgen.errors import Problem, SpecError
 from vaultgen.spec.loader import load_spec
+from vaultgen.spec import yaml_source
 from vaultgen.spec.yaml_source import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, parse_yaml, read_yaml
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini_spec"
@@ -185,3 +186,31 @@ def test_a_problem_no_file_holds_is_located_at_the_project_block(tmp_path: Path,
     with pytest.raises(SpecError) as raised:
         load_spec(Path("spec"))
     assert [str(p.location) for p in raised.value.problems if "entities" in p.message] == ["spec/project.yml:1:1"]
+
+
+def _read(raw: bytes) -> tuple:
+    document, problems = parse_yaml(raw, FILE)
+    return (document.data, dict(document.source_map.positions)) if document else None, [(p.code, p.message, p.location, p.hint) for p in problems]
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from([f for f in FRAGMENTS if not any(c in f for c in "&*!")]), max_size=60).map("".join))
+def test_the_c_composer_reads_what_the_python_composer_reads(text: str):
+    """Files without anchors, aliases and tags are composed by libyaml's C composer (the fast path); it must give
+    the same data, positions and problems as the Python composer, which reads every other file."""
+    raw = text.encode("utf-8", "surrogatepass")
+    fast = _read(raw)
+    original = yaml_source._compose_in_c
+    yaml_source._compose_in_c = lambda raw, text: False
+    try:
+        slow = _read(raw)
+    finally:
+        yaml_source._compose_in_c = original
+    assert fast == slow
+
+
+def test_deep_flow_nesting_is_refused_without_a_crash():
+    """libyaml's C composer recurses without a limit (100,000 '[' crash the interpreter): such files take the
+    Python composer, which stops at the nesting limit."""
+    problem = _only_problem(b"[" * 100_000 + b"]" * 100_000)
+    assert problem.code == "VG007" and "nested more than" in problem.message
