@@ -87,7 +87,7 @@ def run_batch(args: argparse.Namespace) -> int:
                 window["vaultgen_load_after"] = previous
         elif step.action == "dbt_build":
             result = run_dbt(["build", "--selector", str(step.selector)], args.out / "spark", work / "dbt", work / "unused.duckdb",
-                             variables=window, env=env, check=False)
+                             variables=window, env=env, check=False, partial_parse=True)  # one work dir, one project: waves reuse the parse
             print(f"dbt build on Spark --selector {step.selector} ({window}): {result.passed} models and tests passed, {result.failed} failed", flush=True)
             if not result.ok:
                 return 1

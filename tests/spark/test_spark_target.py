@@ -1,6 +1,7 @@
-"""The generated Spark project builds, and rebuilds incrementally, with dbt-spark (method: session) on a local
+"""The generated Spark project runs, and reruns incrementally, with dbt-spark (method: session) on a local
 pyspark 3.5 with Iceberg tables, from the same raw batches as DuckDB; every row of every vault table (every
-hash key included) equals DuckDB's."""
+hash key included) equals DuckDB's. (Its dbt tests run on Spark in tests/spark/test_aws_standin.py, wave by wave
+for two batches; here only the models run, which halves this module's Spark time.)"""
 
 from __future__ import annotations
 
@@ -67,8 +68,7 @@ def both_engines(tmp_path_factory):
         if previous:
             window["vaultgen_load_after"] = previous.isoformat(sep=" ")
         assert vault.build(after=previous, until=batch.load_ts).ok
-        command = ["build"] if number == len(batches) - 1 else ["run"]
-        results.append(run_dbt(command, spark_project, work / "spark_dbt", vault.database, variables=window, env=spark_env))
+        results.append(run_dbt(["run"], spark_project, work / "spark_dbt", vault.database, variables=window, env=spark_env))
         previous = batch.load_ts
     dump_dir = work / "spark_vault"
     for schema in VAULT_SCHEMAS:
@@ -76,12 +76,13 @@ def both_engines(tmp_path_factory):
     return vault, dump_dir, results
 
 
-def test_spark_builds_and_its_tests_pass(both_engines):
+def test_spark_runs_every_model_of_both_batches(both_engines):
     _, _, results = both_engines
     assert all(result.ok for result in results)
-    last = results[-1]
-    tests = [r for r in last.results if r["unique_id"].startswith("test.")]
-    assert tests and all(r["status"] == "pass" for r in tests)
+    for result in results:
+        ran = [r for r in result.results if r["unique_id"].startswith("model.")]
+        assert ran and all(r["status"] == "success" for r in ran), [r for r in ran if r["status"] != "success"][:3]
+    assert len({r["unique_id"] for r in results[0].results}) == len({r["unique_id"] for r in results[-1].results}) > 100
 
 
 def test_every_vault_row_equals_duckdb(both_engines):

@@ -68,7 +68,8 @@ SPARK = Dialect(
         "method": "session",
         "host": "localhost",
         "schema": "{{ env_var('VAULTGEN_SPARK_SCHEMA', 'raw_vault') }}",
-        "threads": 1,
+        # one Spark session serves every dbt thread; its scheduler runs their queries side by side
+        "threads": "{{ env_var('VAULTGEN_SPARK_THREADS', '4') | as_number }}",
         "server_side_parameters": {
             "spark.driver.memory": "{{ env_var('VAULTGEN_SPARK_DRIVER_MEMORY', '2g') }}",
             "spark.sql.shuffle.partitions": "{{ env_var('VAULTGEN_SPARK_SHUFFLE_PARTITIONS', '200') }}",
