@@ -10,7 +10,7 @@ from functools import cache, cached_property
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
-from vaultgen.naming import needs_quotes
+from vaultgen.naming import needs_quotes, reserved_words
 from vaultgen.sql.end_dating import IS_CURRENT, VALID_FROM, VALID_TO
 from vaultgen.types import parse_source_type
 from vaultgen.spec.model import (
@@ -46,16 +46,17 @@ class _Checker:
         self.problems: list[Problem] = []
         self.reported: set = set()  # generated column names already reported (reserved, clashing with each other, too long)
         self.hubs_by_name = {hub.name: hub for hub in spec.hubs}  # the last of a duplicated name (VG020 reports it)
-        self._options: dict[tuple[int, str], Any] = {}
+        self._options: dict[tuple[Any, str], Any] = {}
         self._columns: dict[int, Any] = {}
 
     def options(self, entity, target: str):
-        """vaultgen.targets.model_options, once per entity and target."""
-        from vaultgen.targets import model_options
-
-        key = (id(entity), target)
+        """vaultgen.targets.model_options, once per entity and target; an entity without options of its own has
+        its kind's defaults, computed once per kind and target."""
+        key = (id(entity), target) if entity.targets else (entity.kind, target)
         found = self._options.get(key)
         if found is None:
+            from vaultgen.targets import model_options
+
             found = self._options[key] = model_options(self.spec, entity, target)
         return found
 
@@ -319,6 +320,7 @@ class _Checker:
         from vaultgen.dialects import get_dialect
 
         targets = set(self.spec.project.targets)
+        sorted_targets = sorted(targets)
         for target, settings in sorted(self.spec.project.target_settings.items()):
             if settings.hash_type == "binary" and not get_dialect(target).supports_binary_hashes:
                 self.add("VG044", f"target '{target}' has no binary hash type", ("project", "target_settings", target, "hash_type"),
@@ -334,16 +336,16 @@ class _Checker:
                              f"add '{target}' to project.targets or remove these options")
             model_columns = self.vault_columns(entity)
             columns = None if model_columns is None else [column.name for column in model_columns]  # graph.model_columns
-            for target in sorted(targets):
+            parent_name = entity.parent if "parent" in _fields(type(entity)) else None
+            parent = self.spec.entity(parent_name) if parent_name else None
+            for target in sorted_targets:
                 options = self.options(entity, target)
-                if columns is not None:
+                if columns is not None and (options.partition_by or options.cluster_by):
                     wanted = [f.column for f in options.partition_by] + list(options.cluster_by)
                     for column in wanted:
                         if column not in columns:
                             self.add("VG040", f"'{entity.name}' on {target}: partition/cluster column '{column}' is not a column of the model",
                                      (*path, "targets", target) if target in entity.targets else (*path, "name"), _hint(column, columns))
-                parent_name = entity.parent if "parent" in type(entity).model_fields else None
-                parent = self.spec.entity(parent_name) if parent_name else None
                 if options.enabled and parent is not None and not self.options(parent, target).enabled:
                     self.add("VG042", f"'{entity.name}' is built on {target} but its parent '{parent.name}' is excluded there", (*path, "targets"),
                              f"exclude '{entity.name}' from {target} too, or include '{parent.name}'")
@@ -656,7 +658,7 @@ class _Checker:
 
     def field_path(self, entity, path: tuple[Any, ...], name: str) -> tuple[Any, ...]:
         """Where the entity lists the source column `name` (its business keys, attributes, payload or code)."""
-        fields = type(entity).model_fields
+        fields = _fields(type(entity))
         for field in ("business_keys", "code", "attributes", "payload"):
             names = (getattr(entity, field) if field in fields else None) or []
             if name in names:
@@ -669,6 +671,9 @@ class _Checker:
         the identifier limit of each target."""
         limits = self.identifier_limits
         shortest = min(limits.values(), default=0)
+        names = {name for name, _, _ in columns}
+        if len(names) == len(columns) and names.isdisjoint(reserved_words()) and max(map(len, names), default=0) <= shortest:
+            return  # each column once, none a reserved word, all short enough: nothing to report (most models; the cheap test)
         for name, holders in _by_name(columns).items():
             over = [f"{target} ({limit})" for target, limit in limits.items() if len(name) > limit] if len(name) > shortest else []
             if over and ("long", name) not in self.reported:
@@ -691,6 +696,12 @@ class _Checker:
                         "rename the entity or role, or change the prefix / suffix in project.naming that makes the name")
                 self.add("VG031", f"model '{model}' would have {len(holders)} columns named '{name}': {' and '.join(w for w, _ in holders)}",
                          path or holders[-1][1], hint)
+
+
+@cache
+def _fields(model: type) -> frozenset[str]:
+    """The field names of a spec model class (pydantic's `model_fields` is a property that costs a call each time)."""
+    return frozenset(model.model_fields)
 
 
 def _internal_columns(entity) -> tuple[str, ...]:
