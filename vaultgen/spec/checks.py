@@ -627,34 +627,53 @@ class _Checker:
         for index, entity in enumerate(self.spec.entities):
             path = ("entities", index)
             if isinstance(entity, Dimension):
-                named = [(c, f"{USER_NAMED} '{c}' of the dimension", path) for c in dimension_columns(self.spec, entity)]
+                names = dimension_columns(self.spec, entity)
             elif isinstance(entity, Fact):
-                named = [(c, f"{USER_NAMED} '{c}' of the fact", path) for c in fact_columns(self.spec, entity)]
+                names = fact_columns(self.spec, entity)
             else:
                 model_columns = self.vault_columns(entity)
                 if model_columns is None:
                     continue
-                named = [(c.name, c.description if c.source is None else f"{USER_NAMED} '{c.name}' ({c.description})",
-                          (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in model_columns]
-            named += [(name, "a column the model's SQL computes on the way", (*path, "name")) for name in _internal_columns(entity)]
-            self.unique_columns(naming.model_name(entity), named)
-            if naming.derived_models(entity):  # the current view selects the history view's columns
+                names = [c.name for c in model_columns]
+            names = [*names, *_internal_columns(entity)]
+            named = None  # the columns with what they are and where the spec makes them: built for a problem only
+            if not self.all_clear(names):
+                named = self.described_columns(entity, path)
+                self.unique_columns(naming.model_name(entity), named)
+            if naming.derived_models(entity) and not self.all_clear([*dict.fromkeys(names), *END_DATING_COLUMNS]):
+                named = named or self.described_columns(entity, path)  # the current view selects the history view's columns
                 carried = list({name: (name, what, where) for name, what, where in reversed(named)}.values())  # reported above
                 self.unique_columns(naming.history_view(entity), carried + [
                     (name, f"the history view's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS])
         reserved = {self.spec.project.raw.load_timestamp_column, self.spec.project.raw.batch_id_column, naming.record_source}  # check_sources
         for si, system in enumerate(self.spec.sources):
             for ti, table in enumerate(system.tables):
+                keys = sorted(naming.staging_columns(table.name))
+                names = [c.name for c in table.columns if c.name not in reserved] + [naming.load_ts, naming.record_source, *keys]
                 path = ("sources", si, "tables", ti)
-                columns = [(c.name, f"{USER_NAMED} '{c.name}'", (*path, "columns", ci, "name"))
-                           for ci, c in enumerate(table.columns) if c.name not in reserved]
-                columns += [(naming.load_ts, "the load timestamp column", (*path, "name")),
-                            (naming.record_source, "the record source column", (*path, "name"))]
-                columns += [(name, "a generated hash key or hashdiff", (*path, "name")) for name in sorted(naming.staging_columns(table.name))]
-                self.unique_columns(naming.staging_model(table.name), columns)
+                if not self.all_clear(names):
+                    columns = [(c.name, f"{USER_NAMED} '{c.name}'", (*path, "columns", ci, "name"))
+                               for ci, c in enumerate(table.columns) if c.name not in reserved]
+                    columns += [(naming.load_ts, "the load timestamp column", (*path, "name")),
+                                (naming.record_source, "the record source column", (*path, "name"))]
+                    columns += [(name, "a generated hash key or hashdiff", (*path, "name")) for name in keys]
+                    self.unique_columns(naming.staging_model(table.name), columns)
                 for column, meanings in naming.staging_key_conflicts(table.name).items():
                     self.add("VG032", f"staging column '{column}' of '{table.name}' would mean both {' and '.join(sorted(meanings))}",
                              path, "give one of the link references a distinct role")
+
+    def described_columns(self, entity, path: tuple[Any, ...]) -> list[tuple[str, str, tuple[Any, ...]]]:
+        """The columns of an entity's model, each with what it is and where the spec makes it (for a message)."""
+        from vaultgen.sql.marts import dimension_columns, fact_columns
+
+        if isinstance(entity, Dimension):
+            named = [(c, f"{USER_NAMED} '{c}' of the dimension", path) for c in dimension_columns(self.spec, entity)]
+        elif isinstance(entity, Fact):
+            named = [(c, f"{USER_NAMED} '{c}' of the fact", path) for c in fact_columns(self.spec, entity)]
+        else:
+            named = [(c.name, c.description if c.source is None else f"{USER_NAMED} '{c.name}' ({c.description})",
+                      (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in self.vault_columns(entity)]
+        return named + [(name, "a column the model's SQL computes on the way", (*path, "name")) for name in _internal_columns(entity)]
 
     def field_path(self, entity, path: tuple[Any, ...], name: str) -> tuple[Any, ...]:
         """Where the entity lists the source column `name` (its business keys, attributes, payload or code)."""
@@ -665,15 +684,21 @@ class _Checker:
                 return (*path, field, names.index(name))
         return (*path, "name")
 
+    def all_clear(self, names: list[str]) -> bool:
+        """Whether a model with these columns has nothing for unique_columns to report: each name once, none a
+        reserved word, all within every target's identifier limit (most models; the cheap test)."""
+        unique = set(names)
+        return (len(unique) == len(names) and unique.isdisjoint(reserved_words())
+                and max(map(len, unique), default=0) <= min(self.identifier_limits.values(), default=0))
+
     def unique_columns(self, model: str, columns: list[tuple[str, str, tuple[Any, ...]]]) -> None:
         """Each column once; a generated column (not a source column) never a reserved word, which its tests would
         have to quote (a source column is quoted: the spec cannot avoid the names it finds); every column within
         the identifier limit of each target."""
         limits = self.identifier_limits
         shortest = min(limits.values(), default=0)
-        names = {name for name, _, _ in columns}
-        if len(names) == len(columns) and names.isdisjoint(reserved_words()) and max(map(len, names), default=0) <= shortest:
-            return  # each column once, none a reserved word, all short enough: nothing to report (most models; the cheap test)
+        if self.all_clear([name for name, _, _ in columns]):
+            return
         for name, holders in _by_name(columns).items():
             over = [f"{target} ({limit})" for target, limit in limits.items() if len(name) > limit] if len(name) > shortest else []
             if over and ("long", name) not in self.reported:
