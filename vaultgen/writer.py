@@ -38,6 +38,7 @@ import stat as stat_module
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from vaultgen.errors import Location, OutputError, Problem
 
@@ -64,9 +65,9 @@ def _sibling(out_dir: Path, suffix: str) -> Path:
     return out_dir.parent / f".{out_dir.name}{suffix}"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A manifest line: what the writer knows of one file it owns."""
+class Entry(NamedTuple):
+    """A manifest line: what the writer knows of one file it owns (a named tuple: a manifest has tens of
+    thousands, and a tuple is made in C)."""
 
     sha: str = ""  # SHA-256 of the content ("" in a manifest of an earlier version)
     fingerprint: str = ""  # of what the file was made from ("" when the caller gave none)
@@ -111,7 +112,7 @@ class StatCache:
         cache = cls(out_dir)
         try:
             with open(cache.path, "rb") as file:
-                form, folder, recorded_at, known = marshal.load(file)
+                form, folder, recorded_at, known = marshal.loads(file.read())  # marshal.load(file) reads in small pieces
             if form != CACHE_FORMAT or folder != str(cache.out_dir) or type(recorded_at) is not int or type(known) is not dict:
                 return cache
         except (OSError, EOFError, ValueError, TypeError):  # missing, unreadable, truncated or not a cache
@@ -144,7 +145,7 @@ class StatCache:
         try:
             self.path.parent.mkdir(exist_ok=True)
             with open(temporary, "wb") as file:
-                marshal.dump((CACHE_FORMAT, str(self.out_dir), self.started, checked), file)
+                file.write(marshal.dumps((CACHE_FORMAT, str(self.out_dir), self.started, checked)))
             os.replace(temporary, self.path)
         except OSError:
             try:
@@ -229,6 +230,7 @@ class Previous:
         self.stamp = stamp
         self.cache = cache
         self.prefix = prefix
+        self.root = os.path.join(out_dir, "")  # with a trailing separator
         if entries is None:
             try:
                 entries = _read_manifest(out_dir, stamp)
@@ -250,7 +252,7 @@ class Previous:
             return None
         if name in self.verified:
             return self.verified[name]
-        path = os.path.join(self.out_dir, name)  # not pathlib: tens of thousands of files
+        path = self.root + name  # not pathlib, nor os.path.join: tens of thousands of files
         cache, cached_name = self.cache, self.prefix + name
         status = None
         if cache is not None:
