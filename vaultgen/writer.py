@@ -141,6 +141,8 @@ class StatCache:
         """Keep what this run checked (of `names`, when given) for the next run; a cache that cannot be written
         is left out (every file is then hashed, as without one)."""
         checked = self.checked if names is None else {name: found for name, found in self.checked.items() if name in names}
+        if checked == self.known:
+            return  # every file as the cache has it (the recorded run's start still holds for each)
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)

@@ -176,8 +176,10 @@ def test_the_stat_cache_lives_beside_the_output_and_spares_reading_unchanged_fil
     assert cache.is_file() and not any(out.rglob("*.stat")) and not (out / writer.CACHE_DIR).exists()
     files = set(writer.Previous(out, stamp()).entries)
     assert _taken_unread(spec_dir, out) == files  # none read
+    written = cache.read_bytes()
     report = render(spec_dir, out, check=True)
     assert report.changed is False and set(report.unchanged) == files | {writer.MANIFEST}
+    assert cache.read_bytes() == written  # nothing new to keep: the same cache
     render(spec_dir, out)
     assert _tree(out) == render_files(load_spec(spec_dir))
 
