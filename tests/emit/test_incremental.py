@@ -255,3 +255,26 @@ def test_a_stat_recorded_within_a_second_of_its_run_is_not_trusted(tmp_path):
     cache.recorded_at += 2 * writer.RACY_NS
     assert cache.vouches("file.sql", status, sha)
     assert not cache.vouches("file.sql", status, "0" * 64)  # the manifest records another content
+
+
+def test_the_whole_spec_fingerprint_is_the_files_as_read(tmp_path):
+    """The project-level files' fingerprint covers the spec files' paths and bytes (no dump of the spec): an edit
+    of a comment rebuilds them, the models stay; a spec changed in code has no files digest and is dumped."""
+    spec_dir, out = _rendered(tmp_path)
+    spec = load_spec(spec_dir)
+    assert spec.files_digest() == load_spec(spec_dir).files_digest() is not None
+    assert spec.model_copy().files_digest() == spec.files_digest()
+    changed = spec.model_copy(update={"entities": spec.entities[:-1]})
+    assert changed.files_digest() is None
+    from vaultgen.emit.fingerprint import Fingerprints
+
+    assert Fingerprints(changed).whole("glue") != Fingerprints(spec).whole("glue")
+    _edited(spec_dir, [("vault.yml", "entities:\n", "entities:  # a comment, no line moves\n")])
+    edited = load_spec(spec_dir)
+    assert edited.files_digest() != spec.files_digest()
+    assert Fingerprints(edited).whole("glue") != Fingerprints(spec).whole("glue")
+    previous = writer.Previous(out, stamp())
+    files, _ = render_outputs(edited, previous)
+    rebuilt = set(files) - set(previous.verified)
+    assert "duckdb/models/sources.yml" in rebuilt and HUB not in rebuilt
+    assert files == render_files(edited)

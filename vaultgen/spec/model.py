@@ -598,6 +598,11 @@ class Spec(Indexed):
     # where each entity and table is declared, (file relative to the spec folder, line), set by the loader
     _origins: dict[str, tuple[str, int]] = PrivateAttr(default_factory=dict)
 
+    def files_digest(self) -> str | None:
+        """SHA-256 over the files the loader read this spec from (their paths in the spec folder and bytes); None
+        for a spec built in code, or copied with changed fields (Indexed.model_copy drops it with the caches)."""
+        return self.__dict__.get("_files_digest")
+
     def origin(self, key: str) -> tuple[str, int] | None:
         """(spec file, line) of `entity:<name>` or `table:<name>`, when the spec was read from files."""
         return self._origins.get(key)

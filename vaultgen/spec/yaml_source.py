@@ -15,6 +15,7 @@ Nothing here raises anything but the problems it returns (and SpecError, via the
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ class SourceMap:
 class YamlDocument:
     data: Any
     source_map: SourceMap
+    sha: str = ""  # SHA-256 of the file's bytes
 
 
 class _Stop(Exception):
@@ -472,7 +474,7 @@ def parse_yaml(raw: bytes, display_name: str) -> tuple[YamlDocument | None, list
         except yaml.YAMLError as error:
             return None, [Problem("VG001", f"malformed YAML: {shorten(str(error), 200)}", Location(display_name), "check indentation and quoting")]
         if node is None:
-            return YamlDocument({}, source_map), []
+            return YamlDocument({}, source_map, hashlib.sha256(raw).hexdigest()), []
         builder = _Builder(source_map, lines, aliased)
         data = builder.build(node, ())
     except _Stop as stop:
@@ -481,4 +483,4 @@ def parse_yaml(raw: bytes, display_name: str) -> tuple[YamlDocument | None, list
     if len(problems) > MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS] + [Problem("VG001", f"{len(problems) - MAX_PROBLEMS} more problems in this file are not shown",
                                                       problems[MAX_PROBLEMS].location, "fix the ones above first")]
-    return YamlDocument(data, source_map), problems
+    return YamlDocument(data, source_map, hashlib.sha256(raw).hexdigest()), problems
