@@ -79,7 +79,8 @@ def _to_build(spec: Spec, previous: writer.Previous | None, fingerprints) -> int
 
 
 def render_outputs(spec: Spec, previous: writer.Previous | None = None) -> tuple[dict[str, str], dict[str, writer.Entry]]:
-    """Every generated file, keyed by its path under generated/, and its manifest entry (fingerprint, notes)."""
+    """Every generated file, keyed by its path under generated/, and its manifest entry (fingerprint, notes). A
+    file taken from `previous` whose stat its cache vouches for is a writer.OnDisk (read by the writer on demand)."""
     from vaultgen.emit.fingerprint import Fingerprints
 
     fingerprints = Fingerprints(spec)
@@ -124,8 +125,10 @@ def render(spec_dir: Path, out_dir: Path, check: bool = False, unified: bool = F
     from vaultgen.emit.fingerprint import stamp
 
     spec = load_spec(spec_dir)
-    previous = writer.Previous(out_dir.resolve() if out_dir.is_symlink() else out_dir, stamp())
+    folder = out_dir.resolve() if out_dir.is_symlink() else out_dir
+    # the stat cache beside the output spares reading and hashing the files that did not change (writer.StatCache)
+    previous = writer.Previous(folder, stamp(), cache=writer.StatCache.load(folder))
     files, entries = render_outputs(spec, previous)
-    if check:
-        return writer.diff(out_dir, files, unified, entries, previous)
-    return writer.write(out_dir, files, entries, previous)
+    report = writer.diff(out_dir, files, unified, entries, previous) if check else writer.write(out_dir, files, entries, previous)
+    previous.save_cache()
+    return report

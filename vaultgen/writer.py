@@ -15,6 +15,14 @@ file whose fingerprint is unchanged and whose content on disk still has the reco
 Fingerprints hold only within one stamp (the caller's: the vaultgen version and a hash of its source), written
 once in the manifest's header, so a new vaultgen changes one line of the manifest, not every line. A manifest
 that differs only in its stamp, hashes, fingerprints or notes is refreshed by `write` but is no difference for `diff`.
+
+A stat cache, like git's index, spares reading and hashing the files again (`StatCache`): beside the output
+folder, in `.vaultgen-cache/<folder>.stat` (machine-local, never part of the output), each file checked against
+its recorded hash is kept with its inode, size, mtime and ctime. A file whose stat is still the recorded one,
+and whose recorded hash is the manifest's, is taken as checked without being read (`OnDisk`); any other file is
+read and hashed as before. A stat recorded within a second of the run that recorded it proves nothing (the file
+may have changed within the clock's tick: git's "racy" rule) and the file is hashed again; a cache that cannot be
+read, or was made for another folder, is no cache.
 """
 
 from __future__ import annotations
@@ -23,10 +31,14 @@ import ctypes
 import difflib
 import errno
 import hashlib
+import marshal
 import os
 import shutil
+import stat as stat_module
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from vaultgen.errors import Location, OutputError, Problem
 
@@ -53,9 +65,9 @@ def _sibling(out_dir: Path, suffix: str) -> Path:
     return out_dir.parent / f".{out_dir.name}{suffix}"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A manifest line: what the writer knows of one file it owns."""
+class Entry(NamedTuple):
+    """A manifest line: what the writer knows of one file it owns (a named tuple: a manifest has tens of
+    thousands, and a tuple is made in C)."""
 
     sha: str = ""  # SHA-256 of the content ("" in a manifest of an earlier version)
     fingerprint: str = ""  # of what the file was made from ("" when the caller gave none)
@@ -69,6 +81,100 @@ STAMP = "# stamp: "  # the header line of the stamp the fingerprints hold under
 
 def content_sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+CACHE_DIR = ".vaultgen-cache"  # beside the output folder (its parent), machine-local: gitignore it
+CACHE_FORMAT = "vaultgen stat cache 1"
+RACY_NS = 1_000_000_000  # a stat this close to (or after) the start of the run that recorded it is not trusted
+
+StatKey = tuple[int, int, int, int, int]  # inode, device, size, mtime_ns, ctime_ns
+
+
+def _stat_key(status: os.stat_result) -> StatKey:
+    return status.st_ino, status.st_dev, status.st_size, status.st_mtime_ns, status.st_ctime_ns
+
+
+class StatCache:
+    """What earlier renders found on disk: per file (relative to the output folder) its stat and the SHA-256 its
+    content had then. `known` is the cache as read; `checked` what this run found (and `save` keeps)."""
+
+    def __init__(self, out_dir: Path, known: dict[str, tuple[StatKey, str]] | None = None, recorded_at: int = 0):
+        self.out_dir = Path(os.path.abspath(out_dir))
+        self.path = self.out_dir.parent / CACHE_DIR / f"{self.out_dir.name}.stat"
+        self.known = known or {}
+        self.recorded_at = recorded_at  # the start of the run that recorded `known` (ns since the epoch)
+        self.started = time.time_ns()  # before this run stats any file
+        self.checked: dict[str, tuple[StatKey, str]] = {}
+
+    @classmethod
+    def load(cls, out_dir: Path) -> StatCache:
+        """The cache of `out_dir`; an empty one when there is none, it cannot be read or it is another folder's."""
+        cache = cls(out_dir)
+        try:
+            with open(cache.path, "rb") as file:
+                form, folder, recorded_at, known = marshal.loads(file.read())  # marshal.load(file) reads in small pieces
+            if form != CACHE_FORMAT or folder != str(cache.out_dir) or type(recorded_at) is not int or type(known) is not dict:
+                return cache
+        except (OSError, EOFError, ValueError, TypeError):  # missing, unreadable, truncated or not a cache
+            return cache
+        cache.known, cache.recorded_at = known, recorded_at
+        return cache
+
+    def vouches(self, name: str, status: os.stat_result, sha: str) -> bool:
+        """Whether the file with this stat is known to have the content `sha` without reading it."""
+        found = self.known.get(name)
+        if found is None or type(found) is not tuple or len(found) != 2:
+            return False
+        key = _stat_key(status)
+        if found[0] != key or found[1] != sha or not stat_module.S_ISREG(status.st_mode):
+            return False
+        if max(status.st_mtime_ns, status.st_ctime_ns) >= self.recorded_at - RACY_NS:
+            return False  # changed within a second of being recorded: a change after it might keep this stat
+        self.checked[name] = found
+        return True
+
+    def record(self, name: str, status: os.stat_result, sha: str) -> None:
+        """The file had this stat (taken before it was read) and its content this hash."""
+        self.checked[name] = (_stat_key(status), sha)
+
+    def save(self, names: set[str] | dict | None = None) -> None:
+        """Keep what this run checked (of `names`, when given) for the next run; a cache that cannot be written
+        is left out (every file is then hashed, as without one)."""
+        checked = self.checked if names is None else {name: found for name, found in self.checked.items() if name in names}
+        if checked == self.known:
+            return  # every file as the cache has it (the recorded run's start still holds for each)
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            with open(temporary, "wb") as file:
+                file.write(marshal.dumps((CACHE_FORMAT, str(self.out_dir), self.started, checked)))
+            os.replace(temporary, self.path)
+        except OSError:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+class OnDisk:
+    """A file the stat cache vouches for: on disk with the content the manifest records, not read. The writer
+    reads it only where it needs the text (`_text`), which a render with nothing changed never does."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def read(self) -> str:
+        with open(self.path, "rb") as file:
+            return file.read().decode("utf-8")
+
+    def __repr__(self) -> str:
+        return f"OnDisk({self.path!r})"
+
+
+def _text(text: str | OnDisk) -> str:
+    return text if isinstance(text, str) else text.read()
 
 
 def _parse_manifest(text: str, stamp: str | None = None) -> dict[str, Entry]:
@@ -100,7 +206,7 @@ def _manifest_text(files: dict[str, str], entries: dict[str, Entry], stamp: str 
     shas = shas or {}
     for name in sorted(files):
         entry = entries.get(name, Entry())
-        sha = shas.get(name) or content_sha(files[name].encode("utf-8"))
+        sha = shas.get(name) or content_sha(_text(files[name]).encode("utf-8"))
         fields = [name, sha, entry.fingerprint, entry.note]
         while fields[-1] == "":
             fields.pop()
@@ -117,33 +223,50 @@ def _with_manifest(files: dict[str, str], entries: dict[str, Entry] | None = Non
 
 class Previous:
     """What the last render left under `out_dir`: its manifest (fingerprints only when made under `stamp`), and
-    the files on disk that still match it."""
+    the files on disk that still match it. With a `cache` (StatCache), a file whose stat it vouches for is not
+    read: its text is an OnDisk. `prefix`: where `out_dir` is in the cache's folder ("duckdb/" for a target's)."""
 
-    def __init__(self, out_dir: Path, stamp: str = "", entries: dict[str, Entry] | None = None):
+    def __init__(self, out_dir: Path, stamp: str = "", entries: dict[str, Entry] | None = None,
+                 cache: StatCache | None = None, prefix: str = ""):
         self.out_dir = out_dir
         self.stamp = stamp
+        self.cache = cache
+        self.prefix = prefix
+        self.root = os.path.join(out_dir, "")  # with a trailing separator
         if entries is None:
             try:
                 entries = _read_manifest(out_dir, stamp)
             except (OSError, UnicodeDecodeError):
                 entries = {}
         self.entries = entries
-        self.verified: dict[str, str] = {}  # path -> its text on disk, read and found to have the recorded hash
+        self.verified: dict[str, str | OnDisk] = {}  # path -> its text on disk, found to have the recorded hash
 
     def note(self, name: str, fingerprint: str) -> str | None:
         """The note recorded with the file when it was made from the same inputs (whatever is on disk now)."""
         entry = self.entries.get(name)
         return entry.note if entry is not None and entry.fingerprint == fingerprint else None
 
-    def text(self, name: str, fingerprint: str) -> str | None:
-        """The file's text on disk when it was made from the same inputs and nobody changed it since; else None."""
+    def text(self, name: str, fingerprint: str) -> str | OnDisk | None:
+        """The file's text on disk when it was made from the same inputs and nobody changed it since; else None.
+        An OnDisk, not read, when the stat cache vouches for the file."""
         entry = self.entries.get(name)
         if entry is None or not entry.sha or entry.fingerprint != fingerprint:
             return None
         if name in self.verified:
             return self.verified[name]
+        path = self.root + name  # not pathlib, nor os.path.join: tens of thousands of files
+        cache, cached_name = self.cache, self.prefix + name
+        status = None
+        if cache is not None:
+            try:
+                status = os.stat(path)  # before reading: a change after it makes the recorded stat stale, never wrong
+            except OSError:
+                return None
+            if cache.vouches(cached_name, status, entry.sha):
+                found = self.verified[name] = OnDisk(path)
+                return found
         try:
-            with open(os.path.join(self.out_dir, name), "rb") as file:  # not pathlib: tens of thousands of files
+            with open(path, "rb") as file:
                 data = file.read()
         except OSError:
             return None
@@ -153,6 +276,8 @@ class Previous:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        if cache is not None:
+            cache.record(cached_name, status, entry.sha)
         self.verified[name] = text
         return text
 
@@ -182,7 +307,13 @@ class Previous:
         """The same, for the files under `folder` (names relative to it): what a target's project sees."""
         prefix = f"{folder}/"
         return Previous(self.out_dir / folder, self.stamp,
-                        {name[len(prefix):]: entry for name, entry in self.entries.items() if name.startswith(prefix)})
+                        {name[len(prefix):]: entry for name, entry in self.entries.items() if name.startswith(prefix)},
+                        self.cache, self.prefix + prefix)
+
+    def save_cache(self) -> None:
+        """Keep the stats of the files this render found unchanged for the next one (with a stat cache)."""
+        if self.cache is not None:
+            self.cache.save(self.entries)
 
 
 def leftovers(out_dir: Path) -> list[Path]:
@@ -226,6 +357,7 @@ def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: 
             continue
         path = out_dir / name
         current = path.read_bytes() if path.is_file() else None
+        text = _text(text)
         same = current == text.encode("utf-8")
         if not same and name == MANIFEST and current is not None and _same_files(current, text):
             report.refreshed = True  # the same files: only what the next render trusts differs
@@ -303,7 +435,7 @@ def _build_and_swap(out_dir: Path, files: dict[str, str], report: WriteReport) -
     for name in written:
         target = new / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(files[name].encode("utf-8"))
+        target.write_bytes(_text(files[name]).encode("utf-8"))
     for name in report.removed:  # folders emptied by removing stale files go too
         parent = (new / name).parent
         while parent != new and parent.is_dir() and not any(parent.iterdir()):

@@ -6,9 +6,12 @@ must be byte for byte the same, rebuild only what changed, and still see a hand 
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, seed, settings, strategies as st
 
@@ -146,3 +149,132 @@ def test_fingerprints_of_another_vaultgen_are_not_trusted(tmp_path):
     assert render(spec_dir, out, check=True).changed is False  # only the stamp differs: no difference
     assert render(spec_dir, out).refreshed
     assert stamp() in manifest.read_text(encoding="utf-8")
+
+
+# -- the stat cache: unchanged files are not read again, and every change is still seen -------------------------
+
+HUB = "duckdb/models/raw_vault/hubs/hub_customer.sql"
+
+
+def _cached(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A rendered fixture whose stat cache vouches for every file (no racy window: the test does not wait a second)."""
+    monkeypatch.setattr(writer, "RACY_NS", 0)
+    spec_dir, out = _rendered(tmp_path)
+    assert render(spec_dir, out, check=True).changed is False  # hashes every file and records its stat
+    return spec_dir, out
+
+
+def _taken_unread(spec_dir: Path, out: Path) -> set[str]:
+    previous = writer.Previous(out, stamp(), cache=writer.StatCache.load(out))
+    render_outputs(load_spec(spec_dir), previous)
+    return {name for name, text in previous.verified.items() if isinstance(text, writer.OnDisk)}
+
+
+def test_the_stat_cache_lives_beside_the_output_and_spares_reading_unchanged_files(tmp_path, monkeypatch):
+    spec_dir, out = _cached(tmp_path, monkeypatch)
+    cache = tmp_path / writer.CACHE_DIR / "out.stat"
+    assert cache.is_file() and not any(out.rglob("*.stat")) and not (out / writer.CACHE_DIR).exists()
+    files = set(writer.Previous(out, stamp()).entries)
+    assert _taken_unread(spec_dir, out) == files  # none read
+    written = cache.read_bytes()
+    report = render(spec_dir, out, check=True)
+    assert report.changed is False and set(report.unchanged) == files | {writer.MANIFEST}
+    assert cache.read_bytes() == written  # nothing new to keep: the same cache
+    render(spec_dir, out)
+    assert _tree(out) == render_files(load_spec(spec_dir))
+
+
+@pytest.mark.parametrize("change", ["same size", "same size and mtime", "touch", "delete", "replace"])
+def test_the_stat_cache_still_sees_every_change(tmp_path, monkeypatch, change):
+    spec_dir, out = _cached(tmp_path, monkeypatch)
+    path = out / HUB
+    original = path.read_bytes()
+    before = path.stat()
+    if change.startswith("same size"):
+        edited = original.replace(b"hub customer", b"HUB CUSTOMER", 1)
+        assert edited != original and len(edited) == len(original)
+        path.write_bytes(edited)
+        if change == "same size and mtime":  # only the ctime (which no one can set) tells
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif change == "touch":
+        os.utime(path, ns=(before.st_atime_ns + 5_000_000_000, before.st_mtime_ns + 5_000_000_000))
+    elif change == "delete":
+        path.unlink()
+    else:  # the same content in a new file (an editor's save): another inode
+        path.unlink()
+        path.write_bytes(original)
+    files = set(writer.Previous(out, stamp()).entries)
+    assert _taken_unread(spec_dir, out) == files - {HUB}  # the changed file was read (or found missing), the others not
+    report = render(spec_dir, out, check=True)
+    if change in ("touch", "replace"):
+        assert report.changed is False  # the content is as rendered: no difference
+    else:
+        assert report.written == [HUB]
+    render(spec_dir, out)
+    assert _tree(out) == render_files(load_spec(spec_dir))
+    assert render(spec_dir, out, check=True).changed is False
+
+
+@pytest.mark.parametrize("damage", ["missing", "empty", "garbage", "truncated", "other folder", "wrong shapes"])
+def test_a_damaged_or_foreign_stat_cache_falls_back_to_hashing(tmp_path, monkeypatch, damage):
+    spec_dir, out = _cached(tmp_path, monkeypatch)
+    cache = tmp_path / writer.CACHE_DIR / "out.stat"
+    data = cache.read_bytes()
+    if damage == "missing":
+        cache.unlink()
+    elif damage == "empty":
+        cache.write_bytes(b"")
+    elif damage == "garbage":
+        cache.write_bytes(os.urandom(4096))
+    elif damage == "truncated":
+        cache.write_bytes(data[: len(data) // 2])
+    elif damage == "other folder":
+        other = tmp_path / "other"
+        shutil.copytree(out, other)
+        assert render(spec_dir, other, check=True).changed is False
+        shutil.copy(tmp_path / writer.CACHE_DIR / "other.stat", cache)
+    else:  # a readable cache whose entries are not what it should hold
+        import marshal
+
+        form, folder, recorded_at, known = marshal.loads(data)
+        cache.write_bytes(marshal.dumps((form, folder, recorded_at, {name: ["x", 1] for name in known})))
+    edited = (out / HUB).read_bytes().replace(b"hub customer", b"HUB CUSTOMER", 1)
+    (out / HUB).write_bytes(edited)
+    assert _taken_unread(spec_dir, out) == set()  # every file read and hashed
+    assert render(spec_dir, out, check=True).written == [HUB]
+
+
+def test_a_stat_recorded_within_a_second_of_its_run_is_not_trusted(tmp_path):
+    path = tmp_path / "out" / "file.sql"
+    path.parent.mkdir()
+    path.write_text("select 1\n", encoding="utf-8")
+    status = path.stat()
+    sha = writer.content_sha(path.read_bytes())
+    cache = writer.StatCache(tmp_path / "out", {"file.sql": (writer._stat_key(status), sha)}, recorded_at=time.time_ns())
+    assert not cache.vouches("file.sql", status, sha)  # the file changed in the run's second: a later edit may keep its stat
+    cache.recorded_at += 2 * writer.RACY_NS
+    assert cache.vouches("file.sql", status, sha)
+    assert not cache.vouches("file.sql", status, "0" * 64)  # the manifest records another content
+
+
+def test_the_whole_spec_fingerprint_is_the_files_as_read(tmp_path):
+    """The project-level files' fingerprint covers the spec files' paths and bytes (no dump of the spec): an edit
+    of a comment rebuilds them, the models stay; a spec changed in code has no files digest and is dumped."""
+    spec_dir, out = _rendered(tmp_path)
+    spec = load_spec(spec_dir)
+    assert spec.files_digest() == load_spec(spec_dir).files_digest() is not None
+    assert spec.model_copy().files_digest() == spec.files_digest()
+    changed = spec.model_copy(update={"entities": spec.entities[:-1]})
+    assert changed.files_digest() is None
+    from vaultgen.emit.fingerprint import Fingerprints
+
+    assert Fingerprints(changed).whole("glue") != Fingerprints(spec).whole("glue")
+    _edited(spec_dir, [("vault.yml", "entities:\n", "entities:  # a comment, no line moves\n")])
+    edited = load_spec(spec_dir)
+    assert edited.files_digest() != spec.files_digest()
+    assert Fingerprints(edited).whole("glue") != Fingerprints(spec).whole("glue")
+    previous = writer.Previous(out, stamp())
+    files, _ = render_outputs(edited, previous)
+    rebuilt = set(files) - set(previous.verified)
+    assert "duckdb/models/sources.yml" in rebuilt and HUB not in rebuilt
+    assert files == render_files(edited)

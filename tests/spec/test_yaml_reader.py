@@ -214,3 +214,25 @@ def test_deep_flow_nesting_is_refused_without_a_crash():
     Python composer, which stops at the nesting limit."""
     problem = _only_problem(b"[" * 100_000 + b"]" * 100_000)
     assert problem.code == "VG007" and "nested more than" in problem.message
+
+
+@pytest.mark.parametrize("shape", ["list", "mapping"])
+@pytest.mark.parametrize("extra", [0, 1])
+def test_the_value_limit_holds_exactly_for_text_values(shape: str, extra: int):
+    """Text values in lists and mappings skip the builder's call per value (its fast path); the limit on values
+    (the builder counts values, not keys) still stops at the first value over it, located there."""
+    count = yaml_source.MAX_VALUES - 2 + extra  # the root mapping and the list or mapping are values too
+    if shape == "list":
+        raw = ("items: [" + ", ".join(f"v{i}" for i in range(count)) + "]\n").encode()
+    else:
+        raw = ("items:\n" + "".join(f"  k{i}: v\n" for i in range(count))).encode()
+    assert yaml_source._compose_in_c(raw, raw.decode()) is not False  # the C composer's path
+    document, problems = parse_yaml(raw, FILE)
+    if not extra:
+        assert not problems and len(document.data["items"]) == count
+        return
+    assert document is None and [(p.code, p.message) for p in problems] == [("VG007", f"more than {yaml_source.MAX_VALUES} values in one file")]
+    if shape == "list":
+        assert (problems[0].location.line, problems[0].location.column) == (1, raw.rindex(b"v") + 1)
+    else:
+        assert (problems[0].location.line, problems[0].location.column) == (count + 1, len(f"  k{count - 1}: ") + 1)

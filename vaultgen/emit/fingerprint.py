@@ -11,7 +11,9 @@ that:
 - a staging model: its table, the source system's settings, and every entity that names the table (their keys
   and hashdiffs are computed there);
 - the project-level files (dbt_project.yml, sources.yml, schema.yml, selectors.yml, the docs, the Glue
-  definitions): the whole spec with every origin, so any change rebuilds them.
+  definitions): the whole spec with every origin, so any change rebuilds them. For a spec as the loader read
+  it, that is the spec files' paths and bytes (`Spec.files_digest`: the same files make the same spec, and a
+  render with nothing changed need not dump it; an edit of a comment rebuilds these files too).
 An entity "names" another when one of the strings of its spec (model dump) is that entity's or table's name:
 a column that happens to share a name only makes the fingerprint cover more than it needs.
 """
@@ -25,7 +27,7 @@ from importlib import resources
 
 from vaultgen.spec.model import Hub, Link, Spec
 
-FORMAT = "1"  # bump when the fingerprint's recipe changes
+FORMAT = "2"  # bump when the fingerprint's recipe changes
 
 
 @lru_cache(maxsize=1)
@@ -155,5 +157,8 @@ class Fingerprints:
 
     def whole(self, unit: str) -> str:
         """Of a unit of files that reads the whole spec (a target's project-level files, the Glue definitions)."""
+        files = self.spec.files_digest()
+        if files is not None:
+            return _digest(self._base, "whole files", unit, files)
         keys = [f"entity:{name}" for name in self._entities] + [f"table:{name}" for name in self._systems]
         return _digest(self._base, "whole", unit, *sorted(self._dump(key) for key in keys))

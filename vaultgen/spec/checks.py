@@ -10,7 +10,7 @@ from functools import cache, cached_property
 from typing import Any, Callable, Iterable
 
 from vaultgen.errors import Location, Problem
-from vaultgen.naming import needs_quotes
+from vaultgen.naming import needs_quotes, reserved_words
 from vaultgen.sql.end_dating import IS_CURRENT, VALID_FROM, VALID_TO
 from vaultgen.types import parse_source_type
 from vaultgen.spec.model import (
@@ -46,16 +46,17 @@ class _Checker:
         self.problems: list[Problem] = []
         self.reported: set = set()  # generated column names already reported (reserved, clashing with each other, too long)
         self.hubs_by_name = {hub.name: hub for hub in spec.hubs}  # the last of a duplicated name (VG020 reports it)
-        self._options: dict[tuple[int, str], Any] = {}
+        self._options: dict[tuple[Any, str], Any] = {}
         self._columns: dict[int, Any] = {}
 
     def options(self, entity, target: str):
-        """vaultgen.targets.model_options, once per entity and target."""
-        from vaultgen.targets import model_options
-
-        key = (id(entity), target)
+        """vaultgen.targets.model_options, once per entity and target; an entity without options of its own has
+        its kind's defaults, computed once per kind and target."""
+        key = (id(entity), target) if entity.targets else (entity.kind, target)
         found = self._options.get(key)
         if found is None:
+            from vaultgen.targets import model_options
+
             found = self._options[key] = model_options(self.spec, entity, target)
         return found
 
@@ -319,6 +320,7 @@ class _Checker:
         from vaultgen.dialects import get_dialect
 
         targets = set(self.spec.project.targets)
+        sorted_targets = sorted(targets)
         for target, settings in sorted(self.spec.project.target_settings.items()):
             if settings.hash_type == "binary" and not get_dialect(target).supports_binary_hashes:
                 self.add("VG044", f"target '{target}' has no binary hash type", ("project", "target_settings", target, "hash_type"),
@@ -334,16 +336,16 @@ class _Checker:
                              f"add '{target}' to project.targets or remove these options")
             model_columns = self.vault_columns(entity)
             columns = None if model_columns is None else [column.name for column in model_columns]  # graph.model_columns
-            for target in sorted(targets):
+            parent_name = entity.parent if "parent" in _fields(type(entity)) else None
+            parent = self.spec.entity(parent_name) if parent_name else None
+            for target in sorted_targets:
                 options = self.options(entity, target)
-                if columns is not None:
+                if columns is not None and (options.partition_by or options.cluster_by):
                     wanted = [f.column for f in options.partition_by] + list(options.cluster_by)
                     for column in wanted:
                         if column not in columns:
                             self.add("VG040", f"'{entity.name}' on {target}: partition/cluster column '{column}' is not a column of the model",
                                      (*path, "targets", target) if target in entity.targets else (*path, "name"), _hint(column, columns))
-                parent_name = entity.parent if "parent" in type(entity).model_fields else None
-                parent = self.spec.entity(parent_name) if parent_name else None
                 if options.enabled and parent is not None and not self.options(parent, target).enabled:
                     self.add("VG042", f"'{entity.name}' is built on {target} but its parent '{parent.name}' is excluded there", (*path, "targets"),
                              f"exclude '{entity.name}' from {target} too, or include '{parent.name}'")
@@ -625,43 +627,69 @@ class _Checker:
         for index, entity in enumerate(self.spec.entities):
             path = ("entities", index)
             if isinstance(entity, Dimension):
-                named = [(c, f"{USER_NAMED} '{c}' of the dimension", path) for c in dimension_columns(self.spec, entity)]
+                names = dimension_columns(self.spec, entity)
             elif isinstance(entity, Fact):
-                named = [(c, f"{USER_NAMED} '{c}' of the fact", path) for c in fact_columns(self.spec, entity)]
+                names = fact_columns(self.spec, entity)
             else:
                 model_columns = self.vault_columns(entity)
                 if model_columns is None:
                     continue
-                named = [(c.name, c.description if c.source is None else f"{USER_NAMED} '{c.name}' ({c.description})",
-                          (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in model_columns]
-            named += [(name, "a column the model's SQL computes on the way", (*path, "name")) for name in _internal_columns(entity)]
-            self.unique_columns(naming.model_name(entity), named)
-            if naming.derived_models(entity):  # the current view selects the history view's columns
+                names = [c.name for c in model_columns]
+            names = [*names, *_internal_columns(entity)]
+            named = None  # the columns with what they are and where the spec makes them: built for a problem only
+            if not self.all_clear(names):
+                named = self.described_columns(entity, path)
+                self.unique_columns(naming.model_name(entity), named)
+            if naming.derived_models(entity) and not self.all_clear([*dict.fromkeys(names), *END_DATING_COLUMNS]):
+                named = named or self.described_columns(entity, path)  # the current view selects the history view's columns
                 carried = list({name: (name, what, where) for name, what, where in reversed(named)}.values())  # reported above
                 self.unique_columns(naming.history_view(entity), carried + [
                     (name, f"the history view's {name}", ("project", "virtual_end_dating")) for name in END_DATING_COLUMNS])
         reserved = {self.spec.project.raw.load_timestamp_column, self.spec.project.raw.batch_id_column, naming.record_source}  # check_sources
         for si, system in enumerate(self.spec.sources):
             for ti, table in enumerate(system.tables):
+                keys = sorted(naming.staging_columns(table.name))
+                names = [c.name for c in table.columns if c.name not in reserved] + [naming.load_ts, naming.record_source, *keys]
                 path = ("sources", si, "tables", ti)
-                columns = [(c.name, f"{USER_NAMED} '{c.name}'", (*path, "columns", ci, "name"))
-                           for ci, c in enumerate(table.columns) if c.name not in reserved]
-                columns += [(naming.load_ts, "the load timestamp column", (*path, "name")),
-                            (naming.record_source, "the record source column", (*path, "name"))]
-                columns += [(name, "a generated hash key or hashdiff", (*path, "name")) for name in sorted(naming.staging_columns(table.name))]
-                self.unique_columns(naming.staging_model(table.name), columns)
+                if not self.all_clear(names):
+                    columns = [(c.name, f"{USER_NAMED} '{c.name}'", (*path, "columns", ci, "name"))
+                               for ci, c in enumerate(table.columns) if c.name not in reserved]
+                    columns += [(naming.load_ts, "the load timestamp column", (*path, "name")),
+                                (naming.record_source, "the record source column", (*path, "name"))]
+                    columns += [(name, "a generated hash key or hashdiff", (*path, "name")) for name in keys]
+                    self.unique_columns(naming.staging_model(table.name), columns)
                 for column, meanings in naming.staging_key_conflicts(table.name).items():
                     self.add("VG032", f"staging column '{column}' of '{table.name}' would mean both {' and '.join(sorted(meanings))}",
                              path, "give one of the link references a distinct role")
 
+    def described_columns(self, entity, path: tuple[Any, ...]) -> list[tuple[str, str, tuple[Any, ...]]]:
+        """The columns of an entity's model, each with what it is and where the spec makes it (for a message)."""
+        from vaultgen.sql.marts import dimension_columns, fact_columns
+
+        if isinstance(entity, Dimension):
+            named = [(c, f"{USER_NAMED} '{c}' of the dimension", path) for c in dimension_columns(self.spec, entity)]
+        elif isinstance(entity, Fact):
+            named = [(c, f"{USER_NAMED} '{c}' of the fact", path) for c in fact_columns(self.spec, entity)]
+        else:
+            named = [(c.name, c.description if c.source is None else f"{USER_NAMED} '{c.name}' ({c.description})",
+                      (*path, "name") if c.source is None else self.field_path(entity, path, c.name)) for c in self.vault_columns(entity)]
+        return named + [(name, "a column the model's SQL computes on the way", (*path, "name")) for name in _internal_columns(entity)]
+
     def field_path(self, entity, path: tuple[Any, ...], name: str) -> tuple[Any, ...]:
         """Where the entity lists the source column `name` (its business keys, attributes, payload or code)."""
-        fields = type(entity).model_fields
+        fields = _fields(type(entity))
         for field in ("business_keys", "code", "attributes", "payload"):
             names = (getattr(entity, field) if field in fields else None) or []
             if name in names:
                 return (*path, field, names.index(name))
         return (*path, "name")
+
+    def all_clear(self, names: list[str]) -> bool:
+        """Whether a model with these columns has nothing for unique_columns to report: each name once, none a
+        reserved word, all within every target's identifier limit (most models; the cheap test)."""
+        unique = set(names)
+        return (len(unique) == len(names) and unique.isdisjoint(reserved_words())
+                and max(map(len, unique), default=0) <= min(self.identifier_limits.values(), default=0))
 
     def unique_columns(self, model: str, columns: list[tuple[str, str, tuple[Any, ...]]]) -> None:
         """Each column once; a generated column (not a source column) never a reserved word, which its tests would
@@ -669,6 +697,8 @@ class _Checker:
         the identifier limit of each target."""
         limits = self.identifier_limits
         shortest = min(limits.values(), default=0)
+        if self.all_clear([name for name, _, _ in columns]):
+            return
         for name, holders in _by_name(columns).items():
             over = [f"{target} ({limit})" for target, limit in limits.items() if len(name) > limit] if len(name) > shortest else []
             if over and ("long", name) not in self.reported:
@@ -691,6 +721,12 @@ class _Checker:
                         "rename the entity or role, or change the prefix / suffix in project.naming that makes the name")
                 self.add("VG031", f"model '{model}' would have {len(holders)} columns named '{name}': {' and '.join(w for w, _ in holders)}",
                          path or holders[-1][1], hint)
+
+
+@cache
+def _fields(model: type) -> frozenset[str]:
+    """The field names of a spec model class (pydantic's `model_fields` is a property that costs a call each time)."""
+    return frozenset(model.model_fields)
 
 
 def _internal_columns(entity) -> tuple[str, ...]:

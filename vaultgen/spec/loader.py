@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import hashlib
 import typing
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class SpecLocator:
     def __init__(self) -> None:
         self._origins: dict[tuple[Any, ...], Origin] = {}
         self.fallback = Location("vault_spec")
+        self.files: list[tuple[str, str]] = []  # every spec file read: its path in the spec folder, the SHA-256 of its bytes
 
     def add(self, merged_prefix: tuple[Any, ...], origin: Origin) -> None:
         self._origins[merged_prefix] = origin
@@ -69,6 +71,7 @@ def _merge(spec_dir: Path, problems: list[Problem]) -> tuple[dict[str, Any], Spe
         if document is None:
             unreadable = True
             continue
+        locator.files.append((path.relative_to(spec_dir).as_posix(), document.sha))
         if not isinstance(document.data, dict):
             problems.append(Problem("VG005", "a spec file must be a mapping", document.source_map.locate(()),
                                     f"start the file with one of: {', '.join(TOP_LEVEL_KEYS)}"))
@@ -225,6 +228,7 @@ def _load_spec(spec_dir: Path) -> Spec:
     if meaning_problems:
         raise SpecError(meaning_problems)
     spec._origins = _origins(spec, locator, spec_dir)
+    spec.__dict__["_files_digest"] = hashlib.sha256("".join(f"{name}\0{sha}\n" for name, sha in locator.files).encode("utf-8")).hexdigest()
     return spec
 
 

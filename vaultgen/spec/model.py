@@ -20,16 +20,34 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 NAME_RULE = "use lower-case letters, digits and underscores, starting with a letter"
 
 
+# values found valid, so that a name or type met again (a spec repeats its column names and types thousands of
+# times) is not matched again; bounded, as a long-running process may read many specs
+_VALID_NAMES: set[str] = set()
+_VALID_TYPES: set[str] = set()
+_VALID_MAX = 100_000
+
+
+def _remember(valid: set[str], value: str) -> None:
+    if len(valid) >= _VALID_MAX:
+        valid.clear()
+    valid.add(value)
+
+
 def _check_name(value: str) -> str:
+    if value in _VALID_NAMES:
+        return value
     if not NAME_PATTERN.fullmatch(value):
         raise ValueError(f"'{value}' is not a valid name: {NAME_RULE}")
     if len(value) > 60:
         raise ValueError(f"'{value}' is longer than 60 characters")
+    _remember(_VALID_NAMES, value)
     return value
 
 
 def _check_type(value: str) -> str:
-    parse_source_type(value)  # raises ValueError with the list of known types
+    if value not in _VALID_TYPES:
+        parse_source_type(value)  # raises ValueError with the list of known types
+        _remember(_VALID_TYPES, value)
     return value
 
 
@@ -579,6 +597,11 @@ class Spec(Indexed):
     entities: list[Entity] = Field(min_length=1)
     # where each entity and table is declared, (file relative to the spec folder, line), set by the loader
     _origins: dict[str, tuple[str, int]] = PrivateAttr(default_factory=dict)
+
+    def files_digest(self) -> str | None:
+        """SHA-256 over the files the loader read this spec from (their paths in the spec folder and bytes); None
+        for a spec built in code, or copied with changed fields (Indexed.model_copy drops it with the caches)."""
+        return self.__dict__.get("_files_digest")
 
     def origin(self, key: str) -> tuple[str, int] | None:
         """(spec file, line) of `entity:<name>` or `table:<name>`, when the spec was read from files."""

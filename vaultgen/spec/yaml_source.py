@@ -15,6 +15,7 @@ Nothing here raises anything but the problems it returns (and SpecError, via the
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ class SourceMap:
 class YamlDocument:
     data: Any
     source_map: SourceMap
+    sha: str = ""  # SHA-256 of the file's bytes
 
 
 class _Stop(Exception):
@@ -304,14 +306,32 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != f"{_TAG}seq":
                 self.problem("VG008", f"the tag '{_tag_name(node.tag)}' is not supported on a list", node, "remove the tag")
-            return [self.build(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
+            return self.sequence(node, path, depth)
         return self.scalar(node)
+
+    def sequence(self, node: yaml.SequenceNode, path: PathKey, depth: int) -> list[Any]:
+        if depth + 1 > MAX_DEPTH:
+            return [self.build(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
+        positions, scalar_node = self.source_map.positions, yaml.ScalarNode
+        result = []
+        for index, item in enumerate(node.value):
+            item_path = (*path, index)
+            if item.tag == _STR and type(item) is scalar_node and self.values < MAX_VALUES:  # build() inlined: most items are text
+                self.values += 1
+                mark = item.start_mark
+                positions[item_path] = (mark.line + 1, mark.column + 1)
+                result.append(item.value)
+            else:
+                result.append(self.build(item, item_path, depth + 1))
+        return result
 
     def mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first: dict[str, int] = {}
+        first: dict[str, yaml.Node] = {}
         merges: list[yaml.Node] = []
         previous: yaml.Node | None = None
+        positions, scalar_node = self.source_map.positions, yaml.ScalarNode
+        inline = depth + 1 <= MAX_DEPTH  # a text value may skip build() (which checks the depth)
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merges.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
@@ -329,11 +349,17 @@ class _Builder:
             previous = value_node
             if key in result:
                 self.problem("VG003", f"duplicate key '{shorten(key)}'", key_node,
-                             f"first defined at {self.file}:{first[key]}; each key may appear once in a mapping, remove or rename one")
+                             f"first defined at {self.file}:{first[key].start_mark.line + 1}; each key may appear once in a mapping, remove or rename one")
                 continue
-            first[key] = key_node.start_mark.line + 1
-            result[key] = self.build(value_node, (*path, key), depth + 1)
-            self.source_map.positions[(*path, key)] = _position(key_node.start_mark)
+            first[key] = key_node
+            key_path = (*path, key)
+            if inline and value_node.tag == _STR and type(value_node) is scalar_node and self.values < MAX_VALUES:  # build() inlined
+                self.values += 1
+                result[key] = value_node.value
+            else:
+                result[key] = self.build(value_node, key_path, depth + 1)
+            mark = key_node.start_mark  # a value of a mapping is located at its key
+            positions[key_path] = (mark.line + 1, mark.column + 1)
         for merged in merges:
             if not isinstance(merged, yaml.MappingNode):
                 self.problem("VG002", "'<<' merges only mappings (an alias of a mapping, or a list of them)", merged,
@@ -403,8 +429,8 @@ class _CachedLoader(_Loader):  # type: ignore[misc, valid-type]
 
     _tags: dict[tuple[Any, Any, Any], str] = {}
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is not yaml.ScalarNode:
+    def resolve(self, kind: Any, value: Any, implicit: Any, _scalar: type = yaml.ScalarNode) -> str:
+        if kind is not _scalar:
             return super().resolve(kind, value, implicit)
         key = (value, implicit)
         tag = self._tags.get(key)
@@ -448,7 +474,7 @@ def parse_yaml(raw: bytes, display_name: str) -> tuple[YamlDocument | None, list
         except yaml.YAMLError as error:
             return None, [Problem("VG001", f"malformed YAML: {shorten(str(error), 200)}", Location(display_name), "check indentation and quoting")]
         if node is None:
-            return YamlDocument({}, source_map), []
+            return YamlDocument({}, source_map, hashlib.sha256(raw).hexdigest()), []
         builder = _Builder(source_map, lines, aliased)
         data = builder.build(node, ())
     except _Stop as stop:
@@ -457,4 +483,4 @@ def parse_yaml(raw: bytes, display_name: str) -> tuple[YamlDocument | None, list
     if len(problems) > MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS] + [Problem("VG001", f"{len(problems) - MAX_PROBLEMS} more problems in this file are not shown",
                                                       problems[MAX_PROBLEMS].location, "fix the ones above first")]
-    return YamlDocument(data, source_map), problems
+    return YamlDocument(data, source_map, hashlib.sha256(raw).hexdigest()), problems
