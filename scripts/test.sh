@@ -36,9 +36,9 @@ run_tier() {
 echo "== generated/ must match the spec"
 .venv/bin/vaultgen render --check
 
-# the dbt tier on both cores (pytest-xdist; measured: 897 s against 974 s in one process; the spark tier ran
-# slower in two workers, 1,627 s against 1,222 s, so it and the short tiers run in one process): each test module on one worker, so that its builds are shared by
-# its tests (tests/conftest.py groups them); VAULTGEN_TEST_WORKERS=0 runs them in one process
+# the dbt tier on both cores (pytest-xdist: 897 s against 974 s in one process), each test module on one worker
+# so that its builds are shared (tests/conftest.py groups them); VAULTGEN_TEST_WORKERS=0 runs it in one process.
+# The spark tier ran slower in two workers (1,627 s against 1,222 s), so it and the short tiers run in one.
 workers="${VAULTGEN_TEST_WORKERS:-2}"
 parallel=(); [ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadgroup)
 run_tier fast -m "not dbt and not postgres and not glue and not spark and not infra and not emulated and not fuzz"

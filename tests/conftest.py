@@ -21,11 +21,11 @@ SHARED_BUILDS = ("northwind_build",)
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist's `--dist loadgroup` (scripts/test.sh's slow tiers), each test module runs on one worker,
+    """Under pytest-xdist's `--dist loadgroup` (scripts/test.sh's dbt tier), each test module runs on one worker,
     so its module fixtures (a built vault, a Spark lake) are built once; the users of a shared session build run
     together on one worker. Without xdist the marks do nothing."""
     for item in items:
-        if any(True for _ in item.iter_markers("xdist_group")):
+        if item.get_closest_marker("xdist_group"):
             continue
         shared = [name for name in SHARED_BUILDS if name in getattr(item, "fixturenames", ())]
         item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
