@@ -25,26 +25,33 @@ def load(spark, parquet_dir: Path, schema: str) -> None:
 
 
 def dump(spark, out_dir: Path, schema: str) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Every table of the schema into <out_dir>/<schema>/<table>/ as Parquet (views left out)."""
+    (out_dir / schema).mkdir(parents=True, exist_ok=True)
+    views = {row.viewName for row in spark.sql(f"SHOW VIEWS IN {schema}").collect()}
     for row in spark.sql(f"SHOW TABLES IN {schema}").collect():
-        if row.isTemporary:
+        if row.isTemporary or row.tableName in views:
             continue
         frame = spark.table(f"{schema}.{row.tableName}")
-        frame.coalesce(1).write.mode("overwrite").parquet(str(out_dir / row.tableName))
+        frame.coalesce(1).write.mode("overwrite").parquet(str(out_dir / schema / row.tableName))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("action", choices=["load", "dump"])
     parser.add_argument("folder", type=Path)
-    parser.add_argument("--schema", required=True)
+    parser.add_argument("--schema", required=True, action="append", help="load: one; dump: one or more")
     parser.add_argument("--warehouse", required=True)
     parser.add_argument("--metastore", required=True)
     args = parser.parse_args()
     spark = session(args.warehouse, args.metastore)
     spark.sparkContext.setLogLevel("ERROR")
     try:
-        (load if args.action == "load" else dump)(spark, args.folder, args.schema)
+        if args.action == "load":
+            [schema] = args.schema
+            load(spark, args.folder, schema)
+        else:
+            for schema in args.schema:
+                dump(spark, args.folder, schema)
     finally:
         spark.stop()
 
