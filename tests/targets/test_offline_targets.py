@@ -53,13 +53,28 @@ def offline_project(request, repo: Path, tmp_path_factory) -> tuple[str, Path]:
     return target, project
 
 
-def test_dbt_parse_passes(offline_project):
+@pytest.fixture(scope="module")
+def compiled(offline_project) -> dict[bool, Path]:
+    """`dbt compile` of every model, in the full and in the incremental branch, each into its own target path.
+    A compile parses the project first (its manifest is the parse's), so this is the `dbt parse` check too."""
+    _, project = offline_project
+    paths = {}
+    for incremental in (False, True):
+        target_path = project / ("target_incremental" if incremental else "target_full")
+        variables = json.dumps({"vaultgen_assume_incremental": incremental})
+        completed = _dbt(project, "compile", "--no-populate-cache", "--no-introspect", "--vars", variables, "--select", "resource_type:model",
+                         "--target-path", str(target_path))
+        assert completed.returncode == 0, completed.stdout[-3000:]
+        paths[incremental] = target_path
+    return paths
+
+
+def test_dbt_parse_passes(offline_project, compiled):
     target, project = offline_project
-    completed = _dbt(project, "parse")
-    assert completed.returncode == 0, completed.stdout[-3000:]
-    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    manifest = json.loads((compiled[False] / "manifest.json").read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     assert len(models) == len(list((project / "models").rglob("*.sql")))
+    assert sum(n["resource_type"] == "test" for n in manifest["nodes"].values()) > 100  # the schema.yml files parsed too
     satellite = models["sat_order_line"]["config"]
     link = models["link_order_product"]["config"]
     if target == "athena":
@@ -71,21 +86,19 @@ def test_dbt_parse_passes(offline_project):
 
 
 @pytest.mark.parametrize("incremental", [False, True], ids=["full", "incremental"])
-def test_every_model_compiles_offline_and_parses_in_the_target_dialect(offline_project, incremental: bool):
+def test_every_model_compiles_offline_and_parses_in_the_target_dialect(offline_project, compiled, incremental: bool):
     target, project = offline_project
-    variables = json.dumps({"vaultgen_assume_incremental": incremental})
-    completed = _dbt(project, "compile", "--no-populate-cache", "--no-introspect", "--vars", variables, "--select", "resource_type:model")
-    assert completed.returncode == 0, completed.stdout[-3000:]
-    compiled = sorted(p for p in (project / "target" / "compiled").rglob("*.sql") if not p.parent.name.endswith(".yml"))
-    assert len(compiled) == len(list((project / "models").rglob("*.sql")))
+    output = compiled[incremental] / "compiled"
+    models = sorted(p for p in output.rglob("*.sql") if not p.parent.name.endswith(".yml"))
+    assert len(models) == len(list((project / "models").rglob("*.sql")))
     dialect = {"athena": "athena", "snowflake": "snowflake", "snowflake-binary": "snowflake"}[target]
-    for path in compiled:
+    for path in models:
         text = path.read_text()
         assert "{{" not in text and "{%" not in text, path.name
         sqlglot.parse_one(text, read=dialect)
         if incremental and "/raw_vault/" in path.as_posix():
             assert "raw_vault" in text.lower()  # the incremental branch reads the model itself
-    staging = (project / "target" / "compiled" / "northwind_vault" / "models" / "staging" / "stg_northwind__orders.sql").read_text()
+    staging = (output / "northwind_vault" / "models" / "staging" / "stg_northwind__orders.sql").read_text()
     flat = re.sub(r"\s+", "", staging)
     if target == "athena":
         assert "TO_HEX(MD5(TO_UTF8(" in flat  # Trino hashes varbinary
