@@ -15,6 +15,7 @@ import re
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
+from vaultgen.dialects.generation import generate
 
 _PLACEHOLDER = re.compile(r"""["`](vg\.(?:ref|source|window):[a-z0-9_]+|vg\.this)["`]""")
 
@@ -55,7 +56,7 @@ def sql_text(query: exp.Expression, dialect: Dialect) -> str:
         query = _upper_identifiers(query)
     if dialect.binary_key_literals:
         query = _binary_key_literals(query, dialect)
-    text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True, copy=False)
+    text = generate(query, dialect.sqlglot_dialect)
     return _PLACEHOLDER.sub(lambda match: _jinja(match.group(1), dialect), text)
 
 
