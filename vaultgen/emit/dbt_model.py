@@ -33,12 +33,10 @@ def _jinja(placeholder: str, dialect: Dialect) -> str:
 
 
 def _upper_identifiers(query: exp.Expression) -> exp.Expression:
-    def upper(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Identifier) and not node.name.startswith("vg."):
-            return exp.Identifier(this=node.name.upper(), quoted=node.quoted)
-        return node
-
-    return query.transform(upper, copy=False)
+    for identifier in query.find_all(exp.Identifier, bfs=False):  # in place: the tree is the caller's to consume
+        if not identifier.name.startswith("vg."):
+            identifier.set("this", identifier.name.upper())
+    return query
 
 
 def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Expression:
