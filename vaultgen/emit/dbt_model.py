@@ -15,6 +15,7 @@ import re
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
+from vaultgen.dialects.generation import generate
 
 _PLACEHOLDER = re.compile(r"""["`](vg\.(?:ref|source|window):[a-z0-9_]+|vg\.this)["`]""")
 
@@ -32,12 +33,10 @@ def _jinja(placeholder: str, dialect: Dialect) -> str:
 
 
 def _upper_identifiers(query: exp.Expression) -> exp.Expression:
-    def upper(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Identifier) and not node.name.startswith("vg."):
-            return exp.Identifier(this=node.name.upper(), quoted=node.quoted)
-        return node
-
-    return query.transform(upper, copy=False)
+    for identifier in query.find_all(exp.Identifier, bfs=False):  # in place: the tree is the caller's to consume
+        if not identifier.name.startswith("vg."):
+            identifier.set("this", identifier.name.upper())
+    return query
 
 
 def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Expression:
@@ -55,7 +54,7 @@ def sql_text(query: exp.Expression, dialect: Dialect) -> str:
         query = _upper_identifiers(query)
     if dialect.binary_key_literals:
         query = _binary_key_literals(query, dialect)
-    text = query.sql(dialect=dialect.sqlglot_dialect, pretty=True, copy=False)
+    text = generate(query, dialect.sqlglot_dialect)
     return _PLACEHOLDER.sub(lambda match: _jinja(match.group(1), dialect), text)
 
 

@@ -87,7 +87,7 @@ def _inputs(*trees: exp.Expression | None) -> tuple[tuple[str, ...], tuple[str, 
     for tree in trees:
         if tree is None:
             continue
-        for identifier in tree.find_all(exp.Identifier):
+        for identifier in tree.find_all(exp.Identifier, bfs=False):
             name = identifier.name
             if name.startswith("vg.ref:"):
                 refs.add(name[len("vg.ref:"):])

@@ -58,6 +58,15 @@ def select(*expressions: exp.Expression) -> exp.Select:
     return exp.Select(expressions=list(expressions))
 
 
+JOIN_TYPES = {"left": {"side": "LEFT"}, "inner": {"kind": "INNER"}, "cross": {"kind": "CROSS"}}
+
+
+def join_node(table: exp.Expression, how: str, on: exp.Expression | None = None) -> exp.Join:
+    """A `how` join ("left", "inner", "cross") of `table` for Select.join, built as a node: the builder's own
+    join_type is parsed from text on every call."""
+    return exp.Join(this=table, **JOIN_TYPES[how], **({"on": on} if on is not None else {}))
+
+
 def sentinel_keys(spec: Spec) -> list[str]:
     hashing, sentinels = spec.project.hashing, spec.project.sentinels
     return [sentinel(sentinels.null_key, hashing.algorithm), sentinel(sentinels.empty_key, hashing.algorithm)]
@@ -146,8 +155,8 @@ def previous_value(source: str, keys: Sequence[str], value: str, load_ts: str, p
     if latest is None:
         return query
     return (
-        query.join(cte(latest, latest), on=exp.and_(*[exp.EQ(this=col(k, "batch"), expression=col(k, latest)) for k in keys], copy=False),
-                   join_type="left", copy=False)
+        query.join(join_node(cte(latest, latest), "left", on=exp.and_(*[exp.EQ(this=col(k, "batch"), expression=col(k, latest)) for k in keys], copy=False)),
+                   copy=False)
         .where(exp.or_(exp.Is(this=col(load_ts, latest), expression=exp.Null()),
                        exp.GT(this=col(load_ts, "batch"), expression=col(load_ts, latest)), copy=False), copy=False)
     )

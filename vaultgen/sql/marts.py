@@ -19,7 +19,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Aggregate, Complement, Dimension, Fact, Spec
 from vaultgen.sql.bridge import bridge_columns, step_alias
-from vaultgen.sql.common import alias, aliased, col, cte, descending, is_real_key, ref, row_number_is_first, select, with_ctes
+from vaultgen.sql.common import alias, aliased, col, cte, descending, is_real_key, join_node, ref, row_number_is_first, select, with_ctes
 
 LATEST = "latest_snapshot"
 
@@ -130,7 +130,7 @@ def fact_sql(spec: Spec, fact: Fact, dialect: Dialect, incremental: bool = False
     satellite = spec.entity(fact.satellite)
     key = naming.parent_key(satellite)
     payload = _latest_row(spec, naming.model_name(satellite), key, [key, *fact.measures])
-    query = query.join(_named("payload", "payload"), on=exp.EQ(this=col(key, "payload"), expression=col(key, "bridge")), join_type="left", copy=False)
+    query = query.join(join_node(_named("payload", "payload"), "left", on=exp.EQ(this=col(key, "payload"), expression=col(key, "bridge"))), copy=False)
     query = query.select(*[col(m, "payload") for m in fact.measures], copy=False)
     for derived in fact.derived:
         factors = [
@@ -175,8 +175,8 @@ def aggregate_sql(spec: Spec, aggregate: Aggregate, dialect: Dialect, incrementa
             here = _dimension_alias(group)
             if here not in joined:
                 fact_key = naming.hash_key(group.role) if group.role else hub_key
-                query = query.join(_named(ref(naming.model_name(dimension)), here),
-                                   on=exp.EQ(this=col(hub_key, here), expression=col(fact_key, "fact")), join_type="left", copy=False)
+                query = query.join(join_node(_named(ref(naming.model_name(dimension)), here), "left",
+                                             on=exp.EQ(this=col(hub_key, here), expression=col(fact_key, "fact"))), copy=False)
                 joined.add(here)
             value = col(group.column, here)
         if group.part == "year":

@@ -14,7 +14,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import MultiActiveSatellite, Spec
 from vaultgen.sql.common import (
-    alias, ascending, col, cte, descending, is_real_key, previous_value, ref, row_number_is_first, select, this, with_ctes, with_ghost_rows,
+    alias, ascending, col, cte, descending, is_real_key, join_node, previous_value, ref, row_number_is_first, select, this, with_ctes, with_ghost_rows,
 )
 from vaultgen.sql.satellite import ghost_row
 
@@ -62,9 +62,9 @@ def multi_active_sql(spec: Spec, satellite: MultiActiveSatellite, dialect: Diale
         select(col(key, "row"), col(hashdiff, "changed"), col(load_ts, "row"), col(naming.record_source, "row"),
                    *[col(a, "row") for a in satellite.attributes])
         .from_(cte("active_rows", "row"), copy=False)
-        .join(cte("changed_sets", "changed"),
-              on=exp.and_(exp.EQ(this=col(key, "row"), expression=col(key, "changed")),
-                          exp.EQ(this=col(load_ts, "row"), expression=col(load_ts, "changed")), copy=False), join_type="inner", copy=False)
+        .join(join_node(cte("changed_sets", "changed"), "inner",
+                        on=exp.and_(exp.EQ(this=col(key, "row"), expression=col(key, "changed")),
+                                    exp.EQ(this=col(load_ts, "row"), expression=col(load_ts, "changed")), copy=False)), copy=False)
     )
     if spec.project.ghost_records:
         final = with_ghost_rows(final, lambda value: ghost_row(spec, satellite, dialect, [key], value), key, spec, incremental)

@@ -17,7 +17,7 @@ from vaultgen.dialects.base import Dialect, data_type
 from vaultgen.naming import Naming
 from vaultgen.spec.model import PointInTime, SnapshotCalendar, Spec
 from vaultgen.sql.common import (
-    END_OF_TIME, GHOST_LOAD_TS, alias, ascending, col, cte, ghost_key, is_real_key, load_window, raw_load_ts, ref, select, source, this, timestamp_literal, with_ctes,
+    END_OF_TIME, GHOST_LOAD_TS, alias, ascending, col, cte, ghost_key, is_real_key, join_node, load_window, raw_load_ts, ref, select, source, this, timestamp_literal, with_ctes,
 )
 
 NEXT = "next_load_ts"
@@ -44,7 +44,7 @@ def calendar_sql(spec: Spec, calendar: SnapshotCalendar, dialect: Dialect) -> ex
     query = select().from_(cte("digits", "p0"), copy=False)
     for place in range(1, places):
         number = exp.Add(this=number, expression=exp.Mul(this=col("d", f"p{place}"), expression=exp.Literal.number(10 ** place)))
-        query = query.join(cte("digits", f"p{place}"), join_type="cross", copy=False)
+        query = query.join(join_node(cte("digits", f"p{place}"), "cross"), copy=False)
     start = timestamp_literal(datetime.combine(daily.start, time()).isoformat(sep=" "))
     midnight = exp.Cast(this=exp.DateAdd(this=start, expression=number.copy(), unit=exp.Var(this="DAY")), to=data_type("TIMESTAMP"))
     query = query.select(alias(midnight, snapshot), copy=False).where(exp.LT(this=number, expression=exp.Literal.number(days)), copy=False)
@@ -116,7 +116,7 @@ def pit_sql(spec: Spec, pit: PointInTime, dialect: Dialect, incremental: bool) -
             valid_at_snapshot(rows_cte, load_ts, snapshot),
             copy=False,
         )
-        final = final.join(cte(rows_cte, rows_cte), on=valid, join_type="left", copy=False).select(
+        final = final.join(join_node(cte(rows_cte, rows_cte), "left", on=valid), copy=False).select(
             alias(exp.Coalesce(this=col(key, rows_cte), expressions=[exp.Literal.string(ghost_key(spec))]), naming.pit_key(name)),
             alias(exp.Coalesce(this=col(load_ts, rows_cte), expressions=[timestamp_literal(GHOST_LOAD_TS)]), naming.pit_load_ts(name)),
             copy=False,

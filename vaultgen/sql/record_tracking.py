@@ -14,7 +14,7 @@ from vaultgen.graph import record_source
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
 from vaultgen.sql.common import (
-    alias, col, cte, descending, is_real_key, latest_per_key, load_window, previous_value, raw_load_ts, ref, row_number_is_first, select, source, this,
+    alias, col, cte, descending, is_real_key, join_node, latest_per_key, load_window, previous_value, raw_load_ts, ref, row_number_is_first, select, source, this,
     with_ctes,
 )
 
@@ -52,11 +52,10 @@ def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect:
     grid = (
         select(col(key, "tracked"), col(load_ts, "batch"), alias(present, status))
         .from_(cte("tracked_keys", "tracked"), copy=False)
-        .join(cte("batches", "batch"), join_type="cross", copy=False)
+        .join(join_node(cte("batches", "batch"), "cross"), copy=False)
         .join(
-            cte("seen", "seen"),
-            on=exp.and_(exp.EQ(this=col(key, "seen"), expression=col(key, "tracked")), exp.EQ(this=col(load_ts, "seen"), expression=col(load_ts, "batch")), copy=False),
-            join_type="left",
+            join_node(cte("seen", "seen"), "left",
+                      on=exp.and_(exp.EQ(this=col(key, "seen"), expression=col(key, "tracked")), exp.EQ(this=col(load_ts, "seen"), expression=col(load_ts, "batch")), copy=False)),
             copy=False,
         )
     )
