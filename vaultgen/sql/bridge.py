@@ -17,8 +17,10 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Bridge, Spec
-from vaultgen.sql.common import alias, aliased, ascending, col, cte, ref, select, this, with_ctes
-from vaultgen.sql.pit import NEXT, snapshot_ctes, valid_at_snapshot
+from vaultgen.sql.common import END_OF_TIME, alias, aliased, ascending, col, cte, ref, select, this, timestamp_literal, with_ctes
+from vaultgen.sql.pit import NEXT, snapshot_ctes
+
+VALID_FROM, VALID_TO = "valid_from", "valid_to"  # a span's columns: every step is in effect from VALID_FROM until before VALID_TO
 
 
 def bridge_columns(spec: Spec, bridge: Bridge) -> list[str]:
@@ -66,16 +68,19 @@ def _interval_rows(model: str, key: str, status: str, partition: list[str], load
 
 def snapshot_bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incremental: bool) -> exp.Select:
     """Per snapshot time, the combinations whose every step is in effect then: the link row is the relationship in
-    effect for its driving key (effectivity) and is present in its source (record tracking)."""
+    effect for its driving key (effectivity) and is present in its source (record tracking).
+
+    Each combination is joined to its steps' status rows on the link key alone, which gives the spans of time in
+    which every step is in effect (the intersection of the status rows' intervals); only then are the spans joined
+    to the snapshots (a range join with the small calendar). Joining per snapshot first, on (key, snapshot), let
+    engines join two status models on the snapshot alone: 43 million rows at 10,000 order lines, a disk-filling
+    spill at 200,000."""
     naming = Naming(spec)
     load_ts, snapshot = naming.load_ts, naming.snapshot
     ctes = [*snapshot_ctes(spec, bridge.calendar, dialect, incremental), ("combinations", combinations_sql(spec, bridge))]
-    query = (
-        select(*[col(c, "combinations") for c in [*bridge_columns(spec, bridge), load_ts]], col(snapshot, "snapshots"))
-        .from_(cte("combinations", "combinations"), copy=False)
-        .join(cte("snapshots", "snapshots"),
-              on=exp.LTE(this=col(load_ts, "combinations"), expression=col(snapshot, "snapshots")), copy=False)
-    )
+    spans = select(*[col(c, "combinations") for c in [*bridge_columns(spec, bridge), load_ts]]).from_(cte("combinations", "combinations"), copy=False)
+    starts: list[exp.Expression] = []
+    ends: list[exp.Expression] = []
     for index, step in enumerate(bridge.path):
         link_key = naming.hash_key(step.link)
         statuses = []
@@ -84,28 +89,33 @@ def snapshot_bridge_sql(spec: Spec, bridge: Bridge, dialect: Dialect, incrementa
             status = spec.project.naming.effectivity_status_column
             rows = _interval_rows(naming.model_name(effectivity), link_key, status, [naming.hash_key(r) for r in effectivity.driving_keys],
                                   load_ts, True)
-            statuses.append((f"in_effect_{index + 1}", rows, status))
+            statuses.append((f"in_effect_{index + 1}", rows, status, link_key))
         if step.tracking:
             tracking = spec.entity(step.tracking)
             status = spec.project.naming.status_column
-            rows = _interval_rows(naming.model_name(tracking), naming.parent_key(tracking), status, [naming.parent_key(tracking)], load_ts, False)
-            statuses.append((f"present_{index + 1}", rows, status))
-        for name, rows, status in statuses:
-            key = link_key if name.startswith("in_effect") else naming.parent_key(spec.entity(step.tracking))
-            # per snapshot, the keys whose row valid then says yes; joined to the combinations on (key, snapshot), so
-            # that the range condition never joins two vault tables (a nested-loop join) but only a model and the calendar
-            at_snapshot = (
-                select(col(key, name), col(snapshot, "snapshots"))
-                .from_(cte(name, name), copy=False)
-                .join(cte("snapshots", "snapshots"),
-                      on=exp.and_(col(status, name), valid_at_snapshot(name, load_ts, snapshot), copy=False), copy=False)
-            )
-            ctes += [(name, rows), (f"{name}_at", at_snapshot)]
-            query = query.join(cte(f"{name}_at", f"{name}_at"), on=exp.and_(
-                exp.EQ(this=col(key, f"{name}_at"), expression=col(link_key, "combinations")),
-                exp.EQ(this=col(snapshot, f"{name}_at"), expression=col(snapshot, "snapshots")),
-                copy=False,
-            ), copy=False)
+            key = naming.parent_key(tracking)
+            rows = _interval_rows(naming.model_name(tracking), key, status, [key], load_ts, False)
+            statuses.append((f"present_{index + 1}", rows, status, key))
+        for name, rows, status, key in statuses:
+            ctes.append((name, rows))
+            spans = spans.join(cte(name, name), on=exp.and_(
+                exp.EQ(this=col(key, name), expression=col(link_key, "combinations")), col(status, name), copy=False), copy=False)
+            starts.append(col(load_ts, name))
+            ends.append(exp.Coalesce(this=col(NEXT, name), expressions=[timestamp_literal(END_OF_TIME)]))
+    in_effect = exp.LTE(this=col(load_ts, "spans"), expression=col(snapshot, "snapshots"))
+    if starts:
+        valid_from = starts[0] if len(starts) == 1 else exp.Greatest(this=starts[0], expressions=starts[1:])
+        valid_to = ends[0] if len(ends) == 1 else exp.Least(this=ends[0], expressions=ends[1:])
+        spans = spans.select(alias(valid_from, VALID_FROM), alias(valid_to, VALID_TO), copy=False)  # empty where the intervals do not meet
+        in_effect = exp.and_(in_effect,
+                             exp.LTE(this=col(VALID_FROM, "spans"), expression=col(snapshot, "snapshots")),
+                             exp.GT(this=col(VALID_TO, "spans"), expression=col(snapshot, "snapshots")), copy=False)
+    ctes.append(("spans", spans))
+    query = (
+        select(*[col(c, "spans") for c in [*bridge_columns(spec, bridge), load_ts]], col(snapshot, "snapshots"))
+        .from_(cte("spans", "spans"), copy=False)
+        .join(cte("snapshots", "snapshots"), on=in_effect, copy=False)
+    )
     return with_ctes(ctes, query)
 
 

@@ -56,17 +56,6 @@ WITH calendar AS (
     "is_active",
     LEAD("load_ts") OVER (PARTITION BY "order_hk" ORDER BY "load_ts" ASC, "is_active" ASC) AS "next_load_ts"
   FROM {{ ref('eff_order_customer_employee_shipper_effectivity') }}
-), in_effect_1_at AS (
-  SELECT
-    "in_effect_1"."order_customer_employee_shipper_hk",
-    "snapshots"."snapshot_ts"
-  FROM in_effect_1 AS "in_effect_1"
-  JOIN snapshots AS "snapshots"
-    ON "in_effect_1"."is_active"
-    AND (
-      "in_effect_1"."load_ts" <= "snapshots"."snapshot_ts"
-      AND COALESCE("in_effect_1"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
-    )
 ), present_2 AS (
   SELECT
     "order_product_hk",
@@ -74,32 +63,37 @@ WITH calendar AS (
     "is_present",
     LEAD("load_ts") OVER (PARTITION BY "order_product_hk" ORDER BY "load_ts" ASC) AS "next_load_ts"
   FROM {{ ref('rts_order_product_status') }}
-), present_2_at AS (
+), spans AS (
   SELECT
-    "present_2"."order_product_hk",
-    "snapshots"."snapshot_ts"
-  FROM present_2 AS "present_2"
-  JOIN snapshots AS "snapshots"
-    ON "present_2"."is_present"
-    AND (
-      "present_2"."load_ts" <= "snapshots"."snapshot_ts"
-      AND COALESCE("present_2"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > "snapshots"."snapshot_ts"
-    )
+    "combinations"."customer_hk",
+    "combinations"."order_customer_employee_shipper_hk",
+    "combinations"."order_hk",
+    "combinations"."order_product_hk",
+    "combinations"."product_hk",
+    "combinations"."load_ts",
+    GREATEST("in_effect_1"."load_ts", "present_2"."load_ts") AS "valid_from",
+    LEAST(
+      COALESCE("in_effect_1"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP)),
+      COALESCE("present_2"."next_load_ts", CAST('9999-12-31 23:59:59' AS TIMESTAMP))
+    ) AS "valid_to"
+  FROM combinations AS "combinations"
+  JOIN in_effect_1 AS "in_effect_1"
+    ON "in_effect_1"."order_customer_employee_shipper_hk" = "combinations"."order_customer_employee_shipper_hk"
+    AND "in_effect_1"."is_active"
+  JOIN present_2 AS "present_2"
+    ON "present_2"."order_product_hk" = "combinations"."order_product_hk"
+    AND "present_2"."is_present"
 )
 SELECT
-  "combinations"."customer_hk",
-  "combinations"."order_customer_employee_shipper_hk",
-  "combinations"."order_hk",
-  "combinations"."order_product_hk",
-  "combinations"."product_hk",
-  "combinations"."load_ts",
+  "spans"."customer_hk",
+  "spans"."order_customer_employee_shipper_hk",
+  "spans"."order_hk",
+  "spans"."order_product_hk",
+  "spans"."product_hk",
+  "spans"."load_ts",
   "snapshots"."snapshot_ts"
-FROM combinations AS "combinations"
+FROM spans AS "spans"
 JOIN snapshots AS "snapshots"
-  ON "combinations"."load_ts" <= "snapshots"."snapshot_ts"
-JOIN in_effect_1_at AS "in_effect_1_at"
-  ON "in_effect_1_at"."order_customer_employee_shipper_hk" = "combinations"."order_customer_employee_shipper_hk"
-  AND "in_effect_1_at"."snapshot_ts" = "snapshots"."snapshot_ts"
-JOIN present_2_at AS "present_2_at"
-  ON "present_2_at"."order_product_hk" = "combinations"."order_product_hk"
-  AND "present_2_at"."snapshot_ts" = "snapshots"."snapshot_ts"
+  ON "spans"."load_ts" <= "snapshots"."snapshot_ts"
+  AND "spans"."valid_from" <= "snapshots"."snapshot_ts"
+  AND "spans"."valid_to" > "snapshots"."snapshot_ts"
