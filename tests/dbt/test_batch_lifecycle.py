@@ -87,6 +87,10 @@ def corrected_batch(case: Case, capsys) -> None:
     case.write("customers", "b1", T1, [("ALFKI", "Ann", "Hamburg"), ("BONAP", "Bob", "Paris")])
     refused = case.dbt("build", until=T1)
     assert not refused.ok and "batch b1" in refused.output and "changed since it was built" in refused.output
+    staging_alone = case.dbt("run", "--select", "path:models/staging", until=T1)  # the models reading raw: guarded
+    assert not staging_alone.ok and "changed since it was built" in staging_alone.output
+    vault_alone = case.dbt("run", "--select", "hub_customer", until=T1)  # reads the staging table, no raw row: nothing to guard
+    assert vault_alone.ok and "changed since it was built" not in vault_alone.output, vault_alone.output[-2000:]
     code, output = case.run(capsys)
     assert code == 0, output
     assert [r[5] for r in case.vault.table("sat_customer_details") if r[4] == "Ann"] == ["Hamburg"]

@@ -91,6 +91,15 @@ tblproperties ('table_type' = 'ICEBERG')
     of the raw layer. A full refresh rebuilds from the raw layer, so only the gap check applies to it. -#}
 {% macro vaultgen_batch_guard() -%}
   {%- if not execute or flags.WHICH not in ['run', 'build'] -%}{{ return('') }}{%- endif -%}
+  {#- only a model that reads the raw layer (a source) can skip or mis-order a batch: a run of models that read
+      only vault models (a business vault or marts wave) has nothing to guard, and fingerprints no raw row -#}
+  {%- set reads_raw = [] -%}
+  {%- for unique_id in selected_resources if unique_id in graph.nodes and graph.nodes[unique_id].resource_type == 'model' -%}
+    {%- for parent in graph.nodes[unique_id].depends_on.nodes if parent.startswith('source.') -%}
+      {%- do reads_raw.append(unique_id) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- if not reads_raw -%}{{ return('') }}{%- endif -%}
   {%- set build_log = vaultgen_ensure_build_log() -%}
   {%- set after = var('vaultgen_load_after', none) -%}
   {%- set checks = [] -%}
