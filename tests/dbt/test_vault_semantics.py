@@ -110,10 +110,16 @@ def test_several_batches_in_one_run_equal_one_batch_per_run(stepwise: LocalVault
         assert at_once.table(model) == stepwise.table(model), model
 
 
-def test_incremental_run_reads_only_the_batch_window(stepwise: LocalVault):
-    # the staging view of the last build is restricted to the window of that build
+def test_incremental_run_reads_only_the_batch_window_and_stages_what_changed(stepwise: LocalVault):
+    # the staging of the last build holds the window's rows that differ from the snapshot before: BONAP, back
+    # after a snapshot without it; ALFKI, unchanged since batch 3, is not staged (its satellite row stands)
     assert stepwise.build(after=T[2], until=T[3]).ok
-    assert stepwise.query("select count(*), min(load_ts) from staging.stg_shop__customers") == [(2, T[3])]
+    assert stepwise.query("select customer_id, load_ts from staging.stg_shop__customers") == [("BONAP", T[3])]
+    assert stepwise.query("select count(*) from staging.stg_shop__orders") == [(0,)]  # batch 4's orders equal batch 3's
+    # without a window, every load is staged with what changed since the load before it (the first one whole)
+    assert stepwise.build().ok
+    staged = stepwise.query("select customer_id, city, load_ts from staging.stg_shop__customers order by load_ts, customer_id")
+    assert staged == [("ALFKI", "Berlin", T[0]), ("BONAP", "Paris", T[0]), ("ALFKI", "Bonn", T[1]), ("ALFKI", "Berlin", T[2]), ("BONAP", "Paris", T[3])]
 
 
 def test_duplicate_key_in_a_batch_keeps_one_row_and_a_failing_test_fails_the_build(tmp_path: Path):

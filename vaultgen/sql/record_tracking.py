@@ -13,6 +13,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.graph import record_source
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
+from vaultgen.sql.staging import raw_keys_sql, stages_changes
 from vaultgen.sql.common import (
     alias, col, cte, descending, is_real_key, join_node, latest_per_key, load_window, previous_value, raw_load_ts, ref, row_number_is_first, select, source, this,
     with_ctes,
@@ -33,10 +34,15 @@ def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect:
         .from_(source(raw.load_log_table), copy=False)
         .where(exp.and_(exp.EQ(this=col("table_name"), expression=exp.Literal.string(satellite.source)), load_window(raw.load_timestamp_column), copy=False), copy=False)
     )
+    table = spec.table(satellite.source)
+    if stages_changes(spec, table):  # the staging holds the changed rows only: every key of a snapshot is in the raw table
+        keys_of_batch = exp.Subquery(this=raw_keys_sql(spec, table, key, dialect), alias=exp.TableAlias(this=exp.to_identifier("raw_keys")))
+    else:
+        keys_of_batch = ref(naming.staging_model(satellite.source))
     seen = (
         select(col(key), col(load_ts))
         .distinct(copy=False)
-        .from_(ref(naming.staging_model(satellite.source)), copy=False)
+        .from_(keys_of_batch, copy=False)
         .where(is_real_key(col(key), spec), copy=False)
     )
     keys = select(col(key)).from_(cte("seen"), copy=False)

@@ -1,6 +1,13 @@
-"""Staging: one view per source table that computes every hash key and hashdiff once.
+"""Staging: one model per source table that computes every hash key and hashdiff once per batch.
 
-Reads the raw table inside the batch window and carries the load timestamp of the raw batch.
+Reads the raw table inside the batch window and carries the load timestamp of the raw batch. A full snapshot is
+staged as its changes: a row identical (every column, NULLs equal) to a row of the table's snapshot just before
+it is dropped, so the vault's models read, and the staging hashes, only what changed. No vault model loses
+anything by it: a hub, link or satellite would insert nothing for such a row (its keys and hashdiff are those of
+the row before it), and record tracking, which needs every key of every snapshot, reads the raw table itself
+(record_tracking.py). The snapshot before each load comes from the load log and the raw table's own load
+timestamps, so an empty snapshot (a load-log row, no raw rows) counts as one. A table that feeds a multi-active
+satellite is staged whole: a set that lost a row changes the set without a changed row.
 """
 
 from __future__ import annotations
@@ -10,8 +17,8 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.graph import record_source, staged_hashdiffs, staged_keys
 from vaultgen.naming import Naming
-from vaultgen.spec.model import Spec, Table
-from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, col, cte, load_window, select, source, with_ctes
+from vaultgen.spec.model import MultiActiveSatellite, Spec, Table
+from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, ascending, col, cte, join_node, load_window, select, source, with_ctes
 from vaultgen.sql.hashing import business_key_part, hash_key_of_parts, hashdiff_sql
 from vaultgen.types import parse_source_type
 
@@ -26,9 +33,13 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
             alias(col(raw.load_timestamp_column), naming.load_ts),
             alias(exp.Literal.string(record_source(spec, table.name)), naming.record_source),
         )
-        .from_(source(table.name), copy=False)
+        .from_(source(table.name, "raw_row" if stages_changes(spec, table) else None), copy=False)
         .where(load_window(raw.load_timestamp_column), copy=False)
     )
+    ctes: list[tuple[str, exp.Select]] = []
+    if stages_changes(spec, table):
+        ctes += snapshot_before_ctes(spec, table)
+        batch = batch.where(exp.Not(this=exp.Exists(this=_same_row_before(spec, table))), copy=False)
     def typed(names) -> list[tuple[exp.Expression, str]]:
         return [(col(name), parse_source_type(table.column(name).type).logical) for name in names]
 
@@ -51,7 +62,7 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
 
     columns = [stored(column, logical) for column, logical in typed([c.name for c in table.columns])]
     columns += [stored(col(naming.load_ts), RAW_LOAD_TS_TYPE), col(naming.record_source)]
-    ctes = [("batch", batch)]
+    ctes.append(("batch", batch))
     if key_columns:
         keyed = select(exp.Star(), *[alias(business_key_part(typed([c])[0], project.hashing, dialect), normalised[c]) for c in key_columns])
         ctes.append(("keyed", keyed.from_(cte("batch"), copy=False)))
@@ -69,3 +80,58 @@ def _normalised_names(columns: list[str], taken: set[str]) -> dict[str, str]:
         taken.add(name)
         names[column] = name
     return names
+
+
+def stages_changes(spec: Spec, table: Table) -> bool:
+    """The staging of `table` holds only the rows that changed since the snapshot before (a full snapshot that feeds
+    no multi-active satellite)."""
+    return table.load == "full_snapshot" and not any(s.source == table.name for s in spec.of_kind(MultiActiveSatellite))
+
+
+PREVIOUS_LOAD_TS = "previous_load_ts"
+
+
+def snapshot_before_ctes(spec: Spec, table: Table) -> list[tuple[str, exp.Select]]:
+    """CTEs `loads` (each load of the window with the load of the table before it, from the load log and the raw
+    rows) and `snapshot_before` (per load of the window, the raw rows of the load before it)."""
+    raw = spec.project.raw
+    load_ts = raw.load_timestamp_column
+    logged = select(col(load_ts)).from_(source(raw.load_log_table), copy=False).where(
+        exp.EQ(this=col("table_name"), expression=exp.Literal.string(table.name)), copy=False)
+    loaded = exp.union(logged, select(col(load_ts)).from_(source(table.name), copy=False), distinct=True, copy=False)
+    before = exp.Window(this=exp.Anonymous(this="LAG", expressions=[col(load_ts)]), order=exp.Order(expressions=[ascending(col(load_ts))]))
+    sequenced = select(col(load_ts), alias(before, PREVIOUS_LOAD_TS)).from_(exp.Subquery(this=loaded, alias=exp.TableAlias(this=exp.to_identifier("loaded"))), copy=False)
+    loads = select(col(load_ts), col(PREVIOUS_LOAD_TS)).from_(
+        exp.Subquery(this=sequenced, alias=exp.TableAlias(this=exp.to_identifier("sequenced"))), copy=False
+    ).where(load_window(load_ts), copy=False)
+    snapshot_before = (
+        select(alias(col(load_ts, "loads"), load_ts), *[col(c.name, "before") for c in table.columns])
+        .from_(cte("loads", "loads"), copy=False)
+        .join(join_node(source(table.name, "before"), "inner", on=exp.EQ(this=col(load_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads"))), copy=False)
+    )
+    return [("loads", loads), ("snapshot_before", snapshot_before)]
+
+
+def _same_row_before(spec: Spec, table: Table) -> exp.Select:
+    """The row of the snapshot before a load that equals the raw row in every column (NULLs equal)."""
+    load_ts = spec.project.raw.load_timestamp_column
+    same = [exp.EQ(this=col(load_ts, "snapshot_before"), expression=col(load_ts, "raw_row"))]
+    same += [exp.NullSafeEQ(this=col(c.name, "snapshot_before"), expression=col(c.name, "raw_row")) for c in table.columns]
+    return select(exp.Literal.number(1)).from_(cte("snapshot_before"), copy=False).where(exp.and_(*same, copy=False), copy=False)
+
+
+def raw_keys_sql(spec: Spec, table: Table, key: str, dialect: Dialect) -> exp.Select:
+    """The (hash key `key`, load timestamp) of every row of the raw table in the batch window, hashed as the staging hashes it:
+    what record tracking reads of a table staged as its changes, which needs every key of every snapshot."""
+    naming, project = Naming(spec), spec.project
+    staged = next(staged for staged in staged_keys(spec, table) if staged.column == key)
+    normalised = _normalised_names(list(staged.source_columns), {c.name for c in table.columns} | {naming.load_ts})
+    parts = [
+        alias(business_key_part((col(c), parse_source_type(table.column(c).type).logical), project.hashing, dialect), normalised[c])
+        for c in staged.source_columns
+    ]
+    keyed = select(alias(dialect.stored(col(project.raw.load_timestamp_column), RAW_LOAD_TS_TYPE), naming.load_ts), *parts).from_(
+        source(table.name), copy=False).where(load_window(project.raw.load_timestamp_column), copy=False)
+    return select(
+        alias(hash_key_of_parts([col(normalised[c]) for c in staged.source_columns], project.hashing, project.sentinels, dialect), key), col(naming.load_ts)
+    ).from_(exp.Subquery(this=keyed, alias=exp.TableAlias(this=exp.to_identifier("keyed"))), copy=False)

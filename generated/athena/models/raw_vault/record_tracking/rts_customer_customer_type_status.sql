@@ -15,7 +15,45 @@ WITH batches AS (
   SELECT DISTINCT
     "customer_customer_type_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__customer_customer_demo') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "customer_id__key" IS NULL AND "customer_type_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("customer_id__key", '') = ''
+        AND COALESCE("customer_type_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          TO_HEX(
+            MD5(
+              TO_UTF8(
+                COALESCE(
+                  REPLACE(REPLACE(REPLACE("customer_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+                  '^^'
+                ) || '||' || COALESCE(
+                  REPLACE(REPLACE(REPLACE("customer_type_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+                  '^^'
+                )
+              )
+            )
+          )
+        )
+      END AS "customer_customer_type_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        CAST(SUBSTR(
+          CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+          1,
+          26
+        ) AS TIMESTAMP(6)) AS "load_ts",
+        UPPER(TRIM(BOTH ' ' FROM CAST("customer_id" AS VARCHAR))) AS "customer_id__key",
+        UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) AS "customer_type_id__key"
+      FROM {{ source('raw', 'customer_customer_demo') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "customer_customer_type_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -15,7 +15,40 @@ WITH batches AS (
   SELECT DISTINCT
     "customer_type_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__customer_demographics') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "customer_type_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("customer_type_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          TO_HEX(
+            MD5(
+              TO_UTF8(
+                COALESCE(
+                  REPLACE(REPLACE(REPLACE("customer_type_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+                  '^^'
+                )
+              )
+            )
+          )
+        )
+      END AS "customer_type_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        CAST(SUBSTR(
+          CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+          1,
+          26
+        ) AS TIMESTAMP(6)) AS "load_ts",
+        UPPER(TRIM(BOTH ' ' FROM CAST("customer_type_id" AS VARCHAR))) AS "customer_type_id__key"
+      FROM {{ source('raw', 'customer_demographics') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "customer_type_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

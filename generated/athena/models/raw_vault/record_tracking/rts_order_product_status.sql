@@ -15,7 +15,41 @@ WITH batches AS (
   SELECT DISTINCT
     "order_product_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__order_details') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "order_id__key" IS NULL AND "product_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("order_id__key", '') = '' AND COALESCE("product_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          TO_HEX(
+            MD5(
+              TO_UTF8(
+                COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^') || '||' || COALESCE(
+                  REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+                  '^^'
+                )
+              )
+            )
+          )
+        )
+      END AS "order_product_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        CAST(SUBSTR(
+          CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+          1,
+          26
+        ) AS TIMESTAMP(6)) AS "load_ts",
+        UPPER(TRIM(BOTH ' ' FROM CAST("order_id" AS VARCHAR))) AS "order_id__key",
+        UPPER(TRIM(BOTH ' ' FROM CAST("product_id" AS VARCHAR))) AS "product_id__key"
+      FROM {{ source('raw', 'order_details') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "order_product_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

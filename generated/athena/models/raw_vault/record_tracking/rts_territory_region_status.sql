@@ -15,7 +15,41 @@ WITH batches AS (
   SELECT DISTINCT
     "territory_region_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__territories') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "territory_id__key" IS NULL AND "region_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("territory_id__key", '') = '' AND COALESCE("region_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          TO_HEX(
+            MD5(
+              TO_UTF8(
+                COALESCE(
+                  REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+                  '^^'
+                ) || '||' || COALESCE(REPLACE(REPLACE(REPLACE("region_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
+              )
+            )
+          )
+        )
+      END AS "territory_region_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        CAST(SUBSTR(
+          CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+          1,
+          26
+        ) AS TIMESTAMP(6)) AS "load_ts",
+        UPPER(TRIM(BOTH ' ' FROM CAST("territory_id" AS VARCHAR))) AS "territory_id__key",
+        UPPER(TRIM(BOTH ' ' FROM CAST("region_id" AS VARCHAR))) AS "region_id__key"
+      FROM {{ source('raw', 'territories') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "territory_region_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

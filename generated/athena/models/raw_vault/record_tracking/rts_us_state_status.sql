@@ -15,7 +15,37 @@ WITH batches AS (
   SELECT DISTINCT
     "us_state_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__us_states') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "state_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("state_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          TO_HEX(
+            MD5(
+              TO_UTF8(
+                COALESCE(REPLACE(REPLACE(REPLACE("state_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
+              )
+            )
+          )
+        )
+      END AS "us_state_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        CAST(SUBSTR(
+          CAST(CAST(AT_TIMEZONE("load_ts", 'UTC') AS TIMESTAMP(6) WITH TIME ZONE) AS VARCHAR),
+          1,
+          26
+        ) AS TIMESTAMP(6)) AS "load_ts",
+        UPPER(TRIM(BOTH ' ' FROM CAST("state_id" AS VARCHAR))) AS "state_id__key"
+      FROM {{ source('raw', 'us_states') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "us_state_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

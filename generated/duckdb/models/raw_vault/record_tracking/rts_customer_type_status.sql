@@ -11,7 +11,32 @@ WITH batches AS (
   SELECT DISTINCT
     "customer_type_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__customer_demographics') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "customer_type_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("customer_type_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          MD5(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE("customer_type_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            )
+          )
+        )
+      END AS "customer_type_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        "load_ts" AS "load_ts",
+        UPPER(TRIM(CAST("customer_type_id" AS TEXT), ' ')) AS "customer_type_id__key"
+      FROM {{ source('raw', 'customer_demographics') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "customer_type_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

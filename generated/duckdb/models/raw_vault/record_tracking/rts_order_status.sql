@@ -11,7 +11,29 @@ WITH batches AS (
   SELECT DISTINCT
     "order_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__orders') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "order_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("order_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          MD5(
+            COALESCE(REPLACE(REPLACE(REPLACE("order_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
+          )
+        )
+      END AS "order_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        "load_ts" AS "load_ts",
+        UPPER(TRIM(CAST("order_id" AS TEXT), ' ')) AS "order_id__key"
+      FROM {{ source('raw', 'orders') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "order_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,32 @@ WITH batches AS (
   SELECT DISTINCT
     "product_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__products') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "product_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("product_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          MD5(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE("product_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            )
+          )
+        )
+      END AS "product_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        "load_ts" AS "load_ts",
+        UPPER(TRIM(CAST("product_id" AS TEXT), ' ')) AS "product_id__key"
+      FROM {{ source('raw', 'products') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "product_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,32 @@ WITH batches AS (
   SELECT DISTINCT
     "shipper_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__shippers') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "shipper_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("shipper_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          MD5(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE("shipper_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            )
+          )
+        )
+      END AS "shipper_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        "load_ts" AS "load_ts",
+        UPPER(TRIM(CAST("shipper_id" AS TEXT), ' ')) AS "shipper_id__key"
+      FROM {{ source('raw', 'shippers') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "shipper_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

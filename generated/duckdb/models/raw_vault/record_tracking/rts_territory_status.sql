@@ -11,7 +11,32 @@ WITH batches AS (
   SELECT DISTINCT
     "territory_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__territories') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "territory_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("territory_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          MD5(
+            COALESCE(
+              REPLACE(REPLACE(REPLACE("territory_id__key", '\', '\\'), '^', '\^'), '|', '\|'),
+              '^^'
+            )
+          )
+        )
+      END AS "territory_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        "load_ts" AS "load_ts",
+        UPPER(TRIM(CAST("territory_id" AS TEXT), ' ')) AS "territory_id__key"
+      FROM {{ source('raw', 'territories') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "territory_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

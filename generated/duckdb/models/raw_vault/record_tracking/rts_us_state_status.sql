@@ -11,7 +11,29 @@ WITH batches AS (
   SELECT DISTINCT
     "us_state_hk",
     "load_ts"
-  FROM {{ ref('stg_northwind__us_states') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "state_id__key" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("state_id__key", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE LOWER(
+          MD5(
+            COALESCE(REPLACE(REPLACE(REPLACE("state_id__key", '\', '\\'), '^', '\^'), '|', '\|'), '^^')
+          )
+        )
+      END AS "us_state_hk",
+      "load_ts"
+    FROM (
+      SELECT
+        "load_ts" AS "load_ts",
+        UPPER(TRIM(CAST("state_id" AS TEXT), ' ')) AS "state_id__key"
+      FROM {{ source('raw', 'us_states') }}
+      WHERE
+        {{ vaultgen_load_window("\"load_ts\"") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT "us_state_hk" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

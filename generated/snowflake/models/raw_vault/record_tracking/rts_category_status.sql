@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "CATEGORY_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__categories') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "CATEGORY_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("CATEGORY_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("CATEGORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "CATEGORY_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("CATEGORY_ID" AS VARCHAR), ' ')) AS "CATEGORY_ID__KEY"
+      FROM {{ source('raw', 'categories') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "CATEGORY_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

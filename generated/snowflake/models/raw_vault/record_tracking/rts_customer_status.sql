@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "CUSTOMER_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__customers') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "CUSTOMER_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("CUSTOMER_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("CUSTOMER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "CUSTOMER_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) AS "CUSTOMER_ID__KEY"
+      FROM {{ source('raw', 'customers') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "CUSTOMER_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "CUSTOMER_TYPE_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__customer_demographics') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "CUSTOMER_TYPE_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("CUSTOMER_TYPE_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("CUSTOMER_TYPE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "CUSTOMER_TYPE_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("CUSTOMER_TYPE_ID" AS VARCHAR), ' ')) AS "CUSTOMER_TYPE_ID__KEY"
+      FROM {{ source('raw', 'customer_demographics') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "CUSTOMER_TYPE_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

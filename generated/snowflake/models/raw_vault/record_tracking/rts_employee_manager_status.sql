@@ -11,7 +11,34 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "EMPLOYEE_MANAGER_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__employees') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "EMPLOYEE_ID__KEY" IS NULL AND "REPORTS_TO__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("EMPLOYEE_ID__KEY", '') = '' AND COALESCE("REPORTS_TO__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE("REPORTS_TO__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "EMPLOYEE_MANAGER_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) AS "EMPLOYEE_ID__KEY",
+        UPPER(TRIM(CAST("REPORTS_TO" AS VARCHAR), ' ')) AS "REPORTS_TO__KEY"
+      FROM {{ source('raw', 'employees') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "EMPLOYEE_MANAGER_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

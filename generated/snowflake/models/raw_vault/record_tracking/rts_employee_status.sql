@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "EMPLOYEE_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__employees') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "EMPLOYEE_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("EMPLOYEE_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "EMPLOYEE_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) AS "EMPLOYEE_ID__KEY"
+      FROM {{ source('raw', 'employees') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "EMPLOYEE_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,48 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "ORDER_CUSTOMER_EMPLOYEE_SHIPPER_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__orders') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "ORDER_ID__KEY" IS NULL
+        AND "CUSTOMER_ID__KEY" IS NULL
+        AND "EMPLOYEE_ID__KEY" IS NULL
+        AND "SHIP_VIA__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("ORDER_ID__KEY", '') = ''
+        AND COALESCE("CUSTOMER_ID__KEY", '') = ''
+        AND COALESCE("EMPLOYEE_ID__KEY", '') = ''
+        AND COALESCE("SHIP_VIA__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE("CUSTOMER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE("EMPLOYEE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE("SHIP_VIA__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "ORDER_CUSTOMER_EMPLOYEE_SHIPPER_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) AS "ORDER_ID__KEY",
+        UPPER(TRIM(CAST("CUSTOMER_ID" AS VARCHAR), ' ')) AS "CUSTOMER_ID__KEY",
+        UPPER(TRIM(CAST("EMPLOYEE_ID" AS VARCHAR), ' ')) AS "EMPLOYEE_ID__KEY",
+        UPPER(TRIM(CAST("SHIP_VIA" AS VARCHAR), ' ')) AS "SHIP_VIA__KEY"
+      FROM {{ source('raw', 'orders') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "ORDER_CUSTOMER_EMPLOYEE_SHIPPER_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

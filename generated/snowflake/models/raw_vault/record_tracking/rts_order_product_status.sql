@@ -11,7 +11,34 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "ORDER_PRODUCT_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__order_details') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "ORDER_ID__KEY" IS NULL AND "PRODUCT_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("ORDER_ID__KEY", '') = '' AND COALESCE("PRODUCT_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE("PRODUCT_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "ORDER_PRODUCT_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) AS "ORDER_ID__KEY",
+        UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) AS "PRODUCT_ID__KEY"
+      FROM {{ source('raw', 'order_details') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "ORDER_PRODUCT_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "ORDER_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__orders') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "ORDER_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("ORDER_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("ORDER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "ORDER_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("ORDER_ID" AS VARCHAR), ' ')) AS "ORDER_ID__KEY"
+      FROM {{ source('raw', 'orders') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "ORDER_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "PRODUCT_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__products') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "PRODUCT_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("PRODUCT_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("PRODUCT_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "PRODUCT_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("PRODUCT_ID" AS VARCHAR), ' ')) AS "PRODUCT_ID__KEY"
+      FROM {{ source('raw', 'products') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "PRODUCT_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

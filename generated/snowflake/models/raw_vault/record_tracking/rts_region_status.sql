@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "REGION_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__region') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "REGION_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("REGION_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("REGION_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "REGION_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')) AS "REGION_ID__KEY"
+      FROM {{ source('raw', 'region') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "REGION_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "SHIPPER_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__shippers') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "SHIPPER_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("SHIPPER_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("SHIPPER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "SHIPPER_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("SHIPPER_ID" AS VARCHAR), ' ')) AS "SHIPPER_ID__KEY"
+      FROM {{ source('raw', 'shippers') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "SHIPPER_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "SUPPLIER_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__suppliers') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "SUPPLIER_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("SUPPLIER_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("SUPPLIER_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "SUPPLIER_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("SUPPLIER_ID" AS VARCHAR), ' ')) AS "SUPPLIER_ID__KEY"
+      FROM {{ source('raw', 'suppliers') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "SUPPLIER_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,34 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "TERRITORY_REGION_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__territories') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "TERRITORY_ID__KEY" IS NULL AND "REGION_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("TERRITORY_ID__KEY", '') = '' AND COALESCE("REGION_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("TERRITORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE("REGION_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "TERRITORY_REGION_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) AS "TERRITORY_ID__KEY",
+        UPPER(TRIM(CAST("REGION_ID" AS VARCHAR), ' ')) AS "REGION_ID__KEY"
+      FROM {{ source('raw', 'territories') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "TERRITORY_REGION_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

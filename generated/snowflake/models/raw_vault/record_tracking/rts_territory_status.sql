@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "TERRITORY_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__territories') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "TERRITORY_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("TERRITORY_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("TERRITORY_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "TERRITORY_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("TERRITORY_ID" AS VARCHAR), ' ')) AS "TERRITORY_ID__KEY"
+      FROM {{ source('raw', 'territories') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "TERRITORY_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

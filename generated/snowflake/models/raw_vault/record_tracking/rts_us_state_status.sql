@@ -11,7 +11,30 @@ WITH BATCHES AS (
   SELECT DISTINCT
     "US_STATE_HK",
     "LOAD_TS"
-  FROM {{ ref('stg_northwind__us_states') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN "STATE_ID__KEY" IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE("STATE_ID__KEY", '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE("STATE_ID__KEY", '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS "US_STATE_HK",
+      "LOAD_TS"
+    FROM (
+      SELECT
+        "LOAD_TS" AS "LOAD_TS",
+        UPPER(TRIM(CAST("STATE_ID" AS VARCHAR), ' ')) AS "STATE_ID__KEY"
+      FROM {{ source('raw', 'us_states') }}
+      WHERE
+        {{ vaultgen_load_window("\"LOAD_TS\"") }}
+    ) AS KEYED
+  ) AS RAW_KEYS
   WHERE
     NOT "US_STATE_HK" IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

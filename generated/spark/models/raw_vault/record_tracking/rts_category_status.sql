@@ -11,7 +11,30 @@ WITH batches AS (
   SELECT DISTINCT
     `category_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__categories') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `category_id__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`category_id__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`category_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `category_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) AS `category_id__key`
+      FROM {{ source('raw', 'categories') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `category_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,30 @@ WITH batches AS (
   SELECT DISTINCT
     `customer_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__customers') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `customer_id__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`customer_id__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`customer_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `customer_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) AS `customer_id__key`
+      FROM {{ source('raw', 'customers') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `customer_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

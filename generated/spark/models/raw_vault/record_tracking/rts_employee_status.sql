@@ -11,7 +11,30 @@ WITH batches AS (
   SELECT DISTINCT
     `employee_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__employees') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `employee_id__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`employee_id__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`employee_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `employee_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) AS `employee_id__key`
+      FROM {{ source('raw', 'employees') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `employee_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

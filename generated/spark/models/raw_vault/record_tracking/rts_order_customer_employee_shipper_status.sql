@@ -11,7 +11,48 @@ WITH batches AS (
   SELECT DISTINCT
     `order_customer_employee_shipper_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__orders') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `order_id__key` IS NULL
+        AND `customer_id__key` IS NULL
+        AND `employee_id__key` IS NULL
+        AND `ship_via__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`order_id__key`, '') = ''
+        AND COALESCE(`customer_id__key`, '') = ''
+        AND COALESCE(`employee_id__key`, '') = ''
+        AND COALESCE(`ship_via__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`order_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(`customer_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(`employee_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(`ship_via__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `order_customer_employee_shipper_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) AS `order_id__key`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`customer_id` AS STRING))) AS `customer_id__key`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`employee_id` AS STRING))) AS `employee_id__key`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`ship_via` AS STRING))) AS `ship_via__key`
+      FROM {{ source('raw', 'orders') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `order_customer_employee_shipper_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,34 @@ WITH batches AS (
   SELECT DISTINCT
     `order_product_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__order_details') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `order_id__key` IS NULL AND `product_id__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`order_id__key`, '') = '' AND COALESCE(`product_id__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`order_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(`product_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `order_product_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`order_id` AS STRING))) AS `order_id__key`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) AS `product_id__key`
+      FROM {{ source('raw', 'order_details') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `order_product_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

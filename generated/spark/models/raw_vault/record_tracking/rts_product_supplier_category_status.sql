@@ -11,7 +11,42 @@ WITH batches AS (
   SELECT DISTINCT
     `product_supplier_category_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__products') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `product_id__key` IS NULL
+        AND `supplier_id__key` IS NULL
+        AND `category_id__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`product_id__key`, '') = ''
+        AND COALESCE(`supplier_id__key`, '') = ''
+        AND COALESCE(`category_id__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`product_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(`supplier_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          ) || '||' || COALESCE(
+            REPLACE(REPLACE(REPLACE(`category_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `product_supplier_category_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`product_id` AS STRING))) AS `product_id__key`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))) AS `supplier_id__key`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`category_id` AS STRING))) AS `category_id__key`
+      FROM {{ source('raw', 'products') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `product_supplier_category_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

@@ -11,7 +11,30 @@ WITH batches AS (
   SELECT DISTINCT
     `region_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__region') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `region_id__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`region_id__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`region_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `region_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`region_id` AS STRING))) AS `region_id__key`
+      FROM {{ source('raw', 'region') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `region_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}

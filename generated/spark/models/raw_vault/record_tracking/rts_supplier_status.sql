@@ -11,7 +11,30 @@ WITH batches AS (
   SELECT DISTINCT
     `supplier_hk`,
     `load_ts`
-  FROM {{ ref('stg_northwind__suppliers') }}
+  FROM (
+    SELECT
+      CASE
+        WHEN `supplier_id__key` IS NULL
+        THEN '00000000000000000000000000000000'
+        WHEN COALESCE(`supplier_id__key`, '') = ''
+        THEN 'ffffffffffffffffffffffffffffffff'
+        ELSE MD5(
+          COALESCE(
+            REPLACE(REPLACE(REPLACE(`supplier_id__key`, '\\', '\\\\'), '^', '\\^'), '|', '\\|'),
+            '^^'
+          )
+        )
+      END AS `supplier_hk`,
+      `load_ts`
+    FROM (
+      SELECT
+        `load_ts` AS `load_ts`,
+        UPPER(TRIM(BOTH ' ' FROM CAST(`supplier_id` AS STRING))) AS `supplier_id__key`
+      FROM {{ source('raw', 'suppliers') }}
+      WHERE
+        {{ vaultgen_load_window("`load_ts`") }}
+    ) AS keyed
+  ) AS raw_keys
   WHERE
     NOT `supplier_hk` IN ('00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff')
 {% if is_incremental() %}
