@@ -160,11 +160,12 @@ def plan_models(spec: Spec, dialect: Dialect, previous: Previous | None = None, 
 def _with_upstream(spec: Spec, models: list[PlannedModel]) -> list[PlannedModel]:
     by_name = {model.name: model for model in models}
     tables: dict[str, tuple[str, ...]] = {}
+    bookkeeping = {spec.project.raw.load_log_table}  # the raw layer's load log is read too, but is no source table
 
     def upstream(name: str, seen: tuple[str, ...] = ()) -> tuple[str, ...]:
         if name not in tables:
             model = by_name[name]
-            found = set(model.sources)
+            found = set(model.sources) - bookkeeping
             for ref in model.refs:
                 if ref in by_name and ref not in seen:
                     found.update(upstream(ref, (*seen, name)))
