@@ -29,8 +29,9 @@ class LocalVault:
         with duckdb.connect(str(self.database)) as connection:
             load_batch(connection, self.spec, Batch(batch_id, load_ts, rows))
 
-    def build(self, after: datetime | None = None, until: datetime | None = None, extra: Sequence[str] = ()) -> DbtResult:
-        variables = {}
+    def build(self, after: datetime | None = None, until: datetime | None = None, extra: Sequence[str] = (),
+              variables: Mapping[str, Any] | None = None) -> DbtResult:
+        variables = dict(variables or {})
         if after:
             variables["vaultgen_load_after"] = after.isoformat(sep=" ")
         if until:

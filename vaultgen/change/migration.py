@@ -180,8 +180,12 @@ def _artefacts(old: Spec, new: Spec, pairs, change: Change, target: str, out: di
             and rewritable(before, after)):
         dialect = dialect_of(new, target)  # instead of new versions: rewrite the stored hashdiffs in place
         add("rehash", _sql(hashdiff_update(new, after, dialect), dialect))
-    elif change.impact == "re-version":
-        pass
+    if change.impact == "re-version" and in_new and after is not None and _built_on(new, after, target):
+        # the staging passes only changed rows: a key not rewritten in place would re-version only when its row next
+        # changes; with the whole snapshot staged once, every affected key gets its new version in one batch (after
+        # the rehash statements, nothing is left to re-version and the step inserts nothing)
+        add("dbt", "dbt build --vars '{vaultgen_stage_whole: true}' for the next batch (every row staged: each affected key "
+                   "not rewritten in place gets its new version once, in that batch)")
     elif change.impact == "rehash" and in_new:
         _rehash(old, new, change, target, add, lead)
     elif kind == "target_added":

@@ -17,12 +17,14 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.dialects.generation import generate
 
-_PLACEHOLDER = re.compile(r"""["`](vg\.(?:ref|source|window):[a-z0-9_]+|vg\.this)["`]""")
+_PLACEHOLDER = re.compile(r"""["`](vg\.(?:ref|source|window):[a-z0-9_]+|vg\.this|vg\.stage_changes)["`]""")
 
 
 def _jinja(placeholder: str, dialect: Dialect) -> str:
     if placeholder == "vg.this":
         return "{{ this }}"
+    if placeholder == "vg.stage_changes":
+        return "{{ vaultgen_stage_changes() }}"
     kind, name = placeholder[3:].split(":", 1)
     if kind == "ref":
         return "{{ ref('%s') }}" % name

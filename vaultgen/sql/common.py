@@ -129,6 +129,12 @@ def load_window(column: str) -> exp.Expression:
     return exp.column(f"vg.window:{column}", quoted=True)
 
 
+def stage_changes() -> exp.Expression:
+    """Placeholder for whether a full snapshot is staged as its changes (true unless var('vaultgen_stage_whole'));
+    the dbt wrapper turns it into the vaultgen_stage_changes macro."""
+    return exp.column("vg.stage_changes", quoted=True)
+
+
 def with_ctes(ctes: list[tuple[str, exp.Select]], final: exp.Expression) -> exp.Expression:
     """`final` with the CTEs in order (one WITH node, nothing copied)."""
     if ctes:

@@ -7,7 +7,9 @@ anything by it: a hub, link or satellite would insert nothing for such a row (it
 the row before it), and record tracking, which needs every key of every snapshot, reads the raw table itself
 (record_tracking.py). The snapshot before each load comes from the load log and the raw table's own load
 timestamps, so an empty snapshot (a load-log row, no raw rows) counts as one. A table that feeds a multi-active
-satellite is staged whole: a set that lost a row changes the set without a changed row.
+satellite is staged whole: a set that lost a row changes the set without a changed row. A run with
+var('vaultgen_stage_whole') stages every row (after a spec change that re-versions a satellite, so that every
+affected key gets its new version in the next batch rather than whenever its row next changes).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from vaultgen.dialects.base import Dialect
 from vaultgen.graph import record_source, staged_hashdiffs, staged_keys
 from vaultgen.naming import Naming
 from vaultgen.spec.model import MultiActiveSatellite, Spec, Table
-from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, ascending, col, cte, join_node, load_window, select, source, with_ctes
+from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, ascending, col, cte, join_node, load_window, select, source, stage_changes, with_ctes
 from vaultgen.sql.hashing import business_key_part, hash_key_of_parts, hashdiff_sql
 from vaultgen.types import parse_source_type
 
@@ -107,7 +109,8 @@ def snapshot_before_ctes(spec: Spec, table: Table) -> list[tuple[str, exp.Select
     snapshot_before = (
         select(alias(col(load_ts, "loads"), load_ts), *[col(c.name, "before") for c in table.columns])
         .from_(cte("loads", "loads"), copy=False)
-        .join(join_node(source(table.name, "before"), "inner", on=exp.EQ(this=col(load_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads"))), copy=False)
+        .join(join_node(source(table.name, "before"), "inner", on=exp.and_(
+            exp.EQ(this=col(load_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads")), stage_changes(), copy=False)), copy=False)
     )
     return [("loads", loads), ("snapshot_before", snapshot_before)]
 

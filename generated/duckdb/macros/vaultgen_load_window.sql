@@ -14,3 +14,9 @@
   {%- if until is not none -%}{%- do conditions.append(column ~ " <= cast('" ~ until ~ "' as timestamp)") -%}{%- endif -%}
   {%- if conditions -%}({{ conditions | join(' and ') }}){%- else -%}(1 = 1){%- endif -%}
 {%- endmacro %}
+
+{#- Whether a full snapshot is staged as its changes: true, unless var('vaultgen_stage_whole') asks for every
+    row of the window (the next batch after a spec change that re-versions a satellite). -#}
+{% macro vaultgen_stage_changes() -%}
+  {%- if var('vaultgen_stage_whole', false) in [true, 'true', 'True', 1, '1'] -%}(1 = 0){%- else -%}(1 = 1){%- endif -%}
+{%- endmacro %}

@@ -30,7 +30,7 @@ WITH loads AS (
     "before"."customer_desc"
   FROM loads AS "loads"
   INNER JOIN {{ source('raw', 'customer_demographics') }} AS "before"
-    ON "before"."load_ts" = "loads"."previous_load_ts"
+    ON "before"."load_ts" = "loads"."previous_load_ts" AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     "customer_type_id",

@@ -39,7 +39,7 @@ WITH loads AS (
     "before"."fax"
   FROM loads AS "loads"
   INNER JOIN {{ source('raw', 'customers') }} AS "before"
-    ON "before"."load_ts" = "loads"."previous_load_ts"
+    ON "before"."load_ts" = "loads"."previous_load_ts" AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     "customer_id",

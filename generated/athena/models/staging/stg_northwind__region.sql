@@ -30,7 +30,7 @@ WITH loads AS (
     "before"."region_description"
   FROM loads AS "loads"
   INNER JOIN {{ source('raw', 'region') }} AS "before"
-    ON "before"."load_ts" = "loads"."previous_load_ts"
+    ON "before"."load_ts" = "loads"."previous_load_ts" AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     "region_id",

@@ -31,7 +31,7 @@ WITH loads AS (
     "before"."region_id"
   FROM loads AS "loads"
   INNER JOIN {{ source('raw', 'territories') }} AS "before"
-    ON "before"."load_ts" = "loads"."previous_load_ts"
+    ON "before"."load_ts" = "loads"."previous_load_ts" AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     "territory_id",

@@ -32,7 +32,7 @@ WITH loads AS (
     "before"."picture"
   FROM loads AS "loads"
   INNER JOIN {{ source('raw', 'categories') }} AS "before"
-    ON "before"."load_ts" = "loads"."previous_load_ts"
+    ON "before"."load_ts" = "loads"."previous_load_ts" AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     "category_id",

@@ -40,7 +40,7 @@ WITH loads AS (
     "before"."homepage"
   FROM loads AS "loads"
   INNER JOIN {{ source('raw', 'suppliers') }} AS "before"
-    ON "before"."load_ts" = "loads"."previous_load_ts"
+    ON "before"."load_ts" = "loads"."previous_load_ts" AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     "supplier_id",

@@ -32,7 +32,7 @@ WITH LOADS AS (
     "BEFORE"."PICTURE"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'categories') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "CATEGORY_ID",

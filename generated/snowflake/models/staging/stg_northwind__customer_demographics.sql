@@ -30,7 +30,7 @@ WITH LOADS AS (
     "BEFORE"."CUSTOMER_DESC"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'customer_demographics') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "CUSTOMER_TYPE_ID",

@@ -39,7 +39,7 @@ WITH LOADS AS (
     "BEFORE"."FAX"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'customers') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "CUSTOMER_ID",

@@ -46,7 +46,7 @@ WITH LOADS AS (
     "BEFORE"."PHOTO_PATH"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'employees') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "EMPLOYEE_ID",

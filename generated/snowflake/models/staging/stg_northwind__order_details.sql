@@ -33,7 +33,7 @@ WITH LOADS AS (
     "BEFORE"."DISCOUNT"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'order_details') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "ORDER_ID",

@@ -42,7 +42,7 @@ WITH LOADS AS (
     "BEFORE"."SHIP_COUNTRY"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'orders') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "ORDER_ID",

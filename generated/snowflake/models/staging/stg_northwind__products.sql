@@ -38,7 +38,7 @@ WITH LOADS AS (
     "BEFORE"."DISCONTINUED"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'products') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "PRODUCT_ID",

@@ -30,7 +30,7 @@ WITH LOADS AS (
     "BEFORE"."REGION_DESCRIPTION"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'region') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "REGION_ID",

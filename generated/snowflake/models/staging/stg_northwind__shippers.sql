@@ -31,7 +31,7 @@ WITH LOADS AS (
     "BEFORE"."PHONE"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'shippers') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "SHIPPER_ID",

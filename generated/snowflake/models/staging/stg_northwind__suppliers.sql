@@ -40,7 +40,7 @@ WITH LOADS AS (
     "BEFORE"."HOMEPAGE"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'suppliers') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "SUPPLIER_ID",

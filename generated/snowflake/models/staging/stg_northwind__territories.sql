@@ -31,7 +31,7 @@ WITH LOADS AS (
     "BEFORE"."REGION_ID"
   FROM LOADS AS "LOADS"
   INNER JOIN {{ source('raw', 'territories') }} AS "BEFORE"
-    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS"
+    ON "BEFORE"."LOAD_TS" = "LOADS"."PREVIOUS_LOAD_TS" AND {{ vaultgen_stage_changes() }}
 ), BATCH AS (
   SELECT
     "TERRITORY_ID",

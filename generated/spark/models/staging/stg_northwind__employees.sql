@@ -46,7 +46,7 @@ WITH loads AS (
     `before`.`photo_path`
   FROM loads AS `loads`
   INNER JOIN {{ source('raw', 'employees') }} AS `before`
-    ON `before`.`load_ts` = `loads`.`previous_load_ts`
+    ON `before`.`load_ts` = `loads`.`previous_load_ts` AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     `employee_id`,

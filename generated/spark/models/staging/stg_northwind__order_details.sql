@@ -33,7 +33,7 @@ WITH loads AS (
     `before`.`discount`
   FROM loads AS `loads`
   INNER JOIN {{ source('raw', 'order_details') }} AS `before`
-    ON `before`.`load_ts` = `loads`.`previous_load_ts`
+    ON `before`.`load_ts` = `loads`.`previous_load_ts` AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     `order_id`,

@@ -42,7 +42,7 @@ WITH loads AS (
     `before`.`ship_country`
   FROM loads AS `loads`
   INNER JOIN {{ source('raw', 'orders') }} AS `before`
-    ON `before`.`load_ts` = `loads`.`previous_load_ts`
+    ON `before`.`load_ts` = `loads`.`previous_load_ts` AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     `order_id`,

@@ -38,7 +38,7 @@ WITH loads AS (
     `before`.`discontinued`
   FROM loads AS `loads`
   INNER JOIN {{ source('raw', 'products') }} AS `before`
-    ON `before`.`load_ts` = `loads`.`previous_load_ts`
+    ON `before`.`load_ts` = `loads`.`previous_load_ts` AND {{ vaultgen_stage_changes() }}
 ), batch AS (
   SELECT
     `product_id`,
