@@ -121,9 +121,7 @@ def hash_key_of_parts(parts: Sequence[exp.Expression], hashing: Hashing, sentine
     """The hash key of business key parts already normalised (`business_key_part`); each part is read three times,
     so the staging passes column references to parts it computed once."""
     all_null = exp.and_(*[exp.Is(this=part.copy(), expression=exp.Null()) for part in parts], copy=False)
-    all_empty = exp.and_(
-        *[exp.EQ(this=exp.Coalesce(this=part.copy(), expressions=[exp.Literal.string("")]), expression=exp.Literal.string("")) for part in parts], copy=False
-    )
+    all_empty = _all_empty(parts)
     digest = dialect.hash_hex(hashing.algorithm, _encoding([p.copy() for p in parts], hashing))
     return exp.Case(
         ifs=[
@@ -132,6 +130,19 @@ def hash_key_of_parts(parts: Sequence[exp.Expression], hashing: Hashing, sentine
         ],
         default=digest,
     )
+
+
+def _all_empty(parts: Sequence[exp.Expression]) -> exp.Expression:
+    """Every part is NULL or empty (the empty sentinel; all NULL is the null sentinel and a case of it)."""
+    return exp.and_(
+        *[exp.EQ(this=exp.Coalesce(this=part.copy(), expressions=[exp.Literal.string("")]), expression=exp.Literal.string("")) for part in parts], copy=False
+    )
+
+
+def is_real_key_of_parts(parts: Sequence[exp.Expression]) -> exp.Expression:
+    """Normalised business key parts hash to a real key, neither the null nor the empty sentinel (what
+    `common.is_real_key` tests of the hash, without hashing)."""
+    return exp.Not(this=exp.Paren(this=_all_empty(parts)))
 
 
 def hashdiff_sql(columns: Sequence[TypedColumn], hashing: Hashing, dialect: Dialect) -> exp.Expression:

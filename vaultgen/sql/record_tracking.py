@@ -10,14 +10,15 @@ from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
 
-from vaultgen.graph import record_source
+from vaultgen.graph import record_source, staged_keys
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
-from vaultgen.sql.staging import raw_keys_sql, stages_changes
 from vaultgen.sql.common import (
-    alias, col, cte, descending, is_real_key, join_node, latest_per_key, load_window, previous_value, raw_load_ts, ref, row_number_is_first, select, source, this,
-    with_ctes,
+    RAW_LOAD_TS_TYPE, alias, col, cte, descending, is_real_key, join_node, latest_per_key, load_window, previous_value, ref, row_number_is_first, select, source,
+    this, with_ctes,
 )
+from vaultgen.sql.hashing import hash_key_of_parts, is_real_key_of_parts
+from vaultgen.sql.staging import PREVIOUS_LOAD_TS, key_part, key_part_names, table_loads
 
 PREVIOUS = "previous_is_present"
 
@@ -25,50 +26,61 @@ PREVIOUS = "previous_is_present"
 def record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect: Dialect, incremental: bool) -> exp.Select:
     if spec.table(satellite.source).load == "cdc":
         return cdc_record_tracking_sql(spec, satellite, dialect, incremental)
-    naming = Naming(spec)
-    raw = spec.project.raw
-    key, load_ts, status = naming.parent_key(satellite), naming.load_ts, spec.project.naming.status_column
-    batches = (
-        select(alias(raw_load_ts(spec, dialect), load_ts))
-        .distinct(copy=False)
-        .from_(source(raw.load_log_table), copy=False)
-        .where(exp.and_(exp.EQ(this=col("table_name"), expression=exp.Literal.string(satellite.source)), load_window(raw.load_timestamp_column), copy=False), copy=False)
-    )
+    return snapshot_record_tracking_sql(spec, satellite, dialect, incremental)
+
+
+def snapshot_record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite, dialect: Dialect, incremental: bool) -> exp.Select:
+    """Record tracking from full snapshots: each load's keys against those of the load of the table before it,
+    compared on the normalised business key before anything is hashed (the raw table prunes on the load
+    timestamp). A key in the load and not in the one before appears (present), one in the load before and not in
+    this one vanishes (absent); only those are hashed. The first load appears whole; an empty snapshot vanishes
+    whole. On an incremental run a status row already stored is not inserted again (a rerun inserts nothing)."""
+    naming, project = Naming(spec), spec.project
     table = spec.table(satellite.source)
-    if stages_changes(spec, table):  # the staging holds the changed rows only: every key of a snapshot is in the raw table
-        keys_of_batch = exp.Subquery(this=raw_keys_sql(spec, table, key, dialect), alias=exp.TableAlias(this=exp.to_identifier("raw_keys")))
-    else:
-        keys_of_batch = ref(naming.staging_model(satellite.source))
-    seen = (
-        select(col(key), col(load_ts))
-        .distinct(copy=False)
-        .from_(keys_of_batch, copy=False)
-        .where(is_real_key(col(key), spec), copy=False)
+    raw_ts = project.raw.load_timestamp_column
+    key, load_ts, status = naming.parent_key(satellite), naming.load_ts, project.naming.status_column
+    columns = list(next(staged for staged in staged_keys(spec, table) if staged.column == key).source_columns)
+    names = key_part_names(table, columns, {raw_ts, load_ts, status, key})
+    parts = [names[c] for c in columns]
+
+    def keyed(table_alias: str) -> list[exp.Expression]:
+        return [alias(key_part(table, c, project.hashing, dialect, table_alias), names[c]) for c in columns]
+
+    keys_now = select(alias(dialect.stored(col(raw_ts, "now"), RAW_LOAD_TS_TYPE), load_ts), *keyed("now")).from_(source(table.name, "now"), copy=False).where(load_window(raw_ts), copy=False)
+    keys_before = (
+        select(alias(dialect.stored(col(raw_ts, "loads"), RAW_LOAD_TS_TYPE), load_ts), *keyed("before"))
+        .from_(cte("loads", "loads"), copy=False)
+        .join(join_node(source(table.name, "before"), "inner", on=exp.EQ(this=col(raw_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads"))), copy=False)
     )
-    keys = select(col(key)).from_(cte("seen"), copy=False)
-    ctes: list[tuple[str, exp.Select]] = [("batches", batches), ("seen", seen)]
-    if incremental:
-        latest = latest_per_key(this(), [key], [status], load_ts)
-        ctes.append(("latest", latest))
-        keys = exp.union(keys, select(col(key)).from_(cte("latest"), copy=False), distinct=True, copy=False)
-    else:
-        keys = keys.distinct(copy=False)
-    ctes.append(("tracked_keys", keys))
-    present = exp.Not(this=exp.Is(this=col(key, "seen"), expression=exp.Null()))
-    grid = (
-        select(col(key, "tracked"), col(load_ts, "batch"), alias(present, status))
-        .from_(cte("tracked_keys", "tracked"), copy=False)
-        .join(join_node(cte("batches", "batch"), "cross"), copy=False)
-        .join(
-            join_node(cte("seen", "seen"), "left",
-                      on=exp.and_(exp.EQ(this=col(key, "seen"), expression=col(key, "tracked")), exp.EQ(this=col(load_ts, "seen"), expression=col(load_ts, "batch")), copy=False)),
-            copy=False,
+
+    def only_in(side: str, other: str, present: bool) -> exp.Select:
+        """The real keys of each load in `side` and not in `other`, with their status."""
+        same = [exp.EQ(this=col(load_ts, other), expression=col(load_ts, side))]
+        same += [exp.NullSafeEQ(this=col(part, other), expression=col(part, side)) for part in parts]
+        in_other = select(exp.Literal.number(1)).from_(cte(f"keys_{other}", other), copy=False).where(exp.and_(*same, copy=False), copy=False)
+        return (
+            select(col(load_ts, side), *[col(part, side) for part in parts], alias(exp.Boolean(this=present), status))
+            .distinct(copy=False)
+            .from_(cte(f"keys_{side}", side), copy=False)
+            .where(exp.and_(is_real_key_of_parts([col(part, side) for part in parts]), exp.Not(this=exp.Exists(this=in_other)), copy=False), copy=False)
         )
-    )
-    ctes.append(("grid", grid))
-    changes = previous_value("grid", [key], status, load_ts, PREVIOUS, "latest" if incremental else None, columns=[key, load_ts, status])
-    ctes.append(("changes", changes))
-    return with_ctes(ctes, _status_changes(spec, satellite, key, load_ts, status))
+
+    changed = exp.union(only_in("now", "before", True), only_in("before", "now", False), distinct=False, copy=False)
+    changes = select(
+        alias(hash_key_of_parts([col(part) for part in parts], project.hashing, project.sentinels, dialect), key),
+        col(load_ts),
+        col(status),
+    ).from_(exp.Subquery(this=changed, alias=exp.TableAlias(this=exp.to_identifier("changed"))), copy=False)
+    ctes = [("loads", table_loads(spec, table)), ("keys_now", keys_now), ("keys_before", keys_before), ("changes", changes)]
+    final = select(
+        col(key), col(load_ts), alias(exp.Literal.string(record_source(spec, satellite.source)), naming.record_source), col(status)
+    ).from_(cte("changes"), copy=False)
+    if incremental:
+        stored = select(exp.Literal.number(1)).from_(this("stored"), copy=False).where(exp.and_(
+            exp.EQ(this=col(key, "stored"), expression=col(key, "changes")), exp.EQ(this=col(load_ts, "stored"), expression=col(load_ts, "changes")),
+            copy=False), copy=False)
+        final = final.where(exp.Not(this=exp.Exists(this=stored)), copy=False)
+    return with_ctes(ctes, final)
 
 
 def _status_changes(spec: Spec, satellite: RecordTrackingSatellite, key: str, load_ts: str, status: str) -> exp.Select:

@@ -48,7 +48,7 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
     keys = staged_keys(spec, table)
     # each business key column normalised once (in `keyed`), however many hash keys read it
     key_columns = list(dict.fromkeys(column for key in keys for column in key.source_columns))
-    normalised = _normalised_names(key_columns, {c.name for c in table.columns} | {naming.load_ts, naming.record_source})
+    normalised = key_part_names(table, key_columns, {naming.load_ts, naming.record_source})
     hashed = [
         alias(hash_key_of_parts([col(normalised[c]) for c in key.source_columns], project.hashing, project.sentinels, dialect), key.column)
         for key in keys
@@ -66,22 +66,10 @@ def staging_sql(spec: Spec, table: Table, dialect: Dialect) -> exp.Select:
     columns += [stored(col(naming.load_ts), RAW_LOAD_TS_TYPE), col(naming.record_source)]
     ctes.append(("batch", batch))
     if key_columns:
-        keyed = select(exp.Star(), *[alias(business_key_part(typed([c])[0], project.hashing, dialect), normalised[c]) for c in key_columns])
+        keyed = select(exp.Star(), *[alias(key_part(table, c, project.hashing, dialect), normalised[c]) for c in key_columns])
         ctes.append(("keyed", keyed.from_(cte("batch"), copy=False)))
     final = select(*columns, *hashed).from_(cte(ctes[-1][0]), copy=False)
     return with_ctes(ctes, final)
-
-
-def _normalised_names(columns: list[str], taken: set[str]) -> dict[str, str]:
-    """A column name per business key column for its normalised value, unlike any column of the table."""
-    names: dict[str, str] = {}
-    for column in columns:
-        name = f"{column}__key"
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        names[column] = name
-    return names
 
 
 def stages_changes(spec: Spec, table: Table) -> bool:
@@ -93,9 +81,9 @@ def stages_changes(spec: Spec, table: Table) -> bool:
 PREVIOUS_LOAD_TS = "previous_load_ts"
 
 
-def snapshot_before_ctes(spec: Spec, table: Table) -> list[tuple[str, exp.Select]]:
-    """CTEs `loads` (each load of the window with the load of the table before it, from the load log and the raw
-    rows) and `snapshot_before` (per load of the window, the raw rows of the load before it)."""
+def table_loads(spec: Spec, table: Table) -> exp.Select:
+    """Each load of `table` in the window with the load of the table before it (`previous_load_ts`, NULL for the
+    first), from the load log and the raw rows: an empty snapshot (a load-log row, no raw rows) is a load."""
     raw = spec.project.raw
     load_ts = raw.load_timestamp_column
     logged = select(col(load_ts)).from_(source(raw.load_log_table), copy=False).where(
@@ -103,16 +91,22 @@ def snapshot_before_ctes(spec: Spec, table: Table) -> list[tuple[str, exp.Select
     loaded = exp.union(logged, select(col(load_ts)).from_(source(table.name), copy=False), distinct=True, copy=False)
     before = exp.Window(this=exp.Anonymous(this="LAG", expressions=[col(load_ts)]), order=exp.Order(expressions=[ascending(col(load_ts))]))
     sequenced = select(col(load_ts), alias(before, PREVIOUS_LOAD_TS)).from_(exp.Subquery(this=loaded, alias=exp.TableAlias(this=exp.to_identifier("loaded"))), copy=False)
-    loads = select(col(load_ts), col(PREVIOUS_LOAD_TS)).from_(
+    return select(col(load_ts), col(PREVIOUS_LOAD_TS)).from_(
         exp.Subquery(this=sequenced, alias=exp.TableAlias(this=exp.to_identifier("sequenced"))), copy=False
     ).where(load_window(load_ts), copy=False)
+
+
+def snapshot_before_ctes(spec: Spec, table: Table) -> list[tuple[str, exp.Select]]:
+    """CTEs `loads` (`table_loads`) and `snapshot_before` (per load of the window, the raw rows of the load before
+    it; none with var('vaultgen_stage_whole'))."""
+    load_ts = spec.project.raw.load_timestamp_column
     snapshot_before = (
         select(alias(col(load_ts, "loads"), load_ts), *[col(c.name, "before") for c in table.columns])
         .from_(cte("loads", "loads"), copy=False)
         .join(join_node(source(table.name, "before"), "inner", on=exp.and_(
             exp.EQ(this=col(load_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads")), stage_changes(), copy=False)), copy=False)
     )
-    return [("loads", loads), ("snapshot_before", snapshot_before)]
+    return [("loads", table_loads(spec, table)), ("snapshot_before", snapshot_before)]
 
 
 def _same_row_before(spec: Spec, table: Table) -> exp.Select:
@@ -123,18 +117,19 @@ def _same_row_before(spec: Spec, table: Table) -> exp.Select:
     return select(exp.Literal.number(1)).from_(cte("snapshot_before"), copy=False).where(exp.and_(*same, copy=False), copy=False)
 
 
-def raw_keys_sql(spec: Spec, table: Table, key: str, dialect: Dialect) -> exp.Select:
-    """The (hash key `key`, load timestamp) of every row of the raw table in the batch window, hashed as the staging hashes it:
-    what record tracking reads of a table staged as its changes, which needs every key of every snapshot."""
-    naming, project = Naming(spec), spec.project
-    staged = next(staged for staged in staged_keys(spec, table) if staged.column == key)
-    normalised = _normalised_names(list(staged.source_columns), {c.name for c in table.columns} | {naming.load_ts})
-    parts = [
-        alias(business_key_part((col(c), parse_source_type(table.column(c).type).logical), project.hashing, dialect), normalised[c])
-        for c in staged.source_columns
-    ]
-    keyed = select(alias(dialect.stored(col(project.raw.load_timestamp_column), RAW_LOAD_TS_TYPE), naming.load_ts), *parts).from_(
-        source(table.name), copy=False).where(load_window(project.raw.load_timestamp_column), copy=False)
-    return select(
-        alias(hash_key_of_parts([col(normalised[c]) for c in staged.source_columns], project.hashing, project.sentinels, dialect), key), col(naming.load_ts)
-    ).from_(exp.Subquery(this=keyed, alias=exp.TableAlias(this=exp.to_identifier("keyed"))), copy=False)
+def key_part(table: Table, column: str, hashing, dialect: Dialect, table_alias: str | None = None) -> exp.Expression:
+    """The normalised business key part of a column of `table`, as every hash key of it reads it."""
+    return business_key_part((col(column, table_alias), parse_source_type(table.column(column).type).logical), hashing, dialect)
+
+
+def key_part_names(table: Table, columns: list[str], taken: set[str]) -> dict[str, str]:
+    """A column name per business key column for its normalised value, unlike any column of the table or `taken`."""
+    taken = {c.name for c in table.columns} | taken
+    names: dict[str, str] = {}
+    for column in columns:
+        name = f"{column}__key"
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        names[column] = name
+    return names
