@@ -9,6 +9,9 @@ then, each on its own copy of the same raw database:
 - `dbt run` and `dbt build` of the first batch (the full load of every model, PITs and bridges included);
 - then 10 batches each changing 1 % of the keys of the large full-snapshot tables, one `dbt run` per batch in
   its window: the incremental cost per batch while the history grows;
+- with `--source cdc`, the same vault on a copy of the spec whose every source table is change data capture
+  (`load: cdc`, an operation and a sequence column): the loader gets each batch as its changes against the
+  batch before (inserts, updates, deletes), so a 1 % batch holds 1 % of the rows;
 - datavault4sqlglot's hub and satellite SQL (PyPI, the `benchmark` extra) for hub_order and sat_order_line on
   the same staging tables in the same connection, against vaultgen's own hub and satellite SQL.
 
@@ -18,6 +21,7 @@ generator, the loader and the floor's DuckDB) and of any dbt process. Prints rat
 the machine (and on anything else running on it). Run:
     .venv/bin/python benchmarks/warehouse.py                 # scale 100: about 2 million order lines loaded
     .venv/bin/python benchmarks/warehouse.py --scale 1 --batches 3   # a quick run
+    .venv/bin/python benchmarks/warehouse.py --source cdc            # every source table as CDC
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import statistics
 import tempfile
 import time
 from datetime import datetime
+
+import yaml
 from pathlib import Path
 
 import duckdb
@@ -39,7 +45,7 @@ from sqlglot import exp
 
 from vaultgen.dbt_runner import run_dbt
 from vaultgen.demo.job import to_batch
-from vaultgen.demo.northwind_data import NorthwindGenerator
+from vaultgen.demo.northwind_data import NorthwindGenerator, Snapshot
 from vaultgen.graph import hub_feeds
 from vaultgen.naming import Naming
 from vaultgen.pipeline import render
@@ -59,12 +65,57 @@ def peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+CDC = {"operation_column": "cdc_op", "sequence_column": "cdc_seq"}
+
+
+def cdc_spec(folder: Path) -> Path:
+    """A copy of vault_spec/ whose every source table is change data capture."""
+    shutil.copytree(REPO / "vault_spec", folder)
+    sources = folder / "sources" / "northwind.yml"
+    data = yaml.safe_load(sources.read_text(encoding="utf-8"))
+    for table in data["sources"][0]["tables"]:
+        table.update(load="cdc", cdc=CDC)
+        table["columns"] += [{"name": CDC["operation_column"], "type": "varchar(1)", "nullable": False},
+                             {"name": CDC["sequence_column"], "type": "integer", "nullable": False}]
+    sources.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+class ChangeCapture:
+    """Turns full snapshots into CDC batches: each row that is new (I), changed (U) or gone (D, with its last
+    values) since the snapshot before. Holds one snapshot per table."""
+
+    def __init__(self, spec):
+        self.keys = {table.name: table.primary_key for _, table in spec.tables()}
+        self.before: dict[str, dict[tuple, dict]] = {}
+
+    def changes(self, snapshot: Snapshot) -> Snapshot:
+        tables = {}
+        for name, rows in snapshot.tables.items():
+            if name not in self.keys:
+                continue
+            now = {tuple(row[c] for c in self.keys[name]): row for row in rows}
+            before = self.before.get(name, {})
+            changed = []
+            for key, row in now.items():
+                if key not in before:
+                    changed.append(("I", row))
+                elif row != before[key]:
+                    changed.append(("U", row))
+            changed += [("D", row) for key, row in before.items() if key not in now]
+            tables[name] = [{**row, CDC["operation_column"]: op, CDC["sequence_column"]: number} for number, (op, row) in enumerate(changed, start=1)]
+            self.before[name] = now
+        return Snapshot(snapshot.number, tables)
+
+
 class Warehouse:
-    def __init__(self, work: Path, scale: float, seed: int):
+    def __init__(self, work: Path, scale: float, seed: int, source: str = "full_snapshot"):
         self.work = work
-        self.spec = load_spec(REPO / "vault_spec")
+        spec_dir = cdc_spec(work / "spec") if source == "cdc" else REPO / "vault_spec"
+        self.spec = load_spec(spec_dir)
         self.naming = Naming(self.spec)
-        render(REPO / "vault_spec", work / "generated")
+        self.capture = ChangeCapture(self.spec) if source == "cdc" else None
+        render(spec_dir, work / "generated")
         self.project = work / "generated" / "duckdb"
         self.generator = NorthwindGenerator(seed, scale)
         self.load_timestamps: list[datetime] = []
@@ -76,7 +127,7 @@ class Warehouse:
         return folder / DATABASE
 
     def load(self, database: Path, snapshot) -> int:
-        batch = to_batch(self.spec, snapshot)
+        batch = to_batch(self.spec, self.capture.changes(snapshot) if self.capture else snapshot)
         self.load_timestamps.append(batch.load_ts)
         with duckdb.connect(str(database)) as connection:
             return sum(load_batch(connection, self.spec, batch).values())
@@ -202,9 +253,11 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10, help="incremental batches after the full load")
     parser.add_argument("--change", type=float, default=0.01, help="fraction of keys each incremental batch changes")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--source", choices=("full_snapshot", "cdc"), default="full_snapshot",
+                        help="how every source table is delivered: whole snapshots (the spec as it is) or change data capture")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        warehouse = Warehouse(Path(folder), args.scale, args.seed)
+        warehouse = Warehouse(Path(folder), args.scale, args.seed, args.source)
         raw = warehouse.database("raw")
         with duckdb.connect(str(raw)) as connection:
             create_raw_tables(connection, warehouse.spec)
@@ -212,7 +265,7 @@ def main() -> None:
         first = warehouse.generator.initial()
         rows = warehouse.load(raw, first)
         order_lines = len(first.tables["order_details"])
-        say(f"scale {args.scale}: first snapshot {rows:,} raw rows ({order_lines:,} order lines), generated and loaded in "
+        say(f"scale {args.scale}, sources as {args.source}: first snapshot {rows:,} raw rows ({order_lines:,} order lines), generated and loaded in "
               f"{time.perf_counter() - started:.1f} s")
         until = warehouse.load_timestamps[0]
         for name in ("floor", "floor_views", "run", "build"):
@@ -232,7 +285,8 @@ def main() -> None:
         say(f"dbt run (full load): {run_s:.2f} s = {run_s / floor_s:.2f}x the floor (start-up {run_wall - run_s:.1f} s apart)")
         say(f"dbt build (full load and every test): {build_s:.2f} s = {build_s / floor_s:.2f}x the floor (start-up {build_wall - build_s:.1f} s apart)")
 
-        compare_with_datavault4sqlglot(warehouse, warehouse.database("floor"), models, per_model)
+        if args.source == "full_snapshot":  # their staging reads the spec's raw tables as they are
+            compare_with_datavault4sqlglot(warehouse, warehouse.database("floor"), models, per_model)
 
         database = warehouse.database("run")
         incremental = []
