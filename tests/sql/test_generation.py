@@ -23,7 +23,7 @@ def test_built_queries_need_no_rewrite_left_out(spec_dir: str):
     for target in sorted(spec.project.targets):
         dialect = target_dialect(target, "hex", sentinel_keys(spec))
         for model in plan_models(spec, dialect):
-            for tree in (model.full, model.incremental):
+            for tree in model.trees():
                 if tree is None:
                     continue
                 assert tree.find(*LEFT_OUT) is None, (target, model.name)
