@@ -33,20 +33,39 @@ SELECT_REWRITES: dict[str, tuple[list, str, str]] = {
 }
 
 
+class _UpperIdentifiers(Generator):
+    """Writes every identifier in upper case but vaultgen's placeholders (`vg.ref:...`): a target whose
+    identifier_case is "upper" (Snowflake), upper-cased as it is written instead of in a walk over the tree before."""
+
+    __slots__ = ()
+
+    def identifier_sql(self, expression: exp.Identifier) -> str:
+        name = expression.this
+        if not name.startswith("vg."):
+            expression.set("this", name.upper())
+        return super().identifier_sql(expression)
+
+
 @lru_cache(maxsize=None)
-def _generator_class(name: str) -> type[Generator]:
-    from importlib import import_module
+def _generator(name: str, upper_identifiers: bool) -> tuple[type[Generator], Dialect]:
+    """The generator class that writes a query in sqlglot dialect `name`, and the dialect it writes it with."""
+    if name in SELECT_REWRITES:
+        from importlib import import_module
 
-    rewrites, path, _ = SELECT_REWRITES[name]
-    module, _, class_name = path.rpartition(".")
-    base: type[Generator] = getattr(import_module(module), class_name)
-    return type(f"Vaultgen{class_name}", (base,), {"TRANSFORMS": {**base.TRANSFORMS, exp.Select: transforms.preprocess(rewrites)}})
+        rewrites, path, dialect_name = SELECT_REWRITES[name]
+        module, _, class_name = path.rpartition(".")
+        base: type[Generator] = getattr(import_module(module), class_name)
+        attributes: dict = {"TRANSFORMS": {**base.TRANSFORMS, exp.Select: transforms.preprocess(rewrites)}}
+    else:
+        dialect_name = name
+        base, attributes = Dialect.get_or_raise(name).generator_class, {}
+    bases = (_UpperIdentifiers, base) if upper_identifiers else (base,)
+    return type(f"Vaultgen{base.__name__}", bases, attributes), Dialect.get_or_raise(dialect_name)
 
 
-def generate(query: exp.Expression, name: str) -> str:
-    """The pretty SQL of `query` in sqlglot dialect `name`, as query.sql(dialect=name, pretty=True) writes it.
-    Consumes the tree (the generator rewrites it in place)."""
-    if name not in SELECT_REWRITES:
-        return query.sql(dialect=name, pretty=True, copy=False)
-    dialect = Dialect.get_or_raise(SELECT_REWRITES[name][2])
-    return _generator_class(name)(dialect=dialect, pretty=True).generate(query, copy=False)
+def generate(query: exp.Expression, name: str, upper_identifiers: bool = False) -> str:
+    """The pretty SQL of `query` in sqlglot dialect `name`, as query.sql(dialect=name, pretty=True) writes it (with
+    `upper_identifiers`, as it writes the query with every identifier but the placeholders upper-cased). Consumes
+    the tree (the generator rewrites it in place). Comments are not written: the builders make none."""
+    generator, dialect = _generator(name, upper_identifiers)
+    return generator(dialect=dialect, pretty=True, comments=False).generate(query, copy=False)

@@ -35,13 +35,6 @@ def _jinja(placeholder: str, dialect: Dialect) -> str:
     return "{{ vaultgen_load_window(%s) }}" % json.dumps(quoted)
 
 
-def _upper_identifiers(query: exp.Expression) -> exp.Expression:
-    for identifier in query.find_all(exp.Identifier, bfs=False):  # in place: the tree is the caller's to consume
-        if not identifier.name.startswith("vg."):
-            identifier.set("this", identifier.name.upper())
-    return query
-
-
 def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Expression:
     def convert(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Literal) and node.is_string and node.this in dialect.binary_key_literals:
@@ -53,11 +46,9 @@ def _binary_key_literals(query: exp.Expression, dialect: Dialect) -> exp.Express
 
 def _query_text(query: exp.Expression, dialect: Dialect) -> str:
     """The generated text of a built query, placeholders as written. Consumes the tree."""
-    if dialect.identifier_case == "upper":
-        query = _upper_identifiers(query)
     if dialect.binary_key_literals:
         query = _binary_key_literals(query, dialect)
-    return generate(query, dialect.sqlglot_dialect)
+    return generate(query, dialect.sqlglot_dialect, upper_identifiers=dialect.identifier_case == "upper")
 
 
 def _with_jinja(text: str, dialect: Dialect) -> str:
