@@ -6,12 +6,13 @@ Most read one clause of the SELECT (QUALIFY, DISTINCT ON, SEMI/ANTI joins, WINDO
 search the SELECT's whole scope, for every SELECT and subquery again, for EXPLODE, UNNEST, ANY or
 GENERATE_DATE_ARRAY, which the builders never make (vaultgen/sql/): on Athena, Snowflake and Spark those
 searches cost about a fifth of a cold render and never change the text. The generators below are sqlglot's
-with the kept rewrites only, in sqlglot's order; a target not listed uses sqlglot's generator as it is.
+with the kept rewrites only, in sqlglot's order; a target not listed uses sqlglot's generator's own.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable
 
 from sqlglot import exp, transforms
 from sqlglot.dialects.dialect import Dialect
@@ -33,39 +34,47 @@ SELECT_REWRITES: dict[str, tuple[list, str, str]] = {
 }
 
 
-class _UpperIdentifiers(Generator):
+def _upper_case(write_identifier: Callable[[Generator, exp.Identifier], str]) -> Callable[[Generator, exp.Identifier], str]:
     """Writes every identifier in upper case but vaultgen's placeholders (`vg.ref:...`): a target whose
     identifier_case is "upper" (Snowflake), upper-cased as it is written instead of in a walk over the tree before."""
 
-    __slots__ = ()
-
-    def identifier_sql(self, expression: exp.Identifier) -> str:
-        name = expression.this
+    def write(generator: Generator, identifier: exp.Identifier) -> str:
+        name = identifier.this
         if not name.startswith("vg."):
-            expression.set("this", name.upper())
-        return super().identifier_sql(expression)
+            identifier.set("this", name.upper())
+        return write_identifier(generator, identifier)
+
+    return write
 
 
 @lru_cache(maxsize=None)
-def _generator(name: str, upper_identifiers: bool) -> tuple[type[Generator], Dialect]:
-    """The generator class that writes a query in sqlglot dialect `name`, and the dialect it writes it with."""
+def _generator(name: str, upper_identifiers: bool) -> tuple[type[Generator], Dialect, dict]:
+    """The generator class that writes a query in sqlglot dialect `name`, the dialect it writes it with, and its
+    handlers (node type -> function) with vaultgen's changes. The handlers are set on each generator rather than
+    in a subclass: sqlglot's compiled build (sqlglotc) lets no Python class inherit from its generators."""
     if name in SELECT_REWRITES:
         from importlib import import_module
 
         rewrites, path, dialect_name = SELECT_REWRITES[name]
         module, _, class_name = path.rpartition(".")
-        base: type[Generator] = getattr(import_module(module), class_name)
-        attributes: dict = {"TRANSFORMS": {**base.TRANSFORMS, exp.Select: transforms.preprocess(rewrites)}}
+        generator: type[Generator] = getattr(import_module(module), class_name)
     else:
-        dialect_name = name
-        base, attributes = Dialect.get_or_raise(name).generator_class, {}
-    bases = (_UpperIdentifiers, base) if upper_identifiers else (base,)
-    return type(f"Vaultgen{base.__name__}", bases, attributes), Dialect.get_or_raise(dialect_name)
+        rewrites, dialect_name = [], name
+        generator = Dialect.get_or_raise(name).generator_class
+    dialect = Dialect.get_or_raise(dialect_name)
+    handlers = dict(generator(dialect=dialect)._dispatch)  # sqlglot's own, as it builds them for the class
+    if rewrites:
+        handlers[exp.Select] = transforms.preprocess(rewrites)
+    if upper_identifiers:
+        handlers[exp.Identifier] = _upper_case(handlers[exp.Identifier])
+    return generator, dialect, handlers
 
 
 def generate(query: exp.Expression, name: str, upper_identifiers: bool = False) -> str:
     """The pretty SQL of `query` in sqlglot dialect `name`, as query.sql(dialect=name, pretty=True) writes it (with
     `upper_identifiers`, as it writes the query with every identifier but the placeholders upper-cased). Consumes
     the tree (the generator rewrites it in place). Comments are not written: the builders make none."""
-    generator, dialect = _generator(name, upper_identifiers)
-    return generator(dialect=dialect, pretty=True, comments=False).generate(query, copy=False)
+    generator_class, dialect, handlers = _generator(name, upper_identifiers)
+    generator = generator_class(dialect=dialect, pretty=True, comments=False)
+    generator._dispatch = handlers
+    return generator.generate(query, copy=False)
