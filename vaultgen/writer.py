@@ -340,14 +340,13 @@ def diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: d
     `entries`: fingerprints and notes for the manifest; `previous`: its stamp, and files already read and found
     unchanged."""
     try:
-        return _diff(out_dir, files, unified, entries, previous)
+        return _diff(out_dir, _with_manifest(files, entries, previous), unified, previous)
     except OSError as error:
         raise _output_error(error, out_dir) from None
 
 
-def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, entries: dict[str, Entry] | None = None,
-          previous: Previous | None = None) -> WriteReport:
-    files = _with_manifest(files, entries, previous)
+def _diff(out_dir: Path, files: dict[str, str], unified: bool = False, previous: Previous | None = None) -> WriteReport:
+    """diff() of `files` with their manifest."""
     verified = previous.verified if previous is not None and previous.out_dir == out_dir else {}
     report = WriteReport()
     patches: list[str] = []
@@ -398,10 +397,11 @@ def write(out_dir: Path, files: dict[str, str], entries: dict[str, Entry] | None
         out_dir = out_dir.resolve()  # swap the folder it points to, not the link
     try:
         _recover(out_dir)
-        report = _diff(out_dir, files, entries=entries, previous=previous)
+        files = _with_manifest(files, entries, previous)
+        report = _diff(out_dir, files, previous=previous)
         _remove_leftovers(out_dir)
         if report.written or report.removed or report.refreshed:
-            _build_and_swap(out_dir, _with_manifest(files, entries, previous), report)
+            _build_and_swap(out_dir, files, report)
     except OSError as error:
         raise _output_error(error, out_dir) from None
     return report
@@ -432,10 +432,14 @@ def _build_and_swap(out_dir: Path, files: dict[str, str], report: WriteReport) -
     replaced = set(written) | set(report.removed)
     if out_dir.is_dir():
         _link_tree(out_dir, new, replaced)
+    root, folders = os.fspath(new), set()  # plain paths, each folder made once: tens of thousands of files
     for name in written:
-        target = new / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(_text(files[name]).encode("utf-8"))
+        folder = os.path.dirname(name)
+        if folder not in folders:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            folders.add(folder)
+        with open(os.path.join(root, name), "wb") as file:
+            file.write(_text(files[name]).encode("utf-8"))
     for name in report.removed:  # folders emptied by removing stale files go too
         parent = (new / name).parent
         while parent != new and parent.is_dir() and not any(parent.iterdir()):

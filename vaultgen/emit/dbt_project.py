@@ -180,8 +180,7 @@ def render_target(spec: Spec, dialect: Dialect, previous: Previous | None = None
         if text is None:
             # tags (layer, source systems) and meta (kind, source tables, spec file) drive selectors, dbt docs and lineage
             config = {**model.config, "tags": model.tags, "meta": model.meta}
-            full, incremental = model.trees()
-            text = render_model(config, full, incremental, dialect, model.description)
+            text = render_model(config, model.sql_on(dialect), model.description)
         files[model.path] = text
         entries[model.path] = Entry(fingerprint=model.fingerprint, note=model.note)
     return dict(sorted(files.items())), entries

@@ -1,8 +1,9 @@
 """Which models a target's dbt project holds, what each reads, and where it comes from: the plan that the dbt
 files, their tags and meta, the selectors (load waves) and `vaultgen docs` all share. Pure: no I/O here.
 
-A model's inputs are read from its own SQL trees (the `vg.ref:` and `vg.source:` placeholders the builders
-put in), so the lineage is what the model really reads, never a second description of it.
+A model's inputs are read from its own SQL (the `vg.ref:` and `vg.source:` placeholders the builders put in),
+so the lineage is what the model really reads, never a second description of it. The plan keeps each model's
+text, not its trees: a render's trees die young, and the cyclic garbage collector never walks a target's worth.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 from sqlglot import exp
 
 from vaultgen.dialects.base import Dialect
+from vaultgen.emit.dbt_model import model_sql
 from vaultgen.naming import Naming
 from vaultgen.spec.model import Spec
 from vaultgen.sql.staging import staging_sql
@@ -40,8 +42,7 @@ class PlannedModel:
     kind: str  # staging, or the spec kind (hub, satellite, pit, dimension, ...), or end_dated_view
     description: str
     config: dict[str, object]
-    full: exp.Expression | None  # None (with incremental) when the model's inputs are unchanged and its trees not built
-    incremental: exp.Expression | None
+    sql: str | None  # the model's SQL (ModelSql.text); None when its inputs are unchanged and it was not built
     entity: str | None  # the spec entity it is built from (None for staging)
     table: str | None = None  # staging: its raw table
     refs: tuple[str, ...] = ()  # models it reads
@@ -53,10 +54,20 @@ class PlannedModel:
     build: Callable[[], tuple[exp.Expression, exp.Expression | None]] | None = field(default=None, compare=False, repr=False)
 
     def trees(self) -> tuple[exp.Expression, exp.Expression | None]:
-        """(full, incremental): as planned, or built now when the plan reused the model's inputs from the last render."""
-        if self.full is not None or self.build is None:
-            return self.full, self.incremental  # type: ignore[return-value]
-        return self.build()
+        """(full, incremental): the model's queries, built anew on each call."""
+        return self.build()  # type: ignore[misc]
+
+    @property
+    def full(self) -> exp.Expression:
+        return self.trees()[0]
+
+    @property
+    def incremental(self) -> exp.Expression | None:
+        return self.trees()[1]
+
+    def sql_on(self, dialect: Dialect) -> str:
+        """The model's SQL: as planned, or built now when the plan reused its inputs from the last render."""
+        return self.sql if self.sql is not None else model_sql(*self.trees(), dialect).text
 
     @property
     def note(self) -> str:
@@ -82,20 +93,6 @@ class PlannedModel:
         return {"vaultgen": meta}
 
 
-def _inputs(*trees: exp.Expression | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    refs, sources = set(), set()
-    for tree in trees:
-        if tree is None:
-            continue
-        for identifier in tree.find_all(exp.Identifier, bfs=False):
-            name = identifier.name
-            if name.startswith("vg.ref:"):
-                refs.add(name[len("vg.ref:"):])
-            elif name.startswith("vg.source:"):
-                sources.add(name[len("vg.source:"):])
-    return tuple(sorted(refs)), tuple(sorted(sources))
-
-
 def _parse_note(note: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     refs, separator, sources = note.partition(";")
     if not separator:
@@ -105,29 +102,29 @@ def _parse_note(note: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 
 @dataclass
 class _Draft:
+    dialect: Dialect
     previous: Previous | None = None
     models: list[PlannedModel] = field(default_factory=list)
 
     def add(self, build: Callable[[], tuple[exp.Expression, exp.Expression | None]], fingerprint: str = "", **fields) -> None:
         note = self.previous.note(fields["path"], fingerprint) if self.previous is not None and fingerprint else None
         known = _parse_note(note) if note is not None else None
-        if known is not None:  # made from the same inputs last time: its inputs are known, its trees wait until needed
+        if known is not None:  # made from the same inputs last time: its inputs are known, its SQL waits until needed
             refs, sources = known
-            self.models.append(PlannedModel(refs=refs, sources=sources, full=None, incremental=None, fingerprint=fingerprint, build=build, **fields))
+            self.models.append(PlannedModel(refs=refs, sources=sources, sql=None, fingerprint=fingerprint, build=build, **fields))
             return
-        full, incremental = build()
-        refs, sources = _inputs(full, incremental)
-        self.models.append(PlannedModel(refs=refs, sources=sources, full=full, incremental=incremental, fingerprint=fingerprint, build=build, **fields))
+        sql = model_sql(*build(), self.dialect)
+        self.models.append(PlannedModel(refs=sql.refs, sources=sql.sources, sql=sql.text, fingerprint=fingerprint, build=build, **fields))
 
 
 def plan_models(spec: Spec, dialect: Dialect, previous: Previous | None = None, fingerprints: Fingerprints | None = None) -> list[PlannedModel]:
     """Every model of the target's project with its inputs, the raw tables and source systems upstream of it.
     With `fingerprints`, each model gets its fingerprint; with `previous` too, a model whose fingerprint the last
-    render recorded takes its inputs from there and is not built (PlannedModel.trees() builds it on demand)."""
+    render recorded takes its inputs from there and is not built (PlannedModel.sql_on builds it on demand)."""
     from vaultgen.emit.dbt_project import DERIVED_VIEWS, RENDERERS, model_config  # the renderers live with the dbt files
 
     naming = Naming(spec)
-    draft = _Draft(previous if fingerprints is not None else None)
+    draft = _Draft(dialect, previous if fingerprints is not None else None)
     target = dialect.name
     for _, table in spec.tables():
         path = f"models/staging/{naming.staging_model(table.name)}.sql"
