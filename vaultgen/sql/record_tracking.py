@@ -14,11 +14,11 @@ from vaultgen.graph import record_source, staged_keys
 from vaultgen.naming import Naming
 from vaultgen.spec.model import RecordTrackingSatellite, Spec
 from vaultgen.sql.common import (
-    RAW_LOAD_TS_TYPE, alias, col, cte, descending, is_real_key, join_node, latest_per_key, load_window, previous_value, ref, row_number_is_first, select, source,
+    RAW_LOAD_TS_TYPE, alias, col, cte, descending, is_real_key, latest_per_key, load_window, previous_value, ref, row_number_is_first, select, source,
     this, with_ctes,
 )
 from vaultgen.sql.hashing import hash_key_of_parts, is_real_key_of_parts
-from vaultgen.sql.staging import PREVIOUS_LOAD_TS, key_part, key_part_names, table_loads
+from vaultgen.sql.staging import key_part, key_part_names, rows_of_load_before, table_loads
 
 PREVIOUS = "previous_is_present"
 
@@ -47,11 +47,8 @@ def snapshot_record_tracking_sql(spec: Spec, satellite: RecordTrackingSatellite,
         return [alias(key_part(table, c, project.hashing, dialect, table_alias), names[c]) for c in columns]
 
     keys_now = select(alias(dialect.stored(col(raw_ts, "now"), RAW_LOAD_TS_TYPE), load_ts), *keyed("now")).from_(source(table.name, "now"), copy=False).where(load_window(raw_ts), copy=False)
-    keys_before = (
-        select(alias(dialect.stored(col(raw_ts, "loads"), RAW_LOAD_TS_TYPE), load_ts), *keyed("before"))
-        .from_(cte("loads", "loads"), copy=False)
-        .join(join_node(source(table.name, "before"), "inner", on=exp.EQ(this=col(raw_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads"))), copy=False)
-    )
+    keys_before = select(alias(dialect.stored(col(raw_ts, "loads"), RAW_LOAD_TS_TYPE), load_ts), *keyed("before")).from_(
+        cte("loads", "loads"), copy=False).join(rows_of_load_before(spec, table), copy=False)
 
     def only_in(side: str, other: str, present: bool) -> exp.Select:
         """The real keys of each load in `side` and not in `other`, with their status."""

@@ -19,7 +19,7 @@ from sqlglot import exp
 from vaultgen.dialects.base import Dialect
 from vaultgen.graph import record_source, staged_hashdiffs, staged_keys
 from vaultgen.naming import Naming
-from vaultgen.spec.model import MultiActiveSatellite, Spec, Table
+from vaultgen.spec.model import Hashing, MultiActiveSatellite, Spec, Table
 from vaultgen.sql.common import RAW_LOAD_TS_TYPE, alias, ascending, col, cte, join_node, load_window, select, source, stage_changes, with_ctes
 from vaultgen.sql.hashing import business_key_part, hash_key_of_parts, hashdiff_sql
 from vaultgen.types import parse_source_type
@@ -100,13 +100,18 @@ def snapshot_before_ctes(spec: Spec, table: Table) -> list[tuple[str, exp.Select
     """CTEs `loads` (`table_loads`) and `snapshot_before` (per load of the window, the raw rows of the load before
     it; none with var('vaultgen_stage_whole'))."""
     load_ts = spec.project.raw.load_timestamp_column
-    snapshot_before = (
-        select(alias(col(load_ts, "loads"), load_ts), *[col(c.name, "before") for c in table.columns])
-        .from_(cte("loads", "loads"), copy=False)
-        .join(join_node(source(table.name, "before"), "inner", on=exp.and_(
-            exp.EQ(this=col(load_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads")), stage_changes(), copy=False)), copy=False)
-    )
+    snapshot_before = select(alias(col(load_ts, "loads"), load_ts), *[col(c.name, "before") for c in table.columns]).from_(
+        cte("loads", "loads"), copy=False).join(rows_of_load_before(spec, table, stage_changes()), copy=False)
     return [("loads", table_loads(spec, table)), ("snapshot_before", snapshot_before)]
+
+
+def rows_of_load_before(spec: Spec, table: Table, condition: exp.Expression | None = None) -> exp.Join:
+    """The join, to CTE `loads` (`table_loads`), of the raw rows (as "before") of each load's load before it."""
+    load_ts = spec.project.raw.load_timestamp_column
+    on: exp.Expression = exp.EQ(this=col(load_ts, "before"), expression=col(PREVIOUS_LOAD_TS, "loads"))
+    if condition is not None:
+        on = exp.and_(on, condition, copy=False)
+    return join_node(source(table.name, "before"), "inner", on=on)
 
 
 def _same_row_before(spec: Spec, table: Table) -> exp.Select:
@@ -117,7 +122,7 @@ def _same_row_before(spec: Spec, table: Table) -> exp.Select:
     return select(exp.Literal.number(1)).from_(cte("snapshot_before"), copy=False).where(exp.and_(*same, copy=False), copy=False)
 
 
-def key_part(table: Table, column: str, hashing, dialect: Dialect, table_alias: str | None = None) -> exp.Expression:
+def key_part(table: Table, column: str, hashing: Hashing, dialect: Dialect, table_alias: str | None = None) -> exp.Expression:
     """The normalised business key part of a column of `table`, as every hash key of it reads it."""
     return business_key_part((col(column, table_alias), parse_source_type(table.column(column).type).logical), hashing, dialect)
 
